@@ -1,0 +1,118 @@
+#pragma once
+/// \file bench.hpp
+/// gpurand-bench internals shared by the driver (main.cpp), the report (report.cpp), the CPU
+/// cases (cpu_cases.cpp, g++) and the GPU cases (gpu_cases.cu, nvcc). Plain C++17: no CUDA
+/// header here, so the g++ files never see one.
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace gpurand::bench {
+
+/// Not measured or not applicable; written as JSON null and "-" in the table.
+inline constexpr double none = std::numeric_limits<double>::quiet_NaN();
+
+/// The case families `--cases` selects from.
+enum class bench_case { fill, roofline, init, consume, scaling };
+const char* to_string(bench_case c) noexcept;
+
+/// What the command line asked for, validated.
+struct options {
+  bool run_cpu = true;
+  bool run_gpu = false;
+  bool quick = false;
+  std::string json_path;               ///< empty: no JSON
+  std::vector<std::uint64_t> sizes;    ///< empty: the per-backend defaults
+  std::vector<bench_case> cases;       ///< never empty after parsing
+  bool has(bench_case c) const;
+};
+
+/// One measurement, one row of the table and one JSON object. "Ours" is the implementation
+/// named by `impl`; `baseline` is what it is compared against in the same run.
+struct record {
+  std::string case_name;  ///< fill, roofline, init, consume, scaling
+  std::string backend;    ///< cpu or gpu
+  std::string device;     ///< CPU model or GPU name
+  std::string impl;       ///< what was timed: gpurand, memset, store_kernel, ...
+  std::string engine;     ///< philox4_32_10, or "none" for roofline rows
+  std::string dist;       ///< u32, uniform, normal, uniform-double; "bytes" for roofline rows
+  std::uint64_t n = 0;    ///< values produced per timed call (bytes for roofline rows)
+  unsigned value_bytes = 4;
+  double seconds = none;  ///< median over `repeats` timed calls, after warm-up
+  int repeats = 0;
+  double gsamples_per_s = none;
+  double gbytes_per_s = none;  ///< n * value_bytes / seconds: the bytes of values produced
+  std::string baseline = "none";
+  double baseline_seconds = none;
+  double baseline_gsamples_per_s = none;
+  double ratio = none;  ///< gsamples_per_s / baseline_gsamples_per_s: > 1 means ours is faster
+  std::string roofline = "none";
+  double roofline_gbytes_per_s = none;
+  double roofline_fraction = none;  ///< gbytes_per_s / roofline_gbytes_per_s
+  unsigned threads = 0;             ///< CPU threads used (0: not a CPU row)
+  std::string simd;                 ///< CPU SIMD level ("" for GPU rows)
+  std::string timer;                ///< steady_clock or cuda_events
+  std::string build;                ///< e.g. "Release, NDEBUG, GPURAND_CHECK_WINDOW=0"
+  std::string note;
+
+  /// Fills gsamples_per_s, gbytes_per_s, ratio and roofline_fraction from the raw fields.
+  void derive();
+};
+
+/// Times of repeated calls, in seconds.
+struct timing {
+  double median = none;
+  int repeats = 0;
+};
+
+/// How long and how often to repeat a timed call.
+struct repeat_policy {
+  int min_repeats;
+  int max_repeats;
+  double min_seconds;  ///< keep repeating (up to max_repeats) until this much time was timed
+};
+repeat_policy cpu_policy(bool quick);
+
+/// Median of `v` (which it reorders); NaN for an empty vector.
+double median(std::vector<double>& v);
+
+/// Times `ours` and `base` on the host with steady_clock, one warm-up call each, then alternating
+/// the two calls repeat by repeat so that slow drifts (frequency, a neighbour's load) hit both
+/// alike. `base` may be empty.
+void time_pair_host(const std::function<void()>& ours, const std::function<void()>& base,
+                    const repeat_policy& p, timing& ours_t, timing& base_t);
+
+/// Compile-time facts about this binary, for the header and every record.
+std::string build_description();
+
+/// Sizes: "2^20" or a plain integer. Throws gpurand::Error naming `flag` on a bad value.
+std::uint64_t parse_size(const std::string& text, const std::string& flag);
+/// "2^20" for powers of two, else the decimal value.
+std::string size_label(std::uint64_t n);
+
+/// The CPU cases (cpu_cases.cpp). Appends records; prints progress to stderr.
+void run_cpu_cases(const options& opt, std::vector<record>& out);
+/// The CPU model and core count, from /proc/cpuinfo and the affinity mask.
+std::string cpu_description();
+/// Cores this process may run on.
+unsigned usable_cores();
+
+/// True when this binary can reach a usable GPU (gpurand::gpu_available()).
+bool have_gpu();
+/// The GPU cases (gpu_cases.cu). Appends records; throws gpurand::Error on a CUDA failure.
+void run_gpu_cases(const options& opt, std::vector<record>& out);
+/// GPURAND_CHECK_WINDOW as the CUDA translation unit saw it (the consume kernels' build).
+int gpu_check_window();
+
+/// The table, the header above it and the targets section below it, on stdout.
+void print_report(const options& opt, const std::vector<record>& records);
+/// Writes the records as a JSON array to `path` through a temporary file and rename(2), so a
+/// reader never sees a partial file. Throws gpurand::Error(io) on failure (the temporary file
+/// is removed).
+void write_json_atomically(const std::string& path, const std::vector<record>& records);
+
+}  // namespace gpurand::bench

@@ -1,0 +1,187 @@
+#pragma once
+/// \file audit.hpp
+/// The audit: proof on real output that parallel workers got different numbers.
+///
+/// Input is a grid of per-thread streams stored thread-major: thread
+/// g = block * threads_per_block + thread owns values [g * K, (g + 1) * K).
+/// Three checks run over it (plain C++17, no CUDA header needed):
+///  1. duplicate streams: two threads whose K values are bit-identical (shared
+///     or forked state, seeds taken from a small id set);
+///  2. overlapping streams: a run of at least `window` consecutive values of
+///     one thread that reappears in another thread (or shifted in the same
+///     thread), at equal or shifted position: a reused offset, overlapping
+///     stream splits, a shift-register engine seeded with seed + 1;
+///  3. duplicate values: the number of equal pairs among all values, judged
+///     against the birthday expectation for the values' real resolution with
+///     an upper-tail p-value.
+/// Matches are found by sorting 64-bit window hashes (never by pairwise
+/// comparison) and every reported match is verified against the data, so a
+/// hash collision can never produce a false report.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gpurand::audit {
+
+/// Element type of the audited values, read as raw (little-endian) bits.
+enum class dtype { u32, f32, f64 };
+
+/// Which distribution produced the values; fixes the birthday expectation.
+enum class value_model {
+  automatic,          ///< infer from the data (see infer_model)
+  u32,                ///< curand(): 32 uniform bits
+  uniform_f32,        ///< curand_uniform(): float(x) * 2^-32 + 2^-33, 24-bit near 1
+  uniform_f64_32bit,  ///< curand_uniform_double() on Philox: (x + 1) * 2^-32, 32 bits
+  uniform_f64_53bit,  ///< curand_uniform2_double(): 53 bits
+  normal_f32,         ///< curand_normal() (Box-Muller), any mean and stddev
+  normal_f64,         ///< curand_normal_double(), any mean and stddev
+};
+
+const char* to_string(dtype t) noexcept;
+const char* to_string(value_model m) noexcept;
+/// Parse "u32|f32|f64"; throws Error(invalid_argument) naming `what` and the value.
+dtype parse_dtype(std::string_view text, std::string_view what = "dtype");
+/// Parse "auto|u32|uniform_f32|uniform_f64_32bit|uniform_f64_53bit|normal_f32|normal_f64".
+value_model parse_value_model(std::string_view text, std::string_view what = "value_model");
+/// Bytes per value: 4 for u32 and f32, 8 for f64.
+std::size_t value_size(dtype t) noexcept;
+
+/// Shape of the audited grid.
+struct layout {
+  std::uint64_t blocks = 0;
+  std::uint64_t threads_per_block = 0;
+  std::uint64_t per_thread = 0;  ///< K, values per thread
+  dtype type = dtype::u32;
+};
+
+struct options {
+  /// Shortest run of equal consecutive values that counts as an overlap. 0
+  /// means 128 bits' worth (4 values for u32/f32, 2 for f64), clamped to K;
+  /// when K is smaller than that the stream checks are skipped (a match of
+  /// fewer bits is expected by chance). An explicit window must be <= K.
+  std::uint64_t window = 0;
+  double alpha = 1e-4;  ///< the value test flags when p < alpha; must be in (0, 1)
+  value_model model = value_model::automatic;
+  std::size_t max_listed = 20;  ///< matches listed per check (all are counted)
+  unsigned workers = 0;         ///< CPU threads; 0 means std::thread::hardware_concurrency()
+  /// Sort keys on the GPU with Thrust when the library was built with CUDA
+  /// and a device is usable; otherwise (or on any GPU failure) sort on the CPU.
+  bool use_gpu = false;
+};
+
+/// A thread of the grid, by coordinates and by global index.
+struct thread_ref {
+  std::uint64_t block = 0;
+  std::uint64_t thread = 0;
+  std::uint64_t global = 0;  ///< block * threads_per_block + thread
+};
+
+/// A verified match: b[b_pos + t] == a[a_pos + t] (bitwise) for t in
+/// [0, length), with lag = a_pos - b_pos >= 0, so b's stream is a's stream
+/// shifted by `lag` (b[k] == a[k + lag]); the run is maximal at both ends.
+/// For a full duplicate, lag == 0 and length == K. At lag 0, a.global < b.global;
+/// a == b for a thread that repeats itself.
+struct stream_match {
+  thread_ref a;
+  thread_ref b;
+  std::uint64_t lag = 0;
+  std::uint64_t a_pos = 0;
+  std::uint64_t b_pos = 0;
+  std::uint64_t length = 0;
+};
+
+/// Two positions holding the same value (listed only when the value test flags).
+struct value_pair {
+  thread_ref a;
+  std::uint64_t a_pos = 0;
+  thread_ref b;
+  std::uint64_t b_pos = 0;
+  std::uint64_t bits = 0;   ///< the value's raw bits (zero-extended for 32-bit types)
+  std::uint64_t count = 0;  ///< how often the value occurs
+};
+
+struct value_result {
+  value_model model = value_model::automatic;  ///< the model used (never automatic)
+  bool model_inferred = false;                 ///< true when options::model was automatic
+  std::uint64_t values = 0;                    ///< n
+  std::uint64_t equal_pairs = 0;               ///< sum over distinct values of C(count, 2)
+  double collision_probability = 0.0;          ///< q2 = P(two independent values are equal)
+  double expected = 0.0;                       ///< C(n, 2) * q2
+  double variance = 0.0;                       ///< exact variance of the pair count under the model
+  double p_value = 1.0;                        ///< P(count >= equal_pairs) under the model
+  double alpha = 0.0;
+  bool flagged = false;                        ///< p_value < alpha
+  double mean = 0.0;    ///< normal models: the fitted mean
+  double stddev = 0.0;  ///< normal models: the fitted standard deviation
+  std::vector<value_pair> examples;  ///< when flagged: the most repeated values
+};
+
+struct report {
+  layout shape;
+  std::uint64_t window = 0;         ///< the window used, in values
+  bool stream_checks_run = false;   ///< false when K < window (see options::window)
+
+  /// Threads whose stream equals the stream of a lower-numbered thread. Each
+  /// listed match pairs the lowest thread of a group with one member.
+  std::uint64_t duplicate_threads = 0;
+  std::vector<stream_match> duplicates;
+
+  /// Maximal runs (>= window values) shared by two positions, excluding the
+  /// lag-0 matches of full duplicates (a duplicate is audited once, through
+  /// the lowest thread of its group).
+  std::uint64_t overlap_runs = 0;
+  /// Pairs of equal windows behind those runs; nonzero exactly when overlaps exist.
+  std::uint64_t matched_window_pairs = 0;
+  /// False when a window occurred more than 64 times, so that only some of the
+  /// runs through it were enumerated (the data are defective either way).
+  bool overlaps_exact = true;
+  std::vector<stream_match> overlaps;
+
+  value_result values;
+  bool used_gpu = false;
+
+  /// No duplicate stream, no overlap, and the value test did not flag.
+  bool clean() const noexcept {
+    return duplicate_threads == 0 && matched_window_pairs == 0 && !values.flagged;
+  }
+};
+
+/// Audit `data` (host memory, blocks * threads_per_block * per_thread values
+/// of shape.type, thread-major). Validates every argument before any work and
+/// throws Error(invalid_argument) naming the bad one. Does not modify `data`;
+/// extra memory peaks at about 8 bytes per value (two times a u32 input).
+report run(const void* data, const layout& shape, const options& opts = {});
+
+/// A readable multi-line text report, ending in a verdict line.
+std::string format(const report& r);
+
+/// Collision moments of a value model: q2 = sum of p_v^2 (two independent
+/// values are equal) and q3 = sum of p_v^3 (three are). Exact for u32 and the
+/// uniforms (uniform_f32 by an exact walk over every float curand_uniform
+/// can return); for normals the integral of f^2 * ulp (f^3 * ulp^2) over the
+/// float grid, for a normal of the given mean and stddev.
+struct collision_moments {
+  double q2 = 0.0;
+  double q3 = 0.0;
+};
+collision_moments collision_probabilities(value_model m, double mean = 0.0, double stddev = 1.0);
+
+/// Expected number of equal pairs among n independent values: C(n, 2) * q2.
+double expected_equal_pairs(value_model m, std::uint64_t n, double mean = 0.0,
+                            double stddev = 1.0);
+
+/// Upper tail P(X >= observed) of a Poisson variable with mean `expected`,
+/// stretched to `dispersion` = variance / mean (1: exact Poisson) as a
+/// quasi-Poisson: P(Poisson(expected / d) >= observed / d), continuous in observed.
+double poisson_upper_tail(double expected, double observed, double dispersion = 1.0);
+
+/// The model `automatic` picks: u32 data are u32; f32 data all in (0, 1] are
+/// uniform_f32, else normal_f32; f64 data all in (0, 1] are uniform_f64_32bit
+/// when every value is a multiple of 2^-33 (curand_uniform_double's 32-bit
+/// grid), else uniform_f64_53bit; other f64 data are normal_f64.
+value_model infer_model(const void* data, dtype type, std::uint64_t n);
+
+}  // namespace gpurand::audit

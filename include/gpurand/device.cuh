@@ -1,0 +1,224 @@
+#pragma once
+/// \file device.cuh
+/// gpurand device API: per-thread cuRAND streams for users' own kernels.
+///
+/// Header-only; every function is `__host__ __device__`, never throws and
+/// never allocates. Include it before <curand_kernel.h> (or define
+/// QUALIFIERS yourself): gpurand defines cuRAND's QUALIFIERS as
+/// `static __forceinline__ __host__ __device__` so that the very same bodies
+/// also run on the host, which is how the CPU backend reproduces the GPU bits.
+///
+/// Usage:
+/// \code
+///   __global__ void walk(gpurand::launch_handle h, float* x, int n) {
+///     const int i = blockIdx.x * blockDim.x + threadIdx.x;
+///     if (i >= n) return;
+///     auto rng = h.stream(i);            // subsequence i, this launch's window
+///     x[i] += rng.normal();
+///   }
+///   walk<<<blocks, threads>>>(gen.launch(/*draws_per_thread=*/2), x, n);
+/// \endcode
+
+#if !defined(QUALIFIERS)
+#define QUALIFIERS static __forceinline__ __host__ __device__
+#endif
+#include <curand_kernel.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
+#include "gpurand/gpurand.hpp"
+
+namespace gpurand {
+namespace detail {
+
+/// Engine traits: the cuRAND state and how many 32-bit draws each call
+/// consumes (read off cuRAND's curand_uniform.h / curand_normal.h).
+template <engine E>
+struct engine_traits;
+template <>
+struct engine_traits<engine::philox4_32_10> {
+  using state = curandStatePhilox4_32_10_t;
+  static constexpr std::uint32_t uniform_double_draws = 1;  // _curand_uniform_double(curand())
+  static constexpr std::uint32_t normal_pair_draws = 2;
+  static constexpr std::uint32_t normal_double_pair_draws = 4;  // one curand4
+};
+template <>
+struct engine_traits<engine::xorwow> {
+  using state = curandStateXORWOW_t;
+  static constexpr std::uint32_t uniform_double_draws = 2;  // _hq(curand(), curand())
+  static constexpr std::uint32_t normal_pair_draws = 2;
+  static constexpr std::uint32_t normal_double_pair_draws = 4;
+};
+template <>
+struct engine_traits<engine::mrg32k3a> {
+  using state = curandStateMRG32k3a_t;
+  static constexpr std::uint32_t uniform_double_draws = 1;
+  static constexpr std::uint32_t normal_pair_draws = 2;
+  static constexpr std::uint32_t normal_double_pair_draws = 2;
+};
+
+/// Called when a stream draws past its launch window (checked builds only).
+/// A kernel cannot throw, so the device traps; the host aborts. Either way
+/// the overlap with the next launch never goes unnoticed.
+GPURAND_HD inline void window_overrun(std::uint64_t id) {
+#if defined(__CUDA_ARCH__)
+  printf("gpurand: subsequence %llu drew past its launch window\n",
+         static_cast<unsigned long long>(id));
+  __trap();
+#else
+  std::fprintf(stderr,
+               "gpurand: subsequence %llu drew past its launch window (reserve more draws in "
+               "Generator::launch)\n",
+               static_cast<unsigned long long>(id));
+  std::abort();
+#endif
+}
+
+}  // namespace detail
+
+/// One thread's generator: a cuRAND state plus (in checked builds) the number
+/// of draws left in its launch window. Draws are exactly cuRAND's: the k-th
+/// call returns what the k-th call of the same cuRAND function returns after
+/// curand_init(seed, id, offset). Also a <random>-style 32-bit engine.
+template <engine E>
+class basic_stream {
+  using traits = detail::engine_traits<E>;
+
+ public:
+  using state_type = typename traits::state;
+  using result_type = unsigned int;
+  static constexpr result_type min() { return 0u; }
+  static constexpr result_type max() { return 0xffffffffu; }
+
+  basic_stream() = default;
+
+  /// curand_init(seed, id, offset) with `window` draws allowed.
+  GPURAND_HD basic_stream(std::uint64_t seed, std::uint64_t id, std::uint64_t offset,
+                          std::uint64_t window = ~std::uint64_t{0}) {
+    curand_init(seed, id, offset, &s_);
+#if GPURAND_CHECK_WINDOW
+    id_ = id;
+    remaining_ = window;
+#else
+    (void)window;
+#endif
+  }
+  GPURAND_HD basic_stream(const launch_handle& h, std::uint64_t id)
+      : basic_stream(h.seed, id, h.offset, h.draws) {}
+
+  GPURAND_HD result_type operator()() { return next(); }
+  /// curand()
+  GPURAND_HD unsigned int next() {
+    consume(1);
+    return curand(&s_);
+  }
+  /// curand_uniform(): (0, 1]
+  GPURAND_HD float uniform() {
+    consume(1);
+    return curand_uniform(&s_);
+  }
+  /// curand_normal(): Box-Muller, the second value of each pair is cached
+  GPURAND_HD float normal() {
+    if (s_.boxmuller_flag != EXTRA_FLAG_NORMAL) consume(traits::normal_pair_draws);
+    return curand_normal(&s_);
+  }
+  /// curand_uniform_double()
+  GPURAND_HD double uniform_double() {
+    consume(traits::uniform_double_draws);
+    return curand_uniform_double(&s_);
+  }
+  /// curand_normal_double()
+  GPURAND_HD double normal_double() {
+    if (s_.boxmuller_flag_double != EXTRA_FLAG_NORMAL) consume(traits::normal_double_pair_draws);
+    return curand_normal_double(&s_);
+  }
+  /// curand_normal2()
+  GPURAND_HD float2 normal2() {
+    consume(traits::normal_pair_draws);
+    return curand_normal2(&s_);
+  }
+
+  // The 4-wide forms exist in cuRAND for Philox only.
+  /// curand4()
+  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
+  GPURAND_HD uint4 next4() {
+    consume(4);
+    return curand4(&s_);
+  }
+  /// curand_uniform4()
+  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
+  GPURAND_HD float4 uniform4() {
+    consume(4);
+    return curand_uniform4(&s_);
+  }
+  /// curand_normal4()
+  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
+  GPURAND_HD float4 normal4() {
+    consume(4);
+    return curand_normal4(&s_);
+  }
+  /// curand_uniform2_double()
+  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
+  GPURAND_HD double2 uniform2_double() {
+    consume(4);
+    return curand_uniform2_double(&s_);
+  }
+  /// curand_normal2_double()
+  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
+  GPURAND_HD double2 normal2_double() {
+    consume(4);
+    return curand_normal2_double(&s_);
+  }
+
+  /// skipahead(n): the same position as n calls of next().
+  GPURAND_HD void discard(unsigned long long n) {
+    consume(n);
+    skipahead(n, &s_);
+  }
+
+  /// The underlying cuRAND state, for cuRAND functions gpurand does not wrap.
+  /// Draws taken through it bypass the window check.
+  GPURAND_HD state_type& state() { return s_; }
+
+ private:
+  GPURAND_HD void consume(std::uint64_t n) {
+#if GPURAND_CHECK_WINDOW
+    if (n > remaining_) detail::window_overrun(id_);
+    remaining_ -= n;
+#else
+    (void)n;
+#endif
+  }
+
+  state_type s_;
+#if GPURAND_CHECK_WINDOW
+  std::uint64_t id_;
+  std::uint64_t remaining_;
+#endif
+};
+
+template <engine E>
+GPURAND_HD basic_stream<E> launch_handle::stream(std::uint64_t id) const {
+  return basic_stream<E>(*this, id);
+}
+
+/// The global linear thread index across blocks (1-D, 2-D or 3-D launches),
+/// the default subsequence id for h.stream().
+#if defined(__CUDACC__)
+__device__ inline std::uint64_t global_thread_id() {
+  const std::uint64_t block =
+      blockIdx.x + static_cast<std::uint64_t>(gridDim.x) * (blockIdx.y + static_cast<std::uint64_t>(gridDim.y) * blockIdx.z);
+  const std::uint64_t per_block = static_cast<std::uint64_t>(blockDim.x) * blockDim.y * blockDim.z;
+  const std::uint64_t thread = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+  return block * per_block + thread;
+}
+
+template <engine E>
+__device__ basic_stream<E> launch_handle::stream() const {
+  return basic_stream<E>(*this, global_thread_id());
+}
+#endif
+
+}  // namespace gpurand

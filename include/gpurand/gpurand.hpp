@@ -1,0 +1,237 @@
+#pragma once
+/// \file gpurand.hpp
+/// gpurand host API: plain C++17, no nvcc and no CUDA header needed.
+///
+/// Map of the design (see README.md for the full story):
+///  - `Generator` owns a seed (from the OS unless given) and a window of the
+///    Philox4x32-10 offset space. Every call reserves a fresh, disjoint offset
+///    range atomically, so calls, launches and host threads never share a
+///    (subsequence, counter) pair.
+///  - Bulk fills (`generate`, `uniform`, `normal`) use the contract layout:
+///    with o the offset before the call, out[i] is lane i%4 of one
+///    curand4/curand_uniform4/curand_normal4 from curand_init(seed, i/4, o);
+///    doubles use lane i%2 of curand_uniform2_double/curand_normal2_double
+///    with subsequence i/2. Each call advances the offset by 4.
+///  - `launch(k)` hands a trivially copyable `launch_handle` to user kernels;
+///    `device.cuh` turns it into per-thread cuRAND-identical streams.
+///  - `spawn(i)` derives child generators for processes, devices or ranks
+///    whose offset windows are disjoint from the parent's and each other's.
+///  - Backends: a CUDA GPU, or the CPU backend which runs the same
+///    `__host__ __device__` bodies and gives the same bits.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "gpurand/config.hpp"
+
+namespace gpurand {
+
+/// Error categories carried by gpurand::Error.
+enum class errc : int {
+  invalid_argument = 1,  ///< an argument has a bad value; the message names it
+  unsupported = 2,       ///< valid request this machine cannot serve (e.g. gpu backend, no GPU)
+  cuda_error = 3,        ///< a CUDA call failed; the message carries cudaGetErrorString
+  exhausted = 4,         ///< the offset or spawn space of a generator is used up
+  forked = 5,            ///< an explicitly seeded generator was used in a forked child
+  entropy = 6,           ///< the OS could not supply a seed
+  io = 7,                ///< reading or writing a file failed
+};
+
+/// The one exception type gpurand throws.
+class Error : public std::runtime_error {
+ public:
+  Error(errc code, const std::string& what);
+  errc code() const noexcept { return code_; }
+
+ private:
+  errc code_;
+};
+
+/// Where the work runs. `automatic` picks the GPU when a usable device exists.
+enum class backend_kind { automatic, cpu, gpu };
+/// cuRAND engines. Philox is the default; the others are offered for porting.
+enum class engine { philox4_32_10, xorwow, mrg32k3a };
+/// Output distributions, named after the cuRAND device function they reproduce.
+enum class dist { u32, uniform, normal, uniform_double, normal_double };
+
+const char* to_string(backend_kind b) noexcept;
+const char* to_string(engine e) noexcept;
+const char* to_string(dist d) noexcept;
+/// Parse "auto|cpu|gpu"; throws Error(invalid_argument) naming `what` and the value.
+backend_kind parse_backend(std::string_view text, std::string_view what = "backend");
+/// Parse "philox|xorwow|mrg32k3a".
+engine parse_engine(std::string_view text, std::string_view what = "engine");
+/// Parse "u32|uniform|normal|uniform-double|normal-double".
+dist parse_dist(std::string_view text, std::string_view what = "dist");
+/// Size in bytes of one value of `d` (4 or 8).
+std::size_t value_size(dist d) noexcept;
+
+/// 32-bit draws that one thread consumes for `k` consecutive values of `d`
+/// (curand, curand_uniform, curand_normal, ...) on engine `e`. Normals come
+/// in Box-Muller pairs, so an odd k still consumes the whole pair.
+/// Throws Error(exhausted) if the count does not fit in 64 bits.
+std::uint64_t draws_for(engine e, dist d, std::uint64_t k);
+
+/// 64 bits from the OS: getrandom(2), falling back to /dev/urandom. Never
+/// time or pid. Throws Error(entropy) if neither source works.
+std::uint64_t os_entropy64();
+
+/// True when a usable CUDA device is present (cached after the first call).
+bool gpu_available() noexcept;
+
+/// CPU backend settings, process-wide. Results never depend on them: they
+/// only choose how the work is split.
+struct cpu_settings {
+  unsigned threads = 0;     ///< worker threads; 0: $GPURAND_CPU_THREADS, else all usable cores
+  std::uint64_t block = 0;  ///< groups per task (the emulated block size); 0: 4096
+};
+void set_cpu_settings(const cpu_settings& s);
+cpu_settings get_cpu_settings();
+
+/// A cudaStream_t passed opaquely so this header stays free of CUDA headers.
+/// nullptr means the legacy default stream.
+using cuda_stream = void*;
+
+template <engine E>
+class basic_stream;  // defined in gpurand/device.cuh
+using philox_stream = basic_stream<engine::philox4_32_10>;
+using xorwow_stream = basic_stream<engine::xorwow>;
+using mrg32k3a_stream = basic_stream<engine::mrg32k3a>;
+
+/// Per-launch handle, trivially copyable, passed by value into kernels.
+/// It grants every subsequence id the offset window [offset, offset + draws).
+struct launch_handle {
+  std::uint64_t seed;
+  std::uint64_t offset;  ///< first 32-bit draw of the window
+  std::uint64_t draws;   ///< window length in 32-bit draws, per subsequence
+
+  /// The generator of logical thread `id` (any 64-bit id: a global thread
+  /// index, a particle index): exactly cuRAND's curand_init(seed, id, offset).
+  /// Defined in gpurand/device.cuh.
+  template <engine E = engine::philox4_32_10>
+  GPURAND_HD basic_stream<E> stream(std::uint64_t id) const;
+#if defined(__CUDACC__)
+  /// Device code only: the stream of the calling thread's global linear index
+  /// across blocks (gpurand::global_thread_id()).
+  template <engine E = engine::philox4_32_10>
+  __device__ basic_stream<E> stream() const;
+#endif
+};
+
+/// A raw bulk fill at an explicit (seed, offset), with no bookkeeping: the
+/// caller owns uniqueness. Generator's fills are built on it.
+struct bulk_request {
+  dist kind = dist::u32;
+  std::uint64_t seed = 0;
+  std::uint64_t offset = 0;
+  std::size_t n = 0;
+  /// Start at group `first_group` of the layout (value index first_group * 4,
+  /// or * 2 for doubles): lets a large fill be produced in pieces.
+  std::uint64_t first_group = 0;
+  double mean = 0.0;    ///< normals only: out = normal * stddev + mean
+  double stddev = 1.0;  ///< normals only; must be finite and >= 0
+  backend_kind backend = backend_kind::automatic;
+};
+/// Fill `out` (host, device or managed memory, n values of bulk_request::kind's
+/// type) in the bulk layout. Synchronous. Throws Error on bad input.
+void fill(const bulk_request& req, void* out);
+
+/// The per-thread writer: thread g in [first_thread, first_thread + threads)
+/// writes `per_thread` consecutive values of its own stream
+/// curand_init(seed, g, offset) to out[(g - first_thread) * per_thread ..].
+/// Any engine. Synchronous. With `interleave`, the layout is draw-major
+/// instead: out[k * threads + (g - first_thread)] (round-robin over streams).
+struct grid_request {
+  engine eng = engine::philox4_32_10;
+  dist kind = dist::u32;
+  std::uint64_t seed = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t first_thread = 0;
+  std::uint64_t threads = 0;
+  std::uint64_t per_thread = 0;
+  bool interleave = false;
+  backend_kind backend = backend_kind::automatic;
+};
+void write_thread_streams(const grid_request& req, void* out);
+
+/// Construction options for Generator.
+struct options {
+  std::optional<std::uint64_t> seed;    ///< empty: 64 bits from the OS
+  std::optional<backend_kind> backend;  ///< empty: $GPURAND_BACKEND, else automatic
+  std::uint64_t offset = 0;             ///< first offset of the generator's window
+};
+
+/// The owning host object. Thread-safe: concurrent calls from host threads
+/// each reserve a disjoint offset range atomically. Not copyable (a copy
+/// would repeat the original's numbers); movable.
+///
+/// Window: a root generator with start offset b owns [b, b + (2^64-1-b)/2)
+/// for its own calls; the upper half is split into 65,536 equal slots, one
+/// per `spawn(i)`, and a child divides its slot the same way.
+///
+/// Fork safety: a generator seeded from the OS that is used in a forked
+/// child reseeds itself from the OS there; one with an explicit seed throws
+/// Error(forked) instead of repeating the parent's numbers.
+class Generator {
+ public:
+  Generator();                                 ///< OS seed, default backend
+  explicit Generator(std::uint64_t seed);      ///< reproducible
+  explicit Generator(const options& opts);
+  ~Generator();
+  Generator(Generator&&) noexcept;
+  Generator& operator=(Generator&&) noexcept;
+  Generator(const Generator&) = delete;
+  Generator& operator=(const Generator&) = delete;
+
+  std::uint64_t seed() const;        ///< always readable, so a run can be repeated
+  std::uint64_t offset() const;      ///< next offset a call will reserve
+  backend_kind backend() const;      ///< cpu or gpu (never automatic)
+  bool seeded_from_os() const;
+  std::uint64_t window_end() const;  ///< end of the offsets this generator may use itself
+
+  /// Bulk fills into host, device or managed memory (inspected per call).
+  /// Synchronous. Reserve 4 draws of offset; see the layout in the file header.
+  void generate(std::uint32_t* out, std::size_t n);
+  void uniform(float* out, std::size_t n);
+  void uniform(double* out, std::size_t n);
+  void normal(float* out, std::size_t n, float mean = 0.0f, float stddev = 1.0f);
+  void normal(double* out, std::size_t n, double mean = 0.0, double stddev = 1.0);
+
+  /// Asynchronous fills into device memory on `stream`; they return once the
+  /// kernel is enqueued. `out` must be device (or managed) memory.
+  void generate_async(std::uint32_t* out, std::size_t n, cuda_stream stream);
+  void uniform_async(float* out, std::size_t n, cuda_stream stream);
+  void uniform_async(double* out, std::size_t n, cuda_stream stream);
+  void normal_async(float* out, std::size_t n, float mean, float stddev, cuda_stream stream);
+  void normal_async(double* out, std::size_t n, double mean, double stddev, cuda_stream stream);
+
+  /// Reserve `draws_per_thread` 32-bit draws (rounded up to a multiple of 4,
+  /// a whole Philox block) for every subsequence and return the handle that
+  /// user kernels turn into streams. Consecutive launches never overlap.
+  launch_handle launch(std::uint64_t draws_per_thread);
+
+  /// Philox per-thread writer over a fresh window: thread g writes
+  /// `per_thread` values of `kind` from curand_init(seed(), g, o).
+  /// Returns o, the offset of the window used.
+  std::uint64_t thread_streams(dist kind, std::uint64_t threads, std::uint64_t per_thread,
+                               void* out);
+
+  /// Child generator `index` in [0, 65536): same seed, an offset window that
+  /// cannot overlap this generator's own window or any sibling's. It does
+  /// not consume this generator's offsets and may be called in a forked child.
+  Generator spawn(std::uint64_t index) const;
+
+ private:
+  struct impl;
+  explicit Generator(std::unique_ptr<impl> p);
+  std::uint64_t reserve(std::uint64_t draws, const char* what);
+  void bulk(dist kind, void* out, std::size_t n, double mean, double stddev, cuda_stream* stream);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace gpurand

@@ -1,0 +1,150 @@
+// __global__ kernels behind the host API: bulk fills and the per-thread
+// writer. The per-element work is the shared __host__ __device__ body in
+// gpurand/detail/bulk.cuh, so the CPU backend runs exactly the same code.
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "cuda_check.hpp"
+#include "gpurand/detail/bulk.cuh"
+#include "launch.hpp"
+
+namespace gpurand::detail {
+namespace {
+
+// A 16-byte vector of one group: uint4 / float4 / double2.
+template <class T, unsigned N>
+struct alignas(16) group_vec {
+  T v[N];
+};
+
+/// Grid-strided bulk fill. Full groups go out as one 16-byte store when the
+/// output is 16-byte aligned; the tail group (n not a multiple of the group
+/// size) stores element by element.
+template <dist D, bool Aligned>
+__global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
+                            std::size_t n,
+                            normal_params<typename bulk_traits<D>::value> np,
+                            typename bulk_traits<D>::value* out) {
+  using T = typename bulk_traits<D>::value;
+  constexpr unsigned per = bulk_traits<D>::per_group;
+  const std::uint64_t groups = (n + per - 1) / per;
+  const std::uint64_t full = n / per;
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t g = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+       g < groups; g += stride) {
+    group_vec<T, per> r;
+    bulk_group<D>(seed, offset, first_group + g, np, r.v);
+    if (Aligned && g < full) {
+      reinterpret_cast<group_vec<T, per>*>(out)[g] = r;
+    } else {
+      const std::uint64_t base = g * per;
+      for (unsigned l = 0; l < per; ++l)
+        if (base + l < n) out[base + l] = r.v[l];
+    }
+  }
+}
+
+template <engine E, dist D>
+__global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layout layout,
+                            typename bulk_traits<D>::value* out) {
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+       i < layout.threads; i += stride) {
+    const std::uint64_t g = layout.first_thread + i;
+    thread_stream_body<E, D>(seed, offset, g, layout.per_thread, layout.stride(),
+                             out + layout.start(g));
+  }
+}
+
+/// Block size from the occupancy calculator, grid capped at what the device
+/// keeps resident (the loops are grid-strided); computed once per kernel.
+template <auto Kernel>
+void launch_shape(std::uint64_t work, int& grid, int& block) {
+  struct shape {
+    int grid, block;
+  };
+  static const shape s = [] {
+    shape r{0, 0};
+    GPURAND_CUDA_CHECK(cudaOccupancyMaxPotentialBlockSize(&r.grid, &r.block, Kernel, 0, 0));
+    return r;
+  }();
+  block = s.block;
+  const std::uint64_t need = (work + block - 1) / block;
+  grid = static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(need, s.grid)));
+}
+
+template <dist D>
+void bulk_dispatch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
+                   std::size_t n, double mean, double stddev, void* out, cudaStream_t s) {
+  using T = typename bulk_traits<D>::value;
+  const normal_params<T> np{static_cast<T>(mean), static_cast<T>(stddev)};
+  const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
+  int grid = 0, block = 0;
+  T* o = static_cast<T*>(out);
+  if (reinterpret_cast<std::uintptr_t>(out) % 16 == 0) {
+    launch_shape<bulk_kernel<D, true>>(groups, grid, block);
+    bulk_kernel<D, true><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, o);
+  } else {
+    launch_shape<bulk_kernel<D, false>>(groups, grid, block);
+    bulk_kernel<D, false><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, o);
+  }
+  GPURAND_CUDA_CHECK_LAUNCH();
+}
+
+template <engine E, dist D>
+void grid_dispatch(std::uint64_t seed, std::uint64_t offset, const grid_layout& layout, void* out,
+                   cudaStream_t s) {
+  int grid = 0, block = 0;
+  launch_shape<grid_kernel<E, D>>(layout.threads, grid, block);
+  grid_kernel<E, D><<<grid, block, 0, s>>>(seed, offset, layout,
+                                           static_cast<typename bulk_traits<D>::value*>(out));
+  GPURAND_CUDA_CHECK_LAUNCH();
+}
+
+template <engine E>
+void grid_by_dist(dist kind, std::uint64_t seed, std::uint64_t offset, const grid_layout& l,
+                  void* out, cudaStream_t s) {
+  switch (kind) {
+    case dist::u32: return grid_dispatch<E, dist::u32>(seed, offset, l, out, s);
+    case dist::uniform: return grid_dispatch<E, dist::uniform>(seed, offset, l, out, s);
+    case dist::normal: return grid_dispatch<E, dist::normal>(seed, offset, l, out, s);
+    case dist::uniform_double:
+      return grid_dispatch<E, dist::uniform_double>(seed, offset, l, out, s);
+    case dist::normal_double:
+      return grid_dispatch<E, dist::normal_double>(seed, offset, l, out, s);
+  }
+}
+
+}  // namespace
+
+void gpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
+              std::size_t n, double mean, double stddev, void* out, void* stream) {
+  auto s = static_cast<cudaStream_t>(stream);
+  switch (kind) {
+    case dist::u32: return bulk_dispatch<dist::u32>(seed, offset, first_group, n, mean, stddev, out, s);
+    case dist::uniform: return bulk_dispatch<dist::uniform>(seed, offset, first_group, n, mean, stddev, out, s);
+    case dist::normal: return bulk_dispatch<dist::normal>(seed, offset, first_group, n, mean, stddev, out, s);
+    case dist::uniform_double:
+      return bulk_dispatch<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out, s);
+    case dist::normal_double:
+      return bulk_dispatch<dist::normal_double>(seed, offset, first_group, n, mean, stddev, out, s);
+  }
+}
+
+void gpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
+              const grid_layout& layout, void* out, void* stream) {
+  auto s = static_cast<cudaStream_t>(stream);
+  switch (eng) {
+    case engine::philox4_32_10:
+      return grid_by_dist<engine::philox4_32_10>(kind, seed, offset, layout, out, s);
+    case engine::xorwow:
+      return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out, s);
+    case engine::mrg32k3a:
+      return grid_by_dist<engine::mrg32k3a>(kind, seed, offset, layout, out, s);
+  }
+}
+
+}  // namespace gpurand::detail

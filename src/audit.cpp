@@ -1,0 +1,1054 @@
+// The audit: duplicate streams, overlapping streams and duplicate values over a
+// grid of per-thread streams. See include/gpurand/audit.hpp for the contract.
+//
+// How it scales: nothing compares threads pairwise. Each check builds one
+// 64-bit key per item (a whole stream, or a window of `w` consecutive values):
+// the high bits are a hash of the item's bits and the low bits its index, so
+// that after one sort equal items sit next to each other, in index order.
+// Candidates with equal hash bits are then compared against the data, so a
+// hash collision costs a memcmp and never a false report. The sort is an
+// in-place MSD radix sort (no scratch buffer, so extra memory stays at 8 bytes
+// per window), parallel over std::threads below its first digit, or Thrust on
+// the GPU when asked for and available.
+
+#include "gpurand/audit.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "gpurand/gpurand.hpp"
+
+#if defined(GPURAND_HAVE_CUDA) && GPURAND_HAVE_CUDA
+// Relative so that no extra include directory is needed for the kernels folder.
+#include "../kernels/audit_sort.hpp"
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the audit reads raw little-endian values and assumes a little-endian host"
+#endif
+
+namespace gpurand::audit {
+
+namespace {
+
+using u64 = std::uint64_t;
+using u128 = unsigned __int128;
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw Error(errc::invalid_argument, message);
+}
+
+unsigned bit_width(u64 v) {
+  unsigned b = 0;
+  while (v != 0) {
+    ++b;
+    v >>= 1;
+  }
+  return b;
+}
+
+u64 clamp_u64(u128 v) {
+  return v > std::numeric_limits<u64>::max() ? std::numeric_limits<u64>::max()
+                                              : static_cast<u64>(v);
+}
+
+u128 pairs_of(u64 m) { return static_cast<u128>(m) * (m - (m > 0 ? 1 : 0)) / 2; }
+
+// ---------------------------------------------------------------------------
+// Threads
+
+// Runs fn(worker, begin, end) over `workers` contiguous chunks of [0, n), the
+// first on the calling thread; rethrows the first exception after joining.
+template <class Fn>
+void parallel_chunks(unsigned workers, u64 n, Fn&& fn) {
+  if (workers == 0) workers = 1;
+  if (n < workers) workers = static_cast<unsigned>(std::max<u64>(n, 1));
+  auto bound = [&](unsigned w) {
+    return static_cast<u64>(static_cast<u128>(n) * w / workers);
+  };
+  if (workers == 1) {
+    fn(0u, u64{0}, n);
+    return;
+  }
+  std::vector<std::exception_ptr> errors(workers);
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  for (unsigned w = 1; w < workers; ++w) {
+    pool.emplace_back([&, w] {
+      try {
+        fn(w, bound(w), bound(w + 1));
+      } catch (...) {
+        errors[w] = std::current_exception();
+      }
+    });
+  }
+  try {
+    fn(0u, bound(0), bound(1));
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+// ---------------------------------------------------------------------------
+// In-place MSD radix sort (American flag sort) for unsigned keys.
+
+template <class Key>
+inline unsigned digit_at(Key k, int shift) {
+  return static_cast<unsigned>(k >> shift) & 0xFFu;
+}
+
+// The next digit below `shift`; a last digit narrower than 8 bits is taken as
+// bits [7:0], which is fine because the bits above it are equal in a bucket.
+inline int lower_shift(int shift) { return shift >= 8 ? shift - 8 : (shift > 0 ? 0 : -1); }
+
+// Permutes a[0, n) so that keys are grouped by digit; `count` holds the digit
+// histogram, `start` receives the 257 bucket boundaries.
+template <class Key>
+void flag_permute(Key* a, const std::size_t* count, std::size_t* start, int shift) {
+  std::size_t next[256];
+  start[0] = 0;
+  for (unsigned b = 0; b < 256; ++b) {
+    start[b + 1] = start[b] + count[b];
+    next[b] = start[b];
+  }
+  for (unsigned b = 0; b < 256; ++b) {
+    const std::size_t end = start[b + 1];
+    while (next[b] < end) {
+      Key v = a[next[b]];
+      unsigned d = digit_at(v, shift);
+      while (d != b) {
+        std::swap(v, a[next[d]++]);
+        d = digit_at(v, shift);
+      }
+      a[next[b]++] = v;
+    }
+  }
+}
+
+template <class Key>
+void radix_sort_serial(Key* a, std::size_t n, int shift) {
+  if (n < 2) return;
+  if (n <= 512 || shift < 0) {
+    std::sort(a, a + n);
+    return;
+  }
+  std::size_t count[256] = {};
+  for (std::size_t i = 0; i < n; ++i) ++count[digit_at(a[i], shift)];
+  std::size_t start[257];
+  flag_permute(a, count, start, shift);
+  const int next = lower_shift(shift);
+  if (next < 0) return;
+  for (unsigned b = 0; b < 256; ++b) radix_sort_serial(a + start[b], count[b], next);
+}
+
+template <class Key>
+void parallel_radix_sort(Key* a, std::size_t n, unsigned workers) {
+  if (n < 2) return;
+  // Skip the leading bits every key shares, so that the first digit really
+  // splits the data (values from a small set, floats in (0, 1]).
+  std::vector<Key> ors(workers, Key{0}), ands(workers, static_cast<Key>(~Key{0}));
+  parallel_chunks(workers, n, [&](unsigned w, u64 b, u64 e) {
+    Key o = 0, x = static_cast<Key>(~Key{0});
+    for (u64 i = b; i < e; ++i) {
+      o |= a[i];
+      x &= a[i];
+    }
+    ors[w] = o;
+    ands[w] = x;
+  });
+  Key any = 0, all = static_cast<Key>(~Key{0});
+  for (unsigned w = 0; w < workers; ++w) {
+    any |= ors[w];
+    all &= ands[w];
+  }
+  const Key differ = static_cast<Key>(any ^ all);
+  if (differ == 0) return;  // all keys equal
+  const int top = static_cast<int>(bit_width(static_cast<u64>(differ))) - 1;
+  const int shift = std::max(0, top - 7);
+  if (workers <= 1 || n < (std::size_t{1} << 16)) {
+    radix_sort_serial(a, n, shift);
+    return;
+  }
+  std::vector<std::size_t> partial(static_cast<std::size_t>(workers) * 256, 0);
+  parallel_chunks(workers, n, [&](unsigned w, u64 b, u64 e) {
+    std::size_t* c = partial.data() + static_cast<std::size_t>(w) * 256;
+    for (u64 i = b; i < e; ++i) ++c[digit_at(a[i], shift)];
+  });
+  std::size_t count[256] = {};
+  for (unsigned w = 0; w < workers; ++w)
+    for (unsigned b = 0; b < 256; ++b) count[b] += partial[static_cast<std::size_t>(w) * 256 + b];
+  std::size_t start[257];
+  flag_permute(a, count, start, shift);  // one pass; the buckets then sort independently
+  const int next = lower_shift(shift);
+  if (next < 0) return;
+  std::vector<unsigned> order(256);
+  for (unsigned b = 0; b < 256; ++b) order[b] = b;
+  std::sort(order.begin(), order.end(), [&](unsigned x, unsigned y) { return count[x] > count[y]; });
+  std::atomic<unsigned> taken{0};
+  parallel_chunks(workers, workers, [&](unsigned, u64, u64) {
+    for (unsigned i = taken++; i < 256; i = taken++) {
+      const unsigned b = order[i];
+      radix_sort_serial(a + start[b], count[b], next);
+    }
+  });
+}
+
+void sort_keys(std::vector<u64>& keys, const options& opts, unsigned workers, bool& used_gpu) {
+#if defined(GPURAND_HAVE_CUDA) && GPURAND_HAVE_CUDA
+  if (opts.use_gpu && keys.size() > 1) {
+    try {
+      if (detail::gpu_sort_u64(keys.data(), keys.size())) {
+        used_gpu = true;
+        return;
+      }
+    } catch (const std::runtime_error& e) {
+      throw Error(errc::cuda_error, std::string("audit: ") + e.what());
+    }
+  }
+#else
+  (void)opts;
+  (void)used_gpu;
+#endif
+  parallel_radix_sort(keys.data(), keys.size(), workers);
+}
+
+// ---------------------------------------------------------------------------
+// Hashing. premix is a bijection of the value bits (so equal windows stay
+// equal and different ones differ), then a polynomial rolling hash mod 2^64
+// and a final bijective finaliser whose high bits become the key.
+
+inline u64 fmix64(u64 k) {  // MurmurHash3's 64-bit finaliser (public domain)
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ULL;
+  k ^= k >> 33;
+  return k;
+}
+inline u64 premix(u64 v) { return fmix64(v ^ 0x5851f42d4c957f2dULL); }
+constexpr u64 kBase = 0x9e3779b97f4a7c15ULL;  // odd, so multiplication is invertible
+
+u64 power(u64 b, u64 e) {
+  u64 r = 1;
+  while (e != 0) {
+    if (e & 1) r *= b;
+    b *= b;
+    e >>= 1;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// The grid view
+
+template <class Word>
+struct grid {
+  const Word* data;
+  u64 threads;
+  u64 per_block;
+  u64 k;
+  const Word* stream(u64 g) const { return data + g * k; }
+  Word at(u64 g, u64 p) const { return data[g * k + p]; }
+  bool same(u64 g1, u64 p1, u64 g2, u64 p2, u64 len) const {
+    return std::memcmp(data + g1 * k + p1, data + g2 * k + p2, len * sizeof(Word)) == 0;
+  }
+  thread_ref ref(u64 g) const { return thread_ref{g / per_block, g % per_block, g}; }
+};
+
+// Keeps the `cap` smallest items under `less` seen so far, in bounded memory.
+template <class T, class Less>
+class smallest {
+ public:
+  smallest(std::size_t cap, Less less) : cap_(cap), less_(less) {}
+  void push(const T& x) {
+    if (cap_ == 0) return;
+    items_.push_back(x);
+    if (items_.size() >= 2 * cap_ + 64) shrink();
+  }
+  void absorb(const smallest& other) {
+    for (const T& x : other.items_) push(x);
+  }
+  std::vector<T> sorted() {
+    shrink();
+    std::sort(items_.begin(), items_.end(), less_);
+    return items_;
+  }
+
+ private:
+  void shrink() {
+    if (items_.size() <= cap_) return;
+    std::nth_element(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(cap_),
+                     items_.end(), less_);
+    items_.resize(cap_);
+  }
+  std::size_t cap_;
+  Less less_;
+  std::vector<T> items_;
+};
+
+struct raw_match {
+  u64 a, b, lag, a_pos, b_pos;
+};
+struct raw_less {
+  bool operator()(const raw_match& x, const raw_match& y) const {
+    if (x.a != y.a) return x.a < y.a;
+    if (x.b != y.b) return x.b < y.b;
+    if (x.lag != y.lag) return x.lag < y.lag;
+    return x.b_pos < y.b_pos;
+  }
+};
+using match_list = smallest<raw_match, raw_less>;
+
+// Splits a run of keys with equal hash bits into classes of equal content
+// (hash collisions separate here) and calls on_class(members) for each class
+// of two or more, members in increasing index order.
+template <class Same, class OnClass>
+void split_by_content(const u64* idx, std::size_t m, std::vector<std::size_t>& heads,
+                      std::vector<std::size_t>& cls, std::vector<u64>& members, Same same,
+                      OnClass on_class) {
+  if (m == 2) {
+    if (same(idx[0], idx[1])) {
+      members.assign(idx, idx + 2);
+      on_class(members);
+    }
+    return;
+  }
+  heads.clear();
+  cls.assign(m, 0);
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = 0; i < m; ++i) {
+    std::size_t h = 0;
+    while (h < heads.size() && !same(idx[heads[h]], idx[i])) ++h;
+    if (h == heads.size()) {
+      heads.push_back(i);
+      sizes.push_back(0);
+    }
+    cls[i] = h;
+    ++sizes[h];
+  }
+  for (std::size_t h = 0; h < heads.size(); ++h) {
+    if (sizes[h] < 2) continue;
+    members.clear();
+    for (std::size_t i = 0; i < m; ++i)
+      if (cls[i] == h) members.push_back(idx[i]);
+    on_class(members);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Check 1: duplicate streams
+
+template <class Word>
+void find_duplicate_streams(const grid<Word>& gr, const options& opts, unsigned workers,
+                            std::vector<unsigned char>& is_dup, report& r) {
+  const u64 threads = gr.threads;
+  is_dup.assign(threads, 0);
+  if (threads < 2) return;
+  const u64 mask = (u64{1} << bit_width(threads - 1)) - 1;  // < 2^64 since threads fit in memory
+  std::vector<u64> keys(threads);
+  parallel_chunks(workers, threads, [&](unsigned, u64 b, u64 e) {
+    for (u64 g = b; g < e; ++g) {
+      const Word* s = gr.stream(g);
+      u64 h = 0;
+      for (u64 t = 0; t < gr.k; ++t) h = h * kBase + premix(s[t]);
+      keys[g] = (fmix64(h) & ~mask) | g;
+    }
+  });
+  sort_keys(keys, opts, workers, r.used_gpu);
+
+  match_list listed(opts.max_listed, raw_less{});
+  std::vector<std::size_t> heads, cls;
+  std::vector<u64> members, idx;
+  auto same = [&](u64 x, u64 y) { return gr.same(x, 0, y, 0, gr.k); };
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i + 1;
+    while (j < keys.size() && (keys[j] & ~mask) == (keys[i] & ~mask)) ++j;
+    if (j - i >= 2) {
+      idx.clear();
+      for (std::size_t t = i; t < j; ++t) idx.push_back(keys[t] & mask);
+      split_by_content(idx.data(), idx.size(), heads, cls, members, same,
+                       [&](const std::vector<u64>& c) {
+                         for (std::size_t t = 1; t < c.size(); ++t) {
+                           is_dup[c[t]] = 1;
+                           ++r.duplicate_threads;
+                           listed.push(raw_match{c[0], c[t], 0, 0, 0});
+                         }
+                       });
+    }
+    i = j;
+  }
+  for (const raw_match& m : listed.sorted())
+    r.duplicates.push_back(stream_match{gr.ref(m.a), gr.ref(m.b), 0, 0, 0, gr.k});
+}
+
+// ---------------------------------------------------------------------------
+// Check 2: overlapping streams
+
+constexpr std::size_t kFullClass = 64;  // larger classes of equal windows: adjacent pairs only
+
+template <class Word>
+void find_overlaps(const grid<Word>& gr, u64 w, const std::vector<unsigned char>& is_dup,
+                   const options& opts, unsigned workers, report& r) {
+  const u64 threads = gr.threads;
+  const u64 per = gr.k - w + 1;  // windows per thread
+  const u64 total = threads * per;
+  const unsigned index_bits = bit_width(total - 1);
+  const u64 mask = index_bits >= 64 ? ~u64{0} : (u64{1} << index_bits) - 1;
+
+  // Each worker owns a contiguous range of threads; its keys start after the
+  // windows of the non-duplicate threads before it.
+  const unsigned chunks = static_cast<unsigned>(std::min<u64>(std::max(workers, 1u), threads));
+  std::vector<u64> first(chunks + 1, 0);
+  std::vector<u64> reps_in(chunks, 0);
+  parallel_chunks(chunks, threads, [&](unsigned c, u64 b, u64 e) {
+    u64 n = 0;
+    for (u64 g = b; g < e; ++g) n += is_dup[g] ? 0 : 1;
+    reps_in[c] = n;
+  });
+  for (unsigned c = 0; c < chunks; ++c) first[c + 1] = first[c] + reps_in[c] * per;
+  std::vector<u64> keys(first[chunks]);
+  const u64 top = power(kBase, w - 1);
+  parallel_chunks(chunks, threads, [&](unsigned c, u64 b, u64 e) {
+    u64* out = keys.data() + first[c];
+    for (u64 g = b; g < e; ++g) {
+      if (is_dup[g]) continue;
+      const Word* s = gr.stream(g);
+      u64 h = 0;
+      for (u64 t = 0; t < w; ++t) h = h * kBase + premix(s[t]);
+      const u64 base = g * per;
+      *out++ = (fmix64(h) & ~mask) | base;
+      for (u64 p = 1; p < per; ++p) {
+        h = (h - premix(s[p - 1]) * top) * kBase + premix(s[p + w - 1]);
+        *out++ = (fmix64(h) & ~mask) | (base + p);
+      }
+    }
+  });
+  sort_keys(keys, opts, workers, r.used_gpu);
+
+  // Scan groups of equal hash bits in parallel; chunk borders move forward to
+  // the start of a group so that no group is split.
+  const std::size_t n = keys.size();
+  std::vector<std::size_t> border(workers + 1);
+  for (unsigned c = 0; c <= workers; ++c) {
+    std::size_t b = static_cast<std::size_t>(static_cast<u128>(n) * c / workers);
+    if (c > 0) b = std::max(b, border[c - 1]);
+    while (b > 0 && b < n && (keys[b] & ~mask) == (keys[b - 1] & ~mask)) ++b;
+    border[c] = b;
+  }
+  struct partial {
+    u64 runs = 0;
+    u128 pairs = 0;
+    bool exact = true;
+    match_list listed{0, raw_less{}};
+  };
+  std::vector<partial> parts(workers);
+  for (auto& p : parts) p.listed = match_list(opts.max_listed, raw_less{});
+  auto same = [&](u64 x, u64 y) { return gr.same(x / per, x % per, y / per, y % per, w); };
+  parallel_chunks(workers, workers, [&](unsigned c, u64, u64) {
+    partial& part = parts[c];
+    std::vector<std::size_t> heads, cls;
+    std::vector<u64> members, idx;
+    // A pair of equal windows starts a maximal run unless the values just
+    // before both windows are equal too; only starts are counted and listed.
+    auto consider = [&](u64 x, u64 y) {
+      u64 gx = x / per, px = x % per, gy = y / per, py = y % per;
+      if (px < py || (px == py && gx > gy)) {
+        std::swap(gx, gy);
+        std::swap(px, py);
+      }
+      const bool start = py == 0 || gr.at(gx, px - 1) != gr.at(gy, py - 1);
+      if (!start) return;
+      ++part.runs;
+      part.listed.push(raw_match{gx, gy, px - py, px, py});
+    };
+    for (std::size_t i = border[c]; i < border[c + 1];) {
+      std::size_t j = i + 1;
+      while (j < n && (keys[j] & ~mask) == (keys[i] & ~mask)) ++j;
+      if (j - i >= 2) {
+        idx.clear();
+        for (std::size_t t = i; t < j; ++t) idx.push_back(keys[t] & mask);
+        split_by_content(idx.data(), idx.size(), heads, cls, members, same,
+                         [&](const std::vector<u64>& m) {
+                           part.pairs += pairs_of(m.size());
+                           if (m.size() <= kFullClass) {
+                             for (std::size_t a = 0; a < m.size(); ++a)
+                               for (std::size_t b = a + 1; b < m.size(); ++b) consider(m[a], m[b]);
+                           } else {
+                             // All pairs would be quadratic (a stuck or short-period
+                             // stream); neighbours in index order still expose runs.
+                             part.exact = false;
+                             for (std::size_t a = 0; a + 1 < m.size(); ++a) consider(m[a], m[a + 1]);
+                           }
+                         });
+      }
+      i = j;
+    }
+  });
+  keys = std::vector<u64>();  // release before the caller's value check allocates
+
+  match_list all(opts.max_listed, raw_less{});
+  u128 pairs = 0;
+  for (auto& p : parts) {
+    r.overlap_runs += p.runs;
+    pairs += p.pairs;
+    r.overlaps_exact = r.overlaps_exact && p.exact;
+    all.absorb(p.listed);
+  }
+  r.matched_window_pairs = clamp_u64(pairs);
+  for (const raw_match& m : all.sorted()) {
+    u64 len = 0;
+    while (m.a_pos + len < gr.k && gr.at(m.a, m.a_pos + len) == gr.at(m.b, m.b_pos + len)) ++len;
+    r.overlaps.push_back(stream_match{gr.ref(m.a), gr.ref(m.b), m.lag, m.a_pos, m.b_pos, len});
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Check 3: duplicate values
+
+constexpr double kTwo32 = 4294967296.0;
+
+// Exact collision moments of curand_uniform: y = float(x) * 2^-32 + 2^-33 in
+// float arithmetic for x uniform on [0, 2^32). y is monotone in x, so every
+// value y has an interval of preimages; we walk all of them and sum the
+// squared and cubed interval lengths. x < 2^24 converts exactly and is walked
+// one by one; above, every float u = float(x) collects the integers that
+// round to it (to nearest, ties to an even significand).
+collision_moments compute_uniform_f32() {
+  const float scale = 0x1p-32f;  // CURAND_2POW32_INV
+  const float half = 0x1p-33f;   // CURAND_2POW32_INV / 2
+  long double s2 = 0, s3 = 0;
+  u64 total = 0;
+  float prev = -1.0f;
+  u64 run = 0;
+  auto flush = [&] {
+    const long double c = static_cast<long double>(run);
+    s2 += c * c;
+    s3 += c * c * c;
+  };
+  auto emit = [&](float y, u64 c) {
+    total += c;
+    if (y == prev) {
+      run += c;
+      return;
+    }
+    if (run != 0) flush();
+    prev = y;
+    run = c;
+  };
+  // u * 2^-32 is exact, so a fused multiply-add would round the same way: the
+  // result does not depend on -ffp-contract.
+  for (u64 x = 0; x < (u64{1} << 24); ++x) emit(static_cast<float>(x) * scale + half, 1);
+  std::uint32_t bits;
+  const float lo = 16777216.0f, hi = 4294967296.0f;
+  std::memcpy(&bits, &lo, 4);
+  std::uint32_t last;
+  std::memcpy(&last, &hi, 4);
+  for (; bits <= last; ++bits) {
+    float u;
+    std::memcpy(&u, &bits, 4);
+    const int s = static_cast<int>((bits >> 23) & 0xFF) - 127 - 23;  // spacing 2^s above u
+    const u64 m = (bits & 0x7FFFFFu) | 0x800000u;
+    const u64 uu = static_cast<u64>(u);
+    const u64 below = (m == 0x800000u) ? (u64{1} << (s - 1)) : (u64{1} << s);
+    const u128 l2 = 2 * static_cast<u128>(uu) - below;  // twice the lower midpoint
+    const u128 h2 = 2 * static_cast<u128>(uu) + (u64{1} << s);
+    u128 xlo = l2 / 2 + 1, xhi = (h2 + 1) / 2 - 1;
+    if ((m & 1) == 0) {  // an even significand wins both ties
+      if (l2 % 2 == 0) xlo = l2 / 2;
+      if (h2 % 2 == 0) xhi = h2 / 2;
+    }
+    xhi = std::min<u128>(xhi, (u64{1} << 32) - 1);
+    emit(u * scale + half, static_cast<u64>(xhi - xlo + 1));
+  }
+  flush();
+  if (total != (u64{1} << 32))
+    throw std::logic_error("audit: uniform_f32 preimages do not cover 2^32 inputs");
+  const long double n = 4294967296.0L;
+  return collision_moments{static_cast<double>(s2 / (n * n)),
+                           static_cast<double>(s3 / (n * n * n))};
+}
+
+// erf(b) - erf(a) without cancellation in the tails.
+double erf_diff(double a, double b) {
+  if (a >= 0) return std::erfc(a) - std::erfc(b);
+  if (b <= 0) return std::erfc(-b) - std::erfc(-a);
+  return std::erf(b) - std::erf(a);
+}
+
+// For a smooth density f on a floating-point grid, a value v is hit with
+// probability p_v ~ f(v) * ulp(v); so q2 = sum p_v^2 ~ integral of f^2 * ulp
+// and q3 ~ integral of f^3 * ulp^2, summed binade by binade with ulp fixed.
+// For f = N(mean, stddev^2) both integrals are erf differences.
+collision_moments normal_moments(int mantissa_bits, int min_exp, int max_exp, double mean,
+                                 double stddev) {
+  const double pi = 3.14159265358979323846;
+  const double c2 = 1.0 / (4.0 * std::sqrt(pi) * stddev);
+  const double c3 = std::pow(2.0 * pi, -1.5) * 0.5 * std::sqrt(2.0 * pi / 3.0) / (stddev * stddev);
+  const double r3 = std::sqrt(1.5);
+  collision_moments q;
+  auto add = [&](double lo, double hi, double ulp) {
+    const double za = (lo - mean) / stddev, zb = (hi - mean) / stddev;
+    q.q2 += ulp * c2 * erf_diff(za, zb);
+    q.q3 += ulp * ulp * c3 * erf_diff(r3 * za, r3 * zb);
+  };
+  for (int e = min_exp; e <= max_exp; ++e) {
+    const double lo = std::ldexp(1.0, e), hi = std::ldexp(1.0, e + 1);  // hi may be inf: erf = 1
+    const double ulp = std::ldexp(1.0, e - mantissa_bits);
+    add(lo, hi, ulp);
+    add(-hi, -lo, ulp);
+  }
+  const double sub = std::ldexp(1.0, min_exp);  // subnormals: the spacing of the lowest binade
+  add(-sub, sub, std::ldexp(1.0, min_exp - mantissa_bits));
+  return q;
+}
+
+// Regularized lower incomplete gamma P(a, x) (Numerical Recipes' series and
+// continued fraction; Wilson-Hilferty beyond a = 1e6, where both are slow and
+// the approximation is accurate to well under the precision alpha needs).
+double gamma_p(double a, double x) {
+  if (x <= 0) return 0.0;
+  if (a > 1e6) {
+    const double t = 1.0 / (9.0 * a);
+    const double z = (std::cbrt(x / a) - (1.0 - t)) / std::sqrt(t);
+    return 0.5 * std::erfc(-z / std::sqrt(2.0));
+  }
+  const double log_front = -x + a * std::log(x) - std::lgamma(a);
+  const double eps = 1e-15;
+  if (x < a + 1.0) {
+    double ap = a, del = 1.0 / a, sum = del;
+    for (int i = 0; i < 100000000; ++i) {
+      ap += 1.0;
+      del *= x / ap;
+      sum += del;
+      if (std::fabs(del) < std::fabs(sum) * eps) break;
+    }
+    return std::min(1.0, sum * std::exp(log_front));
+  }
+  const double tiny = 1e-300;
+  double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
+  for (int i = 1; i < 100000000; ++i) {
+    const double an = -i * (i - a);
+    b += 2.0;
+    d = an * d + b;
+    if (std::fabs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (std::fabs(c) < tiny) c = tiny;
+    d = 1.0 / d;
+    const double del = d * c;
+    h *= del;
+    if (std::fabs(del - 1.0) < eps) break;
+  }
+  return std::max(0.0, 1.0 - std::exp(log_front) * h);
+}
+
+bool model_fits(value_model m, dtype t) {
+  switch (m) {
+    case value_model::automatic:
+      return true;
+    case value_model::u32:
+      return t == dtype::u32;
+    case value_model::uniform_f32:
+    case value_model::normal_f32:
+      return t == dtype::f32;
+    case value_model::uniform_f64_32bit:
+    case value_model::uniform_f64_53bit:
+    case value_model::normal_f64:
+      return t == dtype::f64;
+  }
+  return false;
+}
+
+bool is_normal(value_model m) {
+  return m == value_model::normal_f32 || m == value_model::normal_f64;
+}
+
+template <class Word>
+double as_real(Word w) {
+  if constexpr (sizeof(Word) == 4) {
+    float f;
+    std::memcpy(&f, &w, 4);
+    return f;
+  } else {
+    double d;
+    std::memcpy(&d, &w, 8);
+    return d;
+  }
+}
+
+// +0 and -0 compare equal as numbers; every other value compares by its bits.
+template <class Word>
+Word canonical(Word w, bool is_float) {
+  constexpr Word sign = static_cast<Word>(Word{1} << (8 * sizeof(Word) - 1));
+  return (is_float && w == sign) ? Word{0} : w;
+}
+
+template <class Word>
+void check_values(const grid<Word>& gr, dtype type, const options& opts, unsigned workers,
+                  report& r) {
+  value_result& v = r.values;
+  const u64 n = gr.threads * gr.k;
+  v.values = n;
+  v.alpha = opts.alpha;
+  v.model_inferred = opts.model == value_model::automatic;
+  v.model = v.model_inferred ? infer_model(gr.data, type, n) : opts.model;
+
+  bool fitted = true;
+  if (is_normal(v.model)) {
+    std::vector<double> sums(workers, 0.0), squares(workers, 0.0);
+    parallel_chunks(workers, n, [&](unsigned w, u64 b, u64 e) {
+      double s = 0;
+      for (u64 i = b; i < e; ++i) s += as_real(gr.data[i]);
+      sums[w] = s;
+    });
+    double mean = 0;
+    for (double s : sums) mean += s;
+    mean /= static_cast<double>(n);
+    parallel_chunks(workers, n, [&](unsigned w, u64 b, u64 e) {
+      double s = 0;
+      for (u64 i = b; i < e; ++i) {
+        const double d = as_real(gr.data[i]) - mean;
+        s += d * d;
+      }
+      squares[w] = s;
+    });
+    double ss = 0;
+    for (double s : squares) ss += s;
+    v.mean = mean;
+    v.stddev = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
+    fitted = std::isfinite(v.mean) && std::isfinite(v.stddev) && v.stddev > 0;
+  }
+
+  const bool is_float = type != dtype::u32;
+  std::vector<Word> sorted(n);
+  parallel_chunks(workers, n, [&](unsigned, u64 b, u64 e) {
+    for (u64 i = b; i < e; ++i) sorted[i] = canonical(gr.data[i], is_float);
+  });
+  parallel_radix_sort(sorted.data(), sorted.size(), workers);
+  u128 pairs = 0;
+  // Examples: the most repeated values first (a small value set shows up as
+  // high multiplicities), then the smallest.
+  using counted = std::pair<u64, Word>;
+  auto more_first = [](const counted& x, const counted& y) {
+    return x.first != y.first ? x.first > y.first : x.second < y.second;
+  };
+  smallest<counted, decltype(more_first)> top(opts.max_listed, more_first);
+  for (std::size_t i = 0; i < sorted.size();) {
+    std::size_t j = i + 1;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    if (j - i >= 2) {
+      pairs += pairs_of(j - i);
+      top.push(counted{j - i, sorted[i]});
+    }
+    i = j;
+  }
+  sorted = std::vector<Word>();
+  const std::vector<counted> ranked = top.sorted();
+  v.equal_pairs = clamp_u64(pairs);
+
+  const double nd = static_cast<double>(n);
+  const double c2 = nd * (nd - 1) / 2, c3 = c2 * (nd - 2) / 3;
+  if (fitted) {
+    const collision_moments q = collision_probabilities(v.model, v.mean, v.stddev);
+    v.collision_probability = q.q2;
+    v.expected = c2 * q.q2;
+    // Var of a pair count: C(n,2)(q2 - q2^2) + 6 C(n,3)(q3 - q2^2). The second
+    // term (pairs sharing a value index) makes coarse-grid data overdispersed.
+    v.variance = c2 * (q.q2 - q.q2 * q.q2) + 6 * c3 * std::max(0.0, q.q3 - q.q2 * q.q2);
+    const double dispersion = v.expected > 0 ? std::max(1.0, v.variance / v.expected) : 1.0;
+    v.p_value = poisson_upper_tail(v.expected, static_cast<double>(v.equal_pairs), dispersion);
+  } else {
+    // A constant or non-finite "normal" sample fits no model: any repeat is suspect.
+    v.p_value = v.equal_pairs > 0 ? 0.0 : 1.0;
+  }
+  v.flagged = v.p_value < opts.alpha;
+
+  if (v.flagged && !ranked.empty()) {
+    // Name the first two positions of each listed value; one pass over the data.
+    std::vector<Word> examples;
+    for (const counted& c : ranked) examples.push_back(c.second);
+    std::vector<Word> lookup = examples;
+    std::sort(lookup.begin(), lookup.end());
+    std::vector<std::pair<u64, u64>> where(examples.size(), {~u64{0}, ~u64{0}});
+    std::size_t complete = 0;
+    for (u64 i = 0; i < n && complete < examples.size(); ++i) {
+      const Word x = canonical(gr.data[i], is_float);
+      const auto it = std::lower_bound(lookup.begin(), lookup.end(), x);
+      if (it == lookup.end() || *it != x) continue;
+      const std::size_t e = static_cast<std::size_t>(
+          std::find(examples.begin(), examples.end(), x) - examples.begin());
+      auto& slot = where[e];
+      if (slot.first == ~u64{0}) {
+        slot.first = i;
+      } else if (slot.second == ~u64{0}) {
+        slot.second = i;
+        ++complete;
+      }
+    }
+    for (std::size_t e = 0; e < examples.size(); ++e) {
+      const u64 a = where[e].first, b = where[e].second;
+      v.examples.push_back(value_pair{gr.ref(a / gr.k), a % gr.k, gr.ref(b / gr.k), b % gr.k,
+                                      static_cast<u64>(examples[e]), ranked[e].first});
+    }
+  }
+}
+
+template <class Word>
+report run_typed(const Word* data, const layout& shape, const options& opts, u64 w,
+                 unsigned workers) {
+  report r;
+  r.shape = shape;
+  r.window = w;
+  const grid<Word> gr{data, shape.blocks * shape.threads_per_block, shape.threads_per_block,
+                      shape.per_thread};
+  r.stream_checks_run = shape.per_thread >= w;
+  if (r.stream_checks_run) {
+    std::vector<unsigned char> is_dup;
+    find_duplicate_streams(gr, opts, workers, is_dup, r);
+    find_overlaps(gr, w, is_dup, opts, workers, r);
+  }
+  check_values(gr, shape.type, opts, workers, r);
+  return r;
+}
+
+std::string fmt_double(double x, int precision = 4) {
+  std::ostringstream s;
+  s << std::setprecision(precision) << x;
+  return s.str();
+}
+
+std::string fmt_ref(const thread_ref& t) {
+  return "(block " + std::to_string(t.block) + ", thread " + std::to_string(t.thread) + ")";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Public functions
+
+const char* to_string(dtype t) noexcept {
+  switch (t) {
+    case dtype::u32:
+      return "u32";
+    case dtype::f32:
+      return "f32";
+    case dtype::f64:
+      return "f64";
+  }
+  return "?";
+}
+
+const char* to_string(value_model m) noexcept {
+  switch (m) {
+    case value_model::automatic:
+      return "auto";
+    case value_model::u32:
+      return "u32";
+    case value_model::uniform_f32:
+      return "uniform_f32";
+    case value_model::uniform_f64_32bit:
+      return "uniform_f64_32bit";
+    case value_model::uniform_f64_53bit:
+      return "uniform_f64_53bit";
+    case value_model::normal_f32:
+      return "normal_f32";
+    case value_model::normal_f64:
+      return "normal_f64";
+  }
+  return "?";
+}
+
+dtype parse_dtype(std::string_view text, std::string_view what) {
+  for (dtype t : {dtype::u32, dtype::f32, dtype::f64})
+    if (text == to_string(t)) return t;
+  invalid(std::string(what) + ": expected u32, f32 or f64, got '" + std::string(text) + "'");
+}
+
+value_model parse_value_model(std::string_view text, std::string_view what) {
+  for (value_model m : {value_model::automatic, value_model::u32, value_model::uniform_f32,
+                        value_model::uniform_f64_32bit, value_model::uniform_f64_53bit,
+                        value_model::normal_f32, value_model::normal_f64})
+    if (text == to_string(m)) return m;
+  invalid(std::string(what) +
+          ": expected auto, u32, uniform_f32, uniform_f64_32bit, uniform_f64_53bit, normal_f32 "
+          "or normal_f64, got '" +
+          std::string(text) + "'");
+}
+
+std::size_t value_size(dtype t) noexcept { return t == dtype::f64 ? 8 : 4; }
+
+collision_moments collision_probabilities(value_model m, double mean, double stddev) {
+  switch (m) {
+    case value_model::u32:
+    case value_model::uniform_f64_32bit:
+      // 2^32 equally likely values; (x + 1) * 2^-32 in double is injective.
+      return collision_moments{1.0 / kTwo32, 1.0 / (kTwo32 * kTwo32)};
+    case value_model::uniform_f64_53bit: {
+      // z = x ^ (y << 21) is uniform on 2^53 values; y = z * 2^-53 + 2^-54
+      // rounds: z < 2^52 stay distinct, above that pairs {2j-1, 2j} share
+      // 2j * 2^-53 (ties to even), except the single preimages of 0.5 and 1.
+      // So sum c^2 = 2^52 + 4 (2^51 - 1) + 2 and sum c^3 = 2^52 + 8 (2^51 - 1) + 2.
+      const double t52 = std::ldexp(1.0, 52);
+      return collision_moments{(3.0 * t52 - 2.0) * std::ldexp(1.0, -106),
+                               (5.0 * t52 - 6.0) * std::ldexp(1.0, -159)};
+    }
+    case value_model::uniform_f32: {
+      static const collision_moments q = compute_uniform_f32();  // ~0.2 s, once
+      return q;
+    }
+    case value_model::normal_f32:
+    case value_model::normal_f64:
+      if (!(stddev > 0) || !std::isfinite(stddev) || !std::isfinite(mean))
+        invalid("stddev: must be positive and finite, got " + fmt_double(stddev));
+      return m == value_model::normal_f32 ? normal_moments(23, -126, 127, mean, stddev)
+                                          : normal_moments(52, -1022, 1023, mean, stddev);
+    case value_model::automatic:
+      break;
+  }
+  invalid("value_model: 'auto' has no collision probability; pick a model");
+}
+
+double expected_equal_pairs(value_model m, std::uint64_t n, double mean, double stddev) {
+  const double nd = static_cast<double>(n);
+  return nd * (nd - 1) / 2 * collision_probabilities(m, mean, stddev).q2;
+}
+
+double poisson_upper_tail(double expected, double observed, double dispersion) {
+  if (!(dispersion >= 1.0)) dispersion = 1.0;
+  if (observed <= 0) return 1.0;
+  if (expected <= 0) return 0.0;
+  // P(Poisson(l) >= k) = P(Gamma(k, 1) <= l) for integer k >= 1.
+  return gamma_p(observed / dispersion, expected / dispersion);
+}
+
+value_model infer_model(const void* data, dtype type, std::uint64_t n) {
+  if (type == dtype::u32) return value_model::u32;
+  if (type == dtype::f32) {
+    const float* f = static_cast<const float*>(data);
+    for (u64 i = 0; i < n; ++i)
+      if (!(f[i] > 0.0f && f[i] <= 1.0f)) return value_model::normal_f32;
+    return value_model::uniform_f32;
+  }
+  const double* d = static_cast<const double*>(data);
+  bool grid32 = true;
+  for (u64 i = 0; i < n; ++i) {
+    if (!(d[i] > 0.0 && d[i] <= 1.0)) return value_model::normal_f64;
+    // curand_uniform_double gives (x + 1) * 2^-32; accept any multiple of
+    // 2^-33 so that an (x + 1/2) * 2^-32 grid counts too. A 53-bit value lands
+    // on that grid with probability 2^-21, so honest 53-bit data never do.
+    const double t = d[i] * 8589934592.0;  // exact: a power-of-two scale
+    grid32 = grid32 && t == std::floor(t);
+  }
+  return grid32 ? value_model::uniform_f64_32bit : value_model::uniform_f64_53bit;
+}
+
+report run(const void* data, const layout& shape, const options& opts) {
+  auto positive = [](u64 v, const char* name) {
+    if (v == 0) invalid(std::string(name) + ": must be positive, got 0");
+  };
+  positive(shape.blocks, "blocks");
+  positive(shape.threads_per_block, "threads_per_block");
+  positive(shape.per_thread, "per_thread");
+  if (shape.type != dtype::u32 && shape.type != dtype::f32 && shape.type != dtype::f64)
+    invalid("dtype: unknown value " + std::to_string(static_cast<int>(shape.type)));
+  const std::size_t vsize = value_size(shape.type);
+  u64 threads = 0, n = 0, bytes = 0;
+  if (__builtin_mul_overflow(shape.blocks, shape.threads_per_block, &threads) ||
+      __builtin_mul_overflow(threads, shape.per_thread, &n) ||
+      __builtin_mul_overflow(n, static_cast<u64>(vsize), &bytes) ||
+      bytes > static_cast<u64>(std::numeric_limits<std::ptrdiff_t>::max()))
+    invalid("shape: blocks " + std::to_string(shape.blocks) + " x threads_per_block " +
+            std::to_string(shape.threads_per_block) + " x per_thread " +
+            std::to_string(shape.per_thread) + " x " + std::to_string(vsize) +
+            " bytes overflows the address space");
+  if (data == nullptr) invalid("data: null pointer for " + std::to_string(n) + " values");
+  if (!(opts.alpha > 0.0 && opts.alpha < 1.0))
+    invalid("alpha: must be in (0, 1), got " + fmt_double(opts.alpha));
+  if (!model_fits(opts.model, shape.type))
+    invalid(std::string("value_model: ") + to_string(opts.model) + " does not describe dtype " +
+            to_string(shape.type));
+  if (opts.window > shape.per_thread)
+    invalid("window: must be at most per_thread (" + std::to_string(shape.per_thread) +
+            "), got " + std::to_string(opts.window));
+  // 128 bits of data: a chance match of that length is out of the question.
+  const u64 w = opts.window != 0 ? opts.window : (shape.type == dtype::f64 ? 2 : 4);
+  unsigned workers = opts.workers != 0 ? opts.workers : std::thread::hardware_concurrency();
+  workers = std::max(1u, std::min(workers, 256u));
+
+  if (shape.type == dtype::f64)
+    return run_typed(static_cast<const std::uint64_t*>(data), shape, opts, w, workers);
+  return run_typed(static_cast<const std::uint32_t*>(data), shape, opts, w, workers);
+}
+
+std::string format(const report& r) {
+  std::ostringstream o;
+  const layout& s = r.shape;
+  const u64 threads = s.blocks * s.threads_per_block;
+  o << "gpurand audit: " << threads << " threads (" << s.blocks << " blocks x "
+    << s.threads_per_block << " threads), " << s.per_thread << " values each, dtype "
+    << to_string(s.type) << ", " << threads * s.per_thread << " values\n";
+  o << "window: " << r.window << " values (" << r.window * value_size(s.type) * 8 << " bits)"
+    << (r.used_gpu ? ", keys sorted on the GPU" : "") << "\n";
+
+  if (!r.stream_checks_run) {
+    o << "duplicate streams: skipped (" << s.per_thread
+      << " values per thread is shorter than the window)\n";
+    o << "overlapping streams: skipped\n";
+  } else {
+    auto more = [&](u64 total, std::size_t shown) {
+      if (total > shown) o << "  ... and " << (total - shown) << " more\n";
+    };
+    if (r.duplicate_threads == 0) {
+      o << "duplicate streams: none\n";
+    } else {
+      o << "duplicate streams: " << r.duplicate_threads
+        << " thread(s) repeat the stream of a lower thread\n";
+      for (const stream_match& m : r.duplicates)
+        o << "  " << fmt_ref(m.b) << " == " << fmt_ref(m.a) << ": all " << m.length
+          << " values, lag 0\n";
+      more(r.duplicate_threads, r.duplicates.size());
+    }
+    if (r.matched_window_pairs == 0) {
+      o << "overlapping streams: none\n";
+    } else {
+      o << "overlapping streams: " << r.overlap_runs << " run(s) of >= " << r.window
+        << " equal values (" << r.matched_window_pairs << " equal window pairs"
+        << (r.overlaps_exact ? "" : "; some windows repeat > 64 times, runs listed in part")
+        << ")\n";
+      for (const stream_match& m : r.overlaps)
+        o << "  " << fmt_ref(m.b) << "[" << m.b_pos << "..] == " << fmt_ref(m.a) << "["
+          << m.a_pos << "..]: " << m.length << " values, lag " << m.lag
+          << (m.a.global == m.b.global ? " (the thread repeats itself)" : "") << "\n";
+      more(r.overlap_runs, r.overlaps.size());
+    }
+  }
+
+  const value_result& v = r.values;
+  o << "duplicate values: " << v.equal_pairs << " equal pair(s) among " << v.values
+    << " values; expected " << fmt_double(v.expected, 6) << " under model "
+    << to_string(v.model) << (v.model_inferred ? " (inferred)" : "");
+  if (is_normal(v.model)) o << " with mean " << fmt_double(v.mean) << ", stddev " << fmt_double(v.stddev);
+  o << "; p = " << fmt_double(v.p_value, 3) << (v.flagged ? " < " : " >= ") << "alpha "
+    << fmt_double(v.alpha, 3) << (v.flagged ? ": EXCESS DUPLICATES" : "") << "\n";
+  for (const value_pair& p : v.examples) {
+    o << "  value 0x" << std::hex << std::setw(s.type == dtype::f64 ? 16 : 8)
+      << std::setfill('0') << p.bits << std::dec << std::setfill(' ') << " (" << p.count
+      << " times) at " << fmt_ref(p.a)
+      << "[" << p.a_pos << "] and " << fmt_ref(p.b) << "[" << p.b_pos << "]\n";
+  }
+  o << "verdict: " << (r.clean() ? "clean" : "DEFECTS FOUND") << "\n";
+  return o.str();
+}
+
+}  // namespace gpurand::audit

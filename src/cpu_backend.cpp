@@ -1,0 +1,183 @@
+// Built with -ffp-contract=off (see CMakeLists.txt): a fused multiply-add in
+// the Box-Muller scaling would change curand_normal's bits, so the CPU
+// backend keeps ISO semantics and matches cuRAND's host path exactly.
+
+#include "cpu_backend.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "cpu_simd.hpp"
+#include "gpurand/detail/bulk.cuh"
+#include "parallel.hpp"
+
+namespace gpurand {
+namespace {
+
+std::mutex g_settings_mutex;
+cpu_settings g_settings;
+
+constexpr unsigned max_cpu_threads = 4096;
+constexpr std::uint64_t default_block = 4096;  // groups: 64 KiB of floats, fits L2
+
+unsigned usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+/// $GPURAND_CPU_THREADS, validated: a bad value is an error, not a silent default.
+unsigned env_threads() {
+  const char* v = std::getenv("GPURAND_CPU_THREADS");
+  if (!v || !*v) return 0;
+  char* end = nullptr;
+  const unsigned long n = std::strtoul(v, &end, 10);
+  if (*end != '\0' || v[0] == '-' || n == 0 || n > max_cpu_threads)
+    throw Error(errc::invalid_argument,
+                std::string("GPURAND_CPU_THREADS: expected an integer in 1..4096, got '") + v + "'");
+  return static_cast<unsigned>(n);
+}
+
+}  // namespace
+
+void set_cpu_settings(const cpu_settings& s) {
+  if (s.threads > max_cpu_threads)
+    throw Error(errc::invalid_argument,
+                "cpu_settings.threads: expected at most 4096, got " + std::to_string(s.threads));
+  std::lock_guard<std::mutex> lock(g_settings_mutex);
+  g_settings = s;
+}
+
+cpu_settings get_cpu_settings() {
+  std::lock_guard<std::mutex> lock(g_settings_mutex);
+  return g_settings;
+}
+
+namespace detail {
+
+unsigned cpu_threads() {
+  const unsigned configured = get_cpu_settings().threads;
+  if (configured) return configured;
+  const unsigned env = env_threads();
+  return env ? env : usable_cpus();
+}
+
+std::uint64_t cpu_block() {
+  const std::uint64_t b = get_cpu_settings().block;
+  return b ? b : default_block;
+}
+
+namespace {
+
+/// Full groups [first, first + count) of a bulk fill into `out` (which points
+/// at group `first`). u32 and uniform floats come straight from the SIMD
+/// kernels; the other kinds take SIMD draws through the shared transform.
+template <dist D, class T = typename bulk_traits<D>::value>
+void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first,
+                 std::uint64_t count, normal_params<T> np, T* out) {
+  if constexpr (D == dist::u32) {
+    philox_u32_groups(seed, offset, first, count, out);
+  } else if constexpr (D == dist::uniform) {
+    philox_uniform_groups(seed, offset, first, count, out);
+  } else {
+    constexpr std::uint64_t batch = 256;
+    std::uint32_t x[4 * batch];
+    constexpr unsigned per = bulk_traits<D>::per_group;
+    for (std::uint64_t done = 0; done < count; done += batch) {
+      const std::uint64_t m = std::min(batch, count - done);
+      philox_u32_groups(seed, offset, first + done, m, x);
+      for (std::uint64_t j = 0; j < m; ++j) {
+        const uint4 g = make_uint4(x[4 * j], x[4 * j + 1], x[4 * j + 2], x[4 * j + 3]);
+        bulk_transform<D>(g, np, out + (done + j) * per);
+      }
+    }
+  }
+}
+
+template <dist D>
+void bulk(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
+          double mean, double stddev, void* out_v) {
+  using T = typename bulk_traits<D>::value;
+  constexpr unsigned per = bulk_traits<D>::per_group;
+  const normal_params<T> np{static_cast<T>(mean), static_cast<T>(stddev)};
+  T* out = static_cast<T*>(out_v);
+  const std::uint64_t full = n / per;
+  const std::uint64_t block = cpu_block();
+  const std::uint64_t tasks = (full + block - 1) / block;
+  parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
+    const std::uint64_t first = t * block;
+    bulk_groups<D>(seed, offset, first_group + first, std::min(block, full - first), np,
+                   out + first * per);
+  });
+  if (const unsigned tail = static_cast<unsigned>(n % per)) {
+    T v[4];
+    bulk_group<D>(seed, offset, first_group + full, np, v);
+    std::memcpy(out + full * per, v, tail * sizeof(T));
+  }
+}
+
+template <engine E, dist D>
+void grid(std::uint64_t seed, std::uint64_t offset, const grid_layout& l, void* out_v) {
+  using T = typename bulk_traits<D>::value;
+  T* out = static_cast<T*>(out_v);
+  // The emulated grid: tasks of `block` consecutive threads. XORWOW's
+  // curand_init is expensive, so keep tasks small enough to balance.
+  const std::uint64_t block = std::max<std::uint64_t>(1, cpu_block() / 16);
+  const std::uint64_t tasks = (l.threads + block - 1) / block;
+  parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
+    // Local indices: first_thread + threads may be exactly 2^64.
+    const std::uint64_t end = std::min(l.threads, (t + 1) * block);
+    for (std::uint64_t i = t * block; i < end; ++i) {
+      const std::uint64_t g = l.first_thread + i;
+      thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g));
+    }
+  });
+}
+
+template <engine E>
+void grid_by_dist(dist kind, std::uint64_t seed, std::uint64_t offset, const grid_layout& l,
+                  void* out) {
+  switch (kind) {
+    case dist::u32: return grid<E, dist::u32>(seed, offset, l, out);
+    case dist::uniform: return grid<E, dist::uniform>(seed, offset, l, out);
+    case dist::normal: return grid<E, dist::normal>(seed, offset, l, out);
+    case dist::uniform_double:
+      return grid<E, dist::uniform_double>(seed, offset, l, out);
+    case dist::normal_double:
+      return grid<E, dist::normal_double>(seed, offset, l, out);
+  }
+}
+
+}  // namespace
+
+void cpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
+              std::size_t n, double mean, double stddev, void* out) {
+  switch (kind) {
+    case dist::u32: return bulk<dist::u32>(seed, offset, first_group, n, mean, stddev, out);
+    case dist::uniform: return bulk<dist::uniform>(seed, offset, first_group, n, mean, stddev, out);
+    case dist::normal: return bulk<dist::normal>(seed, offset, first_group, n, mean, stddev, out);
+    case dist::uniform_double: return bulk<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out);
+    case dist::normal_double: return bulk<dist::normal_double>(seed, offset, first_group, n, mean, stddev, out);
+  }
+}
+
+void cpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
+              const grid_layout& layout, void* out) {
+  switch (eng) {
+    case engine::philox4_32_10:
+      return grid_by_dist<engine::philox4_32_10>(kind, seed, offset, layout, out);
+    case engine::xorwow:
+      return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out);
+    case engine::mrg32k3a:
+      return grid_by_dist<engine::mrg32k3a>(kind, seed, offset, layout, out);
+  }
+}
+
+}  // namespace detail
+}  // namespace gpurand

@@ -1,0 +1,28 @@
+#pragma once
+// Backend choice and routing of one request to the GPU kernels or the CPU
+// backend, by backend and by where the output memory lives.
+
+#include "gpurand/gpurand.hpp"
+
+namespace gpurand::detail {
+
+/// automatic -> gpu when a usable device exists, else cpu; gpu without a
+/// device -> Error(unsupported). Never returns automatic.
+backend_kind resolve_backend(backend_kind requested);
+
+/// The backend a Generator starts with: the option if given, else
+/// $GPURAND_BACKEND (validated), else automatic; then resolved.
+backend_kind default_backend(const std::optional<backend_kind>& requested);
+
+/// Checks a bulk request's arguments; throws Error naming the bad one.
+/// `async`: the fill will be enqueued on a stream, so `out` must be device memory.
+void validate_bulk(const bulk_request& req, const void* out, bool async = false);
+
+/// Runs a validated bulk request on a resolved backend. With `stream`
+/// non-null the fill is enqueued there and not awaited (device memory only).
+void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream);
+
+/// Validates and runs a per-thread writer request.
+void run_grid(const grid_request& req, void* out);
+
+}  // namespace gpurand::detail

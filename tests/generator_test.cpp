@@ -1,0 +1,333 @@
+// The host API: seeding, offset bookkeeping, backend choice, spawning,
+// fork safety, host threads, and errors on bad input.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "curand_ref.hpp"
+#include "gpurand/gpurand.hpp"
+
+namespace gpurand::test {
+namespace {
+
+Generator cpu_gen(std::uint64_t seed) {
+  options o;
+  o.seed = seed;
+  o.backend = backend_kind::cpu;
+  return Generator(o);
+}
+
+template <class F>
+void expect_error(errc code, const std::string& needle, F&& f) {
+  try {
+    f();
+    ADD_FAILURE() << "expected gpurand::Error mentioning '" << needle << "'";
+  } catch (const Error& e) {
+    EXPECT_EQ(code, e.code()) << e.what();
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
+        << "message '" << e.what() << "' does not mention '" << needle << "'";
+  }
+}
+
+TEST(Generator, OsSeededGeneratorsDiffer) {
+  Generator a(options{std::nullopt, backend_kind::cpu, 0});
+  Generator b(options{std::nullopt, backend_kind::cpu, 0});
+  EXPECT_TRUE(a.seeded_from_os());
+  EXPECT_NE(a.seed(), b.seed());
+  std::vector<std::uint32_t> x(64), y(64);
+  a.generate(x.data(), x.size());
+  b.generate(y.data(), y.size());
+  EXPECT_NE(x, y);
+}
+
+TEST(Generator, ExplicitSeedReproducesAndReportsState) {
+  auto a = cpu_gen(2024), b = cpu_gen(2024);
+  EXPECT_FALSE(a.seeded_from_os());
+  EXPECT_EQ(2024u, a.seed());
+  EXPECT_EQ(backend_kind::cpu, a.backend());
+  std::vector<float> x(1000), y(1000);
+  for (int call = 0; call < 3; ++call) {
+    a.uniform(x.data(), x.size());
+    b.uniform(y.data(), y.size());
+    ASSERT_EQ(x, y) << "call " << call;
+  }
+  EXPECT_EQ(12u, a.offset());
+}
+
+TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
+  auto gen = cpu_gen(31337);
+  for (dist d : all_dists) {
+    const std::uint64_t o = gen.offset();
+    const std::size_t n = 403;
+    std::vector<unsigned char> out(n * value_size(d));
+    switch (d) {
+      case dist::u32: gen.generate(reinterpret_cast<std::uint32_t*>(out.data()), n); break;
+      case dist::uniform: gen.uniform(reinterpret_cast<float*>(out.data()), n); break;
+      case dist::normal: gen.normal(reinterpret_cast<float*>(out.data()), n, 2.0f, 3.0f); break;
+      case dist::uniform_double: gen.uniform(reinterpret_cast<double*>(out.data()), n); break;
+      case dist::normal_double: gen.normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5); break;
+    }
+    const double mean = d == dist::normal ? 2.0 : -1.0, sd = d == dist::normal ? 3.0 : 0.5;
+    EXPECT_EQ(ref_bulk(d, 31337, o, 0, n, mean, sd), out) << to_string(d);
+    EXPECT_EQ(o + 4, gen.offset()) << to_string(d);
+  }
+}
+
+TEST(Generator, ConsecutiveCallsAndLaunchesNeverShareABlock) {
+  auto gen = cpu_gen(5);
+  // Record each call's offset window; windows must be disjoint and together
+  // cover [0, end) in order, so no (subsequence, counter) pair repeats.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> windows;
+  std::vector<float> buf(4096);
+  for (int i = 0; i < 5; ++i) {
+    const std::uint64_t o = gen.offset();
+    gen.uniform(buf.data(), buf.size());
+    windows.push_back({o, gen.offset()});
+    const launch_handle h = gen.launch(7 + i);
+    EXPECT_EQ(0u, h.offset % 4) << "windows are whole Philox blocks";
+    EXPECT_GE(h.draws, 7u + i);
+    EXPECT_EQ(5u, h.seed);
+    windows.push_back({h.offset, h.offset + h.draws});
+    const std::uint64_t t = gen.thread_streams(dist::normal, 8, 5, buf.data());
+    windows.push_back({t, gen.offset()});
+  }
+  for (std::size_t i = 1; i < windows.size(); ++i) {
+    EXPECT_LT(windows[i - 1].first, windows[i - 1].second);
+    EXPECT_EQ(windows[i - 1].second, windows[i].first) << "window " << i;
+  }
+}
+
+TEST(Generator, ThreadStreamsEqualCurandPerThread) {
+  auto gen = cpu_gen(17);
+  gen.launch(10);  // move the offset first
+  std::vector<float> out(16 * 9);
+  const std::uint64_t o = gen.thread_streams(dist::normal, 16, 9, out.data());
+  EXPECT_EQ(12u, o);
+  for (std::uint64_t g = 0; g < 16; ++g) {
+    const auto want = ref_stream(engine::philox4_32_10, dist::normal, 17, g, o, 9);
+    EXPECT_EQ(0, std::memcmp(out.data() + g * 9, want.data(), want.size())) << "thread " << g;
+  }
+}
+
+TEST(Generator, HostThreadsSharingOneGeneratorGetDisjointWindows) {
+  auto gen = cpu_gen(99);
+  constexpr int threads = 8, calls = 200;
+  std::vector<std::vector<std::uint64_t>> offsets(threads);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      std::uint32_t buf[8];
+      for (int c = 0; c < calls; ++c) {
+        offsets[t].push_back(gen.launch(4).offset);
+        gen.generate(buf, 8);
+      }
+    });
+  for (auto& t : pool) t.join();
+  std::set<std::uint64_t> all;
+  for (auto& v : offsets) all.insert(v.begin(), v.end());
+  EXPECT_EQ(static_cast<std::size_t>(threads * calls), all.size()) << "a launch window was reused";
+  EXPECT_EQ(static_cast<std::uint64_t>(threads * calls * 8), gen.offset());
+}
+
+TEST(Generator, SpawnGivesDisjointReproducibleWindows) {
+  auto parent = cpu_gen(7);
+  auto c0 = parent.spawn(0), c1 = parent.spawn(1), c1b = parent.spawn(1);
+  auto last = parent.spawn(65535);
+  EXPECT_EQ(parent.seed(), c0.seed());
+  EXPECT_EQ(c1.offset(), c1b.offset()) << "spawn is reproducible";
+  EXPECT_LE(parent.window_end(), c0.offset()) << "children start past the parent's window";
+  EXPECT_LE(c0.window_end(), c1.offset());
+  EXPECT_LT(c1.offset(), last.offset());
+  EXPECT_GT(c0.window_end() - c0.offset(), std::uint64_t{1} << 40);
+  // Grandchildren stay inside their parent's slot.
+  auto g = c0.spawn(3);
+  EXPECT_LT(c0.offset(), g.offset());
+  EXPECT_LT(g.window_end(), c1.offset());
+  // Different children draw different numbers from the same seed.
+  std::uint32_t a[16], b[16];
+  c0.generate(a, 16);
+  c1.generate(b, 16);
+  EXPECT_NE(0, std::memcmp(a, b, sizeof a));
+  expect_error(errc::invalid_argument, "65536", [&] { (void)parent.spawn(65536); });
+  // Nesting shrinks windows by 2^17 a level: the fourth level is refused.
+  expect_error(errc::exhausted, "spawn", [&] { (void)g.spawn(0).spawn(0); });
+}
+
+TEST(Generator, ExhaustingTheOffsetSpaceIsAnError) {
+  options o;
+  o.seed = 1;
+  o.backend = backend_kind::cpu;
+  o.offset = ~std::uint64_t{0} - 20;  // own window: 10 draws
+  Generator gen(o);
+  std::uint32_t buf[4];
+  gen.generate(buf, 4);
+  gen.generate(buf, 4);
+  const std::uint64_t before = gen.offset();
+  expect_error(errc::exhausted, "exhausted", [&] { gen.generate(buf, 4); });
+  EXPECT_EQ(before, gen.offset()) << "a failed call consumes nothing";
+  expect_error(errc::exhausted, "exhausted", [&] { (void)gen.launch(100); });
+  // The raw API refuses a window that runs past 2^64 instead of wrapping.
+  bulk_request r;
+  r.offset = ~std::uint64_t{0} - 2;
+  r.n = 4;
+  r.backend = backend_kind::cpu;
+  expect_error(errc::exhausted, "offset", [&] { fill(r, buf); });
+  grid_request q;
+  q.offset = ~std::uint64_t{0} - 5;
+  q.threads = 1;
+  q.per_thread = 10;
+  q.backend = backend_kind::cpu;
+  expect_error(errc::exhausted, "offset", [&] { write_thread_streams(q, buf); });
+}
+
+TEST(Generator, BadArgumentsAreNamedErrors) {
+  auto gen = cpu_gen(3);
+  std::vector<float> f(8);
+  std::vector<double> d(8);
+  expect_error(errc::invalid_argument, "out: null pointer", [&] { gen.generate(nullptr, 5); });
+  expect_error(errc::invalid_argument, "out: null pointer", [&] { gen.uniform(static_cast<float*>(nullptr), 1); });
+  expect_error(errc::invalid_argument, "stddev", [&] { gen.normal(f.data(), 8, 0.0f, -1.0f); });
+  expect_error(errc::invalid_argument, "stddev", [&] { gen.normal(d.data(), 8, 0.0, NAN); });
+  expect_error(errc::invalid_argument, "mean", [&] { gen.normal(d.data(), 8, INFINITY, 1.0); });
+  expect_error(errc::invalid_argument, "draws_per_thread", [&] { (void)gen.launch(0); });
+  expect_error(errc::exhausted, "draws_per_thread", [&] { (void)gen.launch(~std::uint64_t{0}); });
+  expect_error(errc::invalid_argument, "threads", [&] { gen.thread_streams(dist::u32, 0, 4, f.data()); });
+  expect_error(errc::invalid_argument, "per_thread", [&] { gen.thread_streams(dist::u32, 4, 0, f.data()); });
+  expect_error(errc::invalid_argument, "host pointer", [&] { gen.uniform_async(f.data(), 8, nullptr); });
+  EXPECT_EQ(0u, gen.offset()) << "rejected calls consume no offsets";
+  gen.generate(nullptr, 0);  // n = 0 is a no-op, not an error
+  EXPECT_EQ(0u, gen.offset());
+  expect_error(errc::invalid_argument, "backend", [] { (void)parse_backend("tpu"); });
+  expect_error(errc::invalid_argument, "'pcg'", [] { (void)parse_engine("pcg"); });
+  expect_error(errc::invalid_argument, "'gauss'", [] { (void)parse_dist("gauss"); });
+  expect_error(errc::invalid_argument, "cpu_settings.threads", [] { set_cpu_settings({5000, 0}); });
+  Generator moved = cpu_gen(1);
+  Generator into = std::move(moved);
+  expect_error(errc::invalid_argument, "moved from", [&] { (void)moved.seed(); });  // NOLINT
+}
+
+TEST(Generator, BackendSelection) {
+  if (!gpu_available()) {
+    expect_error(errc::unsupported, "backend=gpu", [] {
+      Generator g(options{1, backend_kind::gpu, 0});
+    });
+    Generator a(options{1, backend_kind::automatic, 0});
+    EXPECT_EQ(backend_kind::cpu, a.backend()) << "auto falls back to the CPU without a GPU";
+  }
+  ASSERT_EQ(0, setenv("GPURAND_BACKEND", "cpu", 1));
+  EXPECT_EQ(backend_kind::cpu, Generator(5).backend());
+  ASSERT_EQ(0, setenv("GPURAND_BACKEND", "quantum", 1));
+  expect_error(errc::invalid_argument, "GPURAND_BACKEND", [] { Generator g(5); });
+  ASSERT_EQ(0, unsetenv("GPURAND_BACKEND"));
+  EXPECT_EQ(gpu_available() ? backend_kind::gpu : backend_kind::cpu, Generator(5).backend());
+}
+
+TEST(Generator, CpuThreadsFromEnvironmentAreValidated) {
+  std::uint32_t buf[4];
+  ASSERT_EQ(0, setenv("GPURAND_CPU_THREADS", "zero", 1));
+  expect_error(errc::invalid_argument, "GPURAND_CPU_THREADS", [&] { cpu_gen(1).generate(buf, 4); });
+  ASSERT_EQ(0, setenv("GPURAND_CPU_THREADS", "3", 1));
+  cpu_gen(1).generate(buf, 4);
+  ASSERT_EQ(0, unsetenv("GPURAND_CPU_THREADS"));
+}
+
+// ---- fork safety -----------------------------------------------------------
+
+/// Runs `child` in a forked process with a time limit; returns its exit code
+/// (or 100 + signal, or 200 on timeout) so a hang fails the test instead of
+/// hanging it.
+template <class F>
+int in_child(F&& child, unsigned timeout_s = 20) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    alarm(timeout_s);
+    int rc = 1;
+    try {
+      rc = child();
+    } catch (...) {
+      rc = 3;
+    }
+    _exit(rc);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return WTERMSIG(status) == SIGALRM ? 200 : 100 + WTERMSIG(status);
+  return 1;
+}
+
+TEST(Generator, ExplicitSeedThrowsInForkedChild) {
+  auto gen = cpu_gen(123);
+  std::uint32_t buf[4];
+  gen.generate(buf, 4);
+  const int rc = in_child([&] {
+    try {
+      gen.generate(buf, 4);
+      return 1;  // silently repeated the parent's stream
+    } catch (const Error& e) {
+      const bool ok = e.code() == errc::forked && std::strstr(e.what(), "spawn(") != nullptr;
+      if (!ok) return 2;
+      // The documented way out works in the child.
+      auto child = gen.spawn(0);
+      child.generate(buf, 4);
+      return 0;
+    }
+  });
+  EXPECT_EQ(0, rc);
+  gen.generate(buf, 4);  // the parent is unaffected
+}
+
+TEST(Generator, OsSeededGeneratorReseedsInForkedChild) {
+  Generator gen(options{std::nullopt, backend_kind::cpu, 0});
+  std::uint32_t parent_next[8];
+  int fds[2];
+  ASSERT_EQ(0, pipe(fds));
+  std::uint32_t warm[4];
+  gen.generate(warm, 4);  // the parent has used it (and its CPU workers) before fork
+  const int rc = in_child([&] {
+    std::uint32_t out[8];
+    gen.generate(out, 8);
+    const std::uint64_t s = gen.seed();
+    return (write(fds[1], out, sizeof out) == sizeof out &&
+            write(fds[1], &s, sizeof s) == sizeof s)
+               ? 0
+               : 1;
+  });
+  ASSERT_EQ(0, rc);
+  std::uint32_t child_out[8];
+  std::uint64_t child_seed = 0;
+  ASSERT_EQ(static_cast<ssize_t>(sizeof child_out), read(fds[0], child_out, sizeof child_out));
+  ASSERT_EQ(static_cast<ssize_t>(sizeof child_seed), read(fds[0], &child_seed, sizeof child_seed));
+  close(fds[0]);
+  close(fds[1]);
+  gen.generate(parent_next, 8);
+  EXPECT_NE(gen.seed(), child_seed) << "the child must reseed from the OS";
+  EXPECT_NE(0, std::memcmp(parent_next, child_out, sizeof child_out));
+}
+
+TEST(Generator, CpuBackendWorksInForkedChildAfterParentUsedWorkers) {
+  scoped_cpu_settings cfg(4, 64);
+  auto gen = cpu_gen(8);
+  std::vector<float> big(1 << 16);
+  gen.uniform(big.data(), big.size());  // parent runs the multi-threaded path
+  const int rc = in_child([&] {
+    auto child = gen.spawn(1);
+    std::vector<float> out(1 << 16);
+    child.uniform(out.data(), out.size());  // the child runs it too
+    return out[0] > 0.0f ? 0 : 1;
+  });
+  EXPECT_EQ(0, rc) << "200 means the child hung in the CPU backend after fork";
+}
+
+}  // namespace
+}  // namespace gpurand::test

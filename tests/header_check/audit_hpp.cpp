@@ -1,0 +1,1 @@
+#include "gpurand/audit.hpp"  // must compile with no CUDA include path

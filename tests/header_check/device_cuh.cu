@@ -1,0 +1,1 @@
+#include "gpurand/device.cuh"  // compiles on its own under nvcc

@@ -1,0 +1,1 @@
+#include "gpurand/device.cuh"  // and under g++ (the CPU backend's view)

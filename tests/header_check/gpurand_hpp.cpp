@@ -1,0 +1,1 @@
+#include "gpurand/gpurand.hpp"  // must compile with no CUDA include path
