@@ -159,6 +159,13 @@ TEST_F(Cli, BadArgumentsExitTwoWithAMessageAndNoFile) {
       "generate --count 4 --offset 18446744073709551614",
       "generate --blocks 1 --threads 1 --per-thread 8 --offset 18446744073709551610",
       "frobnicate",
+      "demo --blocks 0",
+      "demo --per-thread 2",
+      "demo --launches x",
+      "demo --blocks 1048576 --threads 1048576",
+      "demo --compare=yes",
+      "demo --bogus",
+      "demo --backend tpu",
   };
   for (const char* c : cases) {
     const auto r = run(std::string(c) + o);

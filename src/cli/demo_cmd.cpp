@@ -84,7 +84,7 @@ struct row {
 void print_row(const row& r) {
   const auto& v = r.rep.values;
   const bool caught = !r.rep.clean();
-  std::printf("  %-44s %10llu %10llu %9.1f/%-9.1f %-8.2g %s\n", r.name.c_str(),
+  std::printf("  %-44s %11llu %10llu %13.6g %10.1f %9.2g  %s\n", r.name.c_str(),
               static_cast<unsigned long long>(r.rep.duplicate_threads),
               static_cast<unsigned long long>(r.rep.overlap_runs),
               static_cast<double>(v.equal_pairs), v.expected, v.p_value,
@@ -188,8 +188,8 @@ int demo_main(const std::vector<std::string>& args) {
         return philox_stream(base, 0, (l * threads + g) * stride);
       });
   std::printf("\ncompare: the same grid under broken seeding patterns\n");
-  std::printf("  %-44s %10s %10s %19s %-8s %s\n", "pattern", "dup.streams", "overlaps",
-              "collisions obs/exp", "p", "verdict");
+  std::printf("  %-44s %11s %10s %13s %10s %9s  %s\n", "pattern", "dup.streams", "overlaps",
+              "equal pairs", "expected", "p", "verdict");
   bool ok = true;
   for (const row& r : rows) {
     print_row(r);
