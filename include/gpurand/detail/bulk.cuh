@@ -9,6 +9,7 @@
 // curand_normal2_double for doubles (2 per group).
 
 #include <cstdint>
+#include <type_traits>
 
 #include "gpurand/detail/grid_layout.hpp"
 #include "gpurand/device.cuh"
@@ -49,32 +50,14 @@ GPURAND_HD GPURAND_FORCEINLINE uint4 philox_first4(std::uint64_t seed, std::uint
   return r;
 }
 
+/// Value type and values per group of a bulk fill: four 32-bit values from
+/// one 4-wide call, or two doubles from one 2-wide call.
 template <dist D>
-struct bulk_traits;
-template <>
-struct bulk_traits<dist::u32> {
-  using value = std::uint32_t;
-  static constexpr unsigned per_group = 4;
-};
-template <>
-struct bulk_traits<dist::uniform> {
-  using value = float;
-  static constexpr unsigned per_group = 4;
-};
-template <>
-struct bulk_traits<dist::normal> {
-  using value = float;
-  static constexpr unsigned per_group = 4;
-};
-template <>
-struct bulk_traits<dist::uniform_double> {
-  using value = double;
-  static constexpr unsigned per_group = 2;
-};
-template <>
-struct bulk_traits<dist::normal_double> {
-  using value = double;
-  static constexpr unsigned per_group = 2;
+struct bulk_traits {
+  static constexpr bool is_double = D == dist::uniform_double || D == dist::normal_double;
+  using value = std::conditional_t<is_double, double,
+                                   std::conditional_t<D == dist::u32, std::uint32_t, float>>;
+  static constexpr unsigned per_group = is_double ? 2 : 4;
 };
 
 /// Scale parameters of a normal fill, in the value type (cuRAND's host
