@@ -1,7 +1,5 @@
 // Thrust sort of the audit's 64-bit window keys (see audit_sort.hpp).
 
-#include "audit_sort.hpp"
-
 #include <cuda_runtime.h>
 #include <thrust/execution_policy.h>
 #include <thrust/sort.h>
@@ -9,6 +7,8 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+
+#include "audit_sort.hpp"
 
 namespace gpurand::detail {
 

@@ -41,7 +41,7 @@ namespace gpurand::audit {
 namespace {
 
 using u64 = std::uint64_t;
-using u128 = unsigned __int128;
+__extension__ typedef unsigned __int128 u128;  // __extension__: quiet under -Wpedantic
 
 [[noreturn]] void invalid(const std::string& message) {
   throw Error(errc::invalid_argument, message);
@@ -58,7 +58,7 @@ unsigned bit_width(u64 v) {
 
 u64 clamp_u64(u128 v) {
   return v > std::numeric_limits<u64>::max() ? std::numeric_limits<u64>::max()
-                                              : static_cast<u64>(v);
+                                             : static_cast<u64>(v);
 }
 
 u128 pairs_of(u64 m) { return static_cast<u128>(m) * (m - (m > 0 ? 1 : 0)) / 2; }
@@ -72,9 +72,7 @@ template <class Fn>
 void parallel_chunks(unsigned workers, u64 n, Fn&& fn) {
   if (workers == 0) workers = 1;
   if (n < workers) workers = static_cast<unsigned>(std::max<u64>(n, 1));
-  auto bound = [&](unsigned w) {
-    return static_cast<u64>(static_cast<u128>(n) * w / workers);
-  };
+  auto bound = [&](unsigned w) { return static_cast<u64>(static_cast<u128>(n) * w / workers); };
   if (workers == 1) {
     fn(0u, u64{0}, n);
     return;
@@ -195,7 +193,8 @@ void parallel_radix_sort(Key* a, std::size_t n, unsigned workers) {
   if (next < 0) return;
   std::vector<unsigned> order(256);
   for (unsigned b = 0; b < 256; ++b) order[b] = b;
-  std::sort(order.begin(), order.end(), [&](unsigned x, unsigned y) { return count[x] > count[y]; });
+  std::sort(order.begin(), order.end(),
+            [&](unsigned x, unsigned y) { return count[x] > count[y]; });
   std::atomic<unsigned> taken{0};
   parallel_chunks(workers, workers, [&](unsigned, u64, u64) {
     for (unsigned i = taken++; i < 256; i = taken++) {
@@ -262,7 +261,12 @@ struct grid {
   const Word* stream(u64 g) const { return data + g * k; }
   Word at(u64 g, u64 p) const { return data[g * k + p]; }
   bool same(u64 g1, u64 p1, u64 g2, u64 p2, u64 len) const {
-    return std::memcmp(data + g1 * k + p1, data + g2 * k + p2, len * sizeof(Word)) == 0;
+    const Word* x = data + g1 * k + p1;
+    const Word* y = data + g2 * k + p2;
+    if (len > 8) return std::memcmp(x, y, len * sizeof(Word)) == 0;
+    for (u64 i = 0; i < len; ++i)  // short windows: inline, no library call
+      if (x[i] != y[i]) return false;
+    return true;
   }
   thread_ref ref(u64 g) const { return thread_ref{g / per_block, g % per_block, g}; }
 };
@@ -396,7 +400,11 @@ void find_duplicate_streams(const grid<Word>& gr, const options& opts, unsigned 
 // ---------------------------------------------------------------------------
 // Check 2: overlapping streams
 
-constexpr std::size_t kFullClass = 64;  // larger classes of equal windows: adjacent pairs only
+// Classes of equal windows up to this size offer all their pairs as listing
+// candidates; larger ones (stuck or short-period streams, a stream split whose
+// offsets overlap many times) offer neighbours in thread order, so listing
+// stays linear. Counting is exact either way.
+constexpr std::size_t kFullClass = 16;
 
 template <class Word>
 void find_overlaps(const grid<Word>& gr, u64 w, const std::vector<unsigned char>& is_dup,
@@ -448,9 +456,9 @@ void find_overlaps(const grid<Word>& gr, u64 w, const std::vector<unsigned char>
     border[c] = b;
   }
   struct partial {
-    u64 runs = 0;
+    u128 runs = 0;
     u128 pairs = 0;
-    bool exact = true;
+    bool complete = true;
     match_list listed{0, raw_less{}};
   };
   std::vector<partial> parts(workers);
@@ -460,18 +468,42 @@ void find_overlaps(const grid<Word>& gr, u64 w, const std::vector<unsigned char>
     partial& part = parts[c];
     std::vector<std::size_t> heads, cls;
     std::vector<u64> members, idx;
-    // A pair of equal windows starts a maximal run unless the values just
-    // before both windows are equal too; only starts are counted and listed.
-    auto consider = [&](u64 x, u64 y) {
+    std::vector<Word> before;
+    // Two equal windows start a maximal run unless the values just before
+    // both are equal too (then the run started earlier). Only starts count.
+    auto list_if_start = [&](u64 x, u64 y) {
       u64 gx = x / per, px = x % per, gy = y / per, py = y % per;
       if (px < py || (px == py && gx > gy)) {
         std::swap(gx, gy);
         std::swap(px, py);
       }
-      const bool start = py == 0 || gr.at(gx, px - 1) != gr.at(gy, py - 1);
-      if (!start) return;
-      ++part.runs;
-      part.listed.push(raw_match{gx, gy, px - py, px, py});
+      if (py == 0 || gr.at(gx, px - 1) != gr.at(gy, py - 1))
+        part.listed.push(raw_match{gx, gy, px - py, px, py});
+    };
+    auto on_class = [&](const std::vector<u64>& m) {
+      const u128 pairs = pairs_of(m.size());
+      part.pairs += pairs;
+      // Starts = all pairs minus the pairs whose preceding values agree:
+      // group the members not at position 0 by the value before them.
+      before.clear();
+      for (u64 x : m)
+        if (x % per != 0) before.push_back(gr.at(x / per, x % per - 1));
+      std::sort(before.begin(), before.end());
+      u128 continuing = 0;
+      for (std::size_t i = 0; i < before.size();) {
+        std::size_t j = i + 1;
+        while (j < before.size() && before[j] == before[i]) ++j;
+        continuing += pairs_of(j - i);
+        i = j;
+      }
+      part.runs += pairs - continuing;
+      if (m.size() <= kFullClass) {
+        for (std::size_t a = 0; a < m.size(); ++a)
+          for (std::size_t b = a + 1; b < m.size(); ++b) list_if_start(m[a], m[b]);
+      } else {
+        part.complete = false;
+        for (std::size_t a = 0; a + 1 < m.size(); ++a) list_if_start(m[a], m[a + 1]);
+      }
     };
     for (std::size_t i = border[c]; i < border[c + 1];) {
       std::size_t j = i + 1;
@@ -479,19 +511,7 @@ void find_overlaps(const grid<Word>& gr, u64 w, const std::vector<unsigned char>
       if (j - i >= 2) {
         idx.clear();
         for (std::size_t t = i; t < j; ++t) idx.push_back(keys[t] & mask);
-        split_by_content(idx.data(), idx.size(), heads, cls, members, same,
-                         [&](const std::vector<u64>& m) {
-                           part.pairs += pairs_of(m.size());
-                           if (m.size() <= kFullClass) {
-                             for (std::size_t a = 0; a < m.size(); ++a)
-                               for (std::size_t b = a + 1; b < m.size(); ++b) consider(m[a], m[b]);
-                           } else {
-                             // All pairs would be quadratic (a stuck or short-period
-                             // stream); neighbours in index order still expose runs.
-                             part.exact = false;
-                             for (std::size_t a = 0; a + 1 < m.size(); ++a) consider(m[a], m[a + 1]);
-                           }
-                         });
+        split_by_content(idx.data(), idx.size(), heads, cls, members, same, on_class);
       }
       i = j;
     }
@@ -499,13 +519,14 @@ void find_overlaps(const grid<Word>& gr, u64 w, const std::vector<unsigned char>
   keys = std::vector<u64>();  // release before the caller's value check allocates
 
   match_list all(opts.max_listed, raw_less{});
-  u128 pairs = 0;
+  u128 pairs = 0, runs = 0;
   for (auto& p : parts) {
-    r.overlap_runs += p.runs;
+    runs += p.runs;
     pairs += p.pairs;
-    r.overlaps_exact = r.overlaps_exact && p.exact;
+    r.overlap_list_complete = r.overlap_list_complete && p.complete;
     all.absorb(p.listed);
   }
+  r.overlap_runs = clamp_u64(runs);
   r.matched_window_pairs = clamp_u64(pairs);
   for (const raw_match& m : all.sorted()) {
     u64 len = 0;
@@ -979,8 +1000,8 @@ report run(const void* data, const layout& shape, const options& opts) {
     invalid(std::string("value_model: ") + to_string(opts.model) + " does not describe dtype " +
             to_string(shape.type));
   if (opts.window > shape.per_thread)
-    invalid("window: must be at most per_thread (" + std::to_string(shape.per_thread) +
-            "), got " + std::to_string(opts.window));
+    invalid("window: must be at most per_thread (" + std::to_string(shape.per_thread) + "), got " +
+            std::to_string(opts.window));
   // 128 bits of data: a chance match of that length is out of the question.
   const u64 w = opts.window != 0 ? opts.window : (shape.type == dtype::f64 ? 2 : 4);
   unsigned workers = opts.workers != 0 ? opts.workers : std::thread::hardware_concurrency();
@@ -1024,11 +1045,11 @@ std::string format(const report& r) {
     } else {
       o << "overlapping streams: " << r.overlap_runs << " run(s) of >= " << r.window
         << " equal values (" << r.matched_window_pairs << " equal window pairs"
-        << (r.overlaps_exact ? "" : "; some windows repeat > 64 times, runs listed in part")
+        << (r.overlap_list_complete ? "" : "; some windows repeat > 16 times, listing a selection")
         << ")\n";
       for (const stream_match& m : r.overlaps)
-        o << "  " << fmt_ref(m.b) << "[" << m.b_pos << "..] == " << fmt_ref(m.a) << "["
-          << m.a_pos << "..]: " << m.length << " values, lag " << m.lag
+        o << "  " << fmt_ref(m.b) << "[" << m.b_pos << "..] == " << fmt_ref(m.a) << "[" << m.a_pos
+          << "..]: " << m.length << " values, lag " << m.lag
           << (m.a.global == m.b.global ? " (the thread repeats itself)" : "") << "\n";
       more(r.overlap_runs, r.overlaps.size());
     }
@@ -1036,15 +1057,15 @@ std::string format(const report& r) {
 
   const value_result& v = r.values;
   o << "duplicate values: " << v.equal_pairs << " equal pair(s) among " << v.values
-    << " values; expected " << fmt_double(v.expected, 6) << " under model "
-    << to_string(v.model) << (v.model_inferred ? " (inferred)" : "");
-  if (is_normal(v.model)) o << " with mean " << fmt_double(v.mean) << ", stddev " << fmt_double(v.stddev);
+    << " values; expected " << fmt_double(v.expected, 6) << " under model " << to_string(v.model)
+    << (v.model_inferred ? " (inferred)" : "");
+  if (is_normal(v.model))
+    o << " with mean " << fmt_double(v.mean) << ", stddev " << fmt_double(v.stddev);
   o << "; p = " << fmt_double(v.p_value, 3) << (v.flagged ? " < " : " >= ") << "alpha "
     << fmt_double(v.alpha, 3) << (v.flagged ? ": EXCESS DUPLICATES" : "") << "\n";
   for (const value_pair& p : v.examples) {
-    o << "  value 0x" << std::hex << std::setw(s.type == dtype::f64 ? 16 : 8)
-      << std::setfill('0') << p.bits << std::dec << std::setfill(' ') << " (" << p.count
-      << " times) at " << fmt_ref(p.a)
+    o << "  value 0x" << std::hex << std::setw(s.type == dtype::f64 ? 16 : 8) << std::setfill('0')
+      << p.bits << std::dec << std::setfill(' ') << " (" << p.count << " times) at " << fmt_ref(p.a)
       << "[" << p.a_pos << "] and " << fmt_ref(p.b) << "[" << p.b_pos << "]\n";
   }
   o << "verdict: " << (r.clean() ? "clean" : "DEFECTS FOUND") << "\n";

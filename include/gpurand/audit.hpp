@@ -59,9 +59,10 @@ struct layout {
 
 struct options {
   /// Shortest run of equal consecutive values that counts as an overlap. 0
-  /// means 128 bits' worth (4 values for u32/f32, 2 for f64), clamped to K;
-  /// when K is smaller than that the stream checks are skipped (a match of
-  /// fewer bits is expected by chance). An explicit window must be <= K.
+  /// means 128 bits' worth: 4 values for u32/f32, 2 for f64. When K is
+  /// shorter than the window the stream checks are skipped (a match of fewer
+  /// bits is expected by chance) and the report says so. An explicit window
+  /// must be at most K.
   std::uint64_t window = 0;
   double alpha = 1e-4;  ///< the value test flags when p < alpha; must be in (0, 1)
   value_model model = value_model::automatic;
@@ -113,16 +114,16 @@ struct value_result {
   double variance = 0.0;                       ///< exact variance of the pair count under the model
   double p_value = 1.0;                        ///< P(count >= equal_pairs) under the model
   double alpha = 0.0;
-  bool flagged = false;                        ///< p_value < alpha
-  double mean = 0.0;    ///< normal models: the fitted mean
-  double stddev = 0.0;  ///< normal models: the fitted standard deviation
+  bool flagged = false;              ///< p_value < alpha
+  double mean = 0.0;                 ///< normal models: the fitted mean
+  double stddev = 0.0;               ///< normal models: the fitted standard deviation
   std::vector<value_pair> examples;  ///< when flagged: the most repeated values
 };
 
 struct report {
   layout shape;
-  std::uint64_t window = 0;         ///< the window used, in values
-  bool stream_checks_run = false;   ///< false when K < window (see options::window)
+  std::uint64_t window = 0;        ///< the window used, in values
+  bool stream_checks_run = false;  ///< false when K < window (see options::window)
 
   /// Threads whose stream equals the stream of a lower-numbered thread. Each
   /// listed match pairs the lowest thread of a group with one member.
@@ -135,9 +136,12 @@ struct report {
   std::uint64_t overlap_runs = 0;
   /// Pairs of equal windows behind those runs; nonzero exactly when overlaps exist.
   std::uint64_t matched_window_pairs = 0;
-  /// False when a window occurred more than 64 times, so that only some of the
-  /// runs through it were enumerated (the data are defective either way).
-  bool overlaps_exact = true;
+  /// The counts are always exact. True when `overlaps` lists the first runs
+  /// in (a, b, lag) order; false when some window occurred more than 16 times
+  /// (a stuck or short-period stream, a heavily overlapping split), where only
+  /// runs between neighbours in thread order are candidates for the list, so
+  /// that listing stays linear in the input.
+  bool overlap_list_complete = true;
   std::vector<stream_match> overlaps;
 
   value_result values;
@@ -149,10 +153,12 @@ struct report {
   }
 };
 
-/// Audit `data` (host memory, blocks * threads_per_block * per_thread values
-/// of shape.type, thread-major). Validates every argument before any work and
-/// throws Error(invalid_argument) naming the bad one. Does not modify `data`;
-/// extra memory peaks at about 8 bytes per value (two times a u32 input).
+/// Audit `data` (host memory aligned for shape.type, blocks *
+/// threads_per_block * per_thread values, thread-major). Validates every
+/// argument before any work and throws Error(invalid_argument) naming the bad
+/// one; Error(cuda_error) only from a failed GPU sort (use_gpu). Does not
+/// modify `data`. Extra memory peaks at about 8 bytes per value (two times a
+/// u32 input); the result does not depend on `workers` or on `use_gpu`.
 report run(const void* data, const layout& shape, const options& opts = {});
 
 /// A readable multi-line text report, ending in a verdict line.
@@ -170,8 +176,7 @@ struct collision_moments {
 collision_moments collision_probabilities(value_model m, double mean = 0.0, double stddev = 1.0);
 
 /// Expected number of equal pairs among n independent values: C(n, 2) * q2.
-double expected_equal_pairs(value_model m, std::uint64_t n, double mean = 0.0,
-                            double stddev = 1.0);
+double expected_equal_pairs(value_model m, std::uint64_t n, double mean = 0.0, double stddev = 1.0);
 
 /// Upper tail P(X >= observed) of a Poisson variable with mean `expected`,
 /// stretched to `dispersion` = variance / mean (1: exact Poisson) as a

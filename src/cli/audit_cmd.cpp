@@ -30,9 +30,7 @@ constexpr const char* kUsage =
     "usage: gpurand audit --blocks B --threads T --per-thread K --dtype u32|f32|f64 "
     "[--window W] [--alpha A] FILE|-";
 
-[[noreturn]] void bad(const std::string& message) {
-  throw Error(errc::invalid_argument, message);
-}
+[[noreturn]] void bad(const std::string& message) { throw Error(errc::invalid_argument, message); }
 
 double parse_alpha(const std::string& text, const std::string& flag) {
   const char* begin = text.c_str();
@@ -65,7 +63,8 @@ std::uint64_t read_all(std::istream& in, std::uint64_t expected, std::vector<std
     while (in.read(surplus, sizeof surplus), in.gcount() > 0)
       have += static_cast<std::uint64_t>(in.gcount());
   }
-  if (in.bad()) throw Error(errc::io, "reading " + name + " failed after " + std::to_string(have) + " bytes");
+  if (in.bad())
+    throw Error(errc::io, "reading " + name + " failed after " + std::to_string(have) + " bytes");
   return have;
 }
 
@@ -82,8 +81,7 @@ int audit_main(const std::vector<std::string>& args, std::istream& stdin_stream,
     arg_cursor cur(args);
     while (!cur.done()) {
       const std::string_view peek = cur.peek();
-      const bool positional =
-          only_positional || peek == "-" || peek.empty() || peek.front() != '-';
+      const bool positional = only_positional || peek == "-" || peek.empty() || peek.front() != '-';
       if (!positional && peek == "--") {
         cur.take();
         only_positional = true;
@@ -127,6 +125,10 @@ int audit_main(const std::vector<std::string>& args, std::istream& stdin_stream,
     if (!type) bad(std::string("--dtype: required; ") + kUsage);
     if (!file) bad(std::string("missing input FILE (a path, or - for stdin); ") + kUsage);
 
+    if (window && *window > *per_thread)
+      bad("--window: must be at most --per-thread (" + std::to_string(*per_thread) + "), got " +
+          std::to_string(*window));
+
     const std::uint64_t size = audit::value_size(*type);
     const std::string shape = "--blocks " + std::to_string(*blocks) + " x --threads " +
                               std::to_string(*threads) + " x --per-thread " +
@@ -134,8 +136,7 @@ int audit_main(const std::vector<std::string>& args, std::istream& stdin_stream,
                               " bytes of " + audit::to_string(*type);
     std::uint64_t n = 0, expected = 0;
     if (__builtin_mul_overflow(*blocks, *threads, &n) ||
-        __builtin_mul_overflow(n, *per_thread, &n) ||
-        __builtin_mul_overflow(n, size, &expected) ||
+        __builtin_mul_overflow(n, *per_thread, &n) || __builtin_mul_overflow(n, size, &expected) ||
         expected > static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max()))
       bad("input size " + shape + " overflows 64 bits");
 
@@ -150,7 +151,8 @@ int audit_main(const std::vector<std::string>& args, std::istream& stdin_stream,
       if (ec || !std::filesystem::exists(st))
         throw Error(errc::io, "cannot open " + name + ": " +
                                   (ec ? ec.message() : std::string("no such file")));
-      if (std::filesystem::is_directory(st)) throw Error(errc::io, "cannot read " + name + ": is a directory");
+      if (std::filesystem::is_directory(st))
+        throw Error(errc::io, "cannot read " + name + ": is a directory");
       if (std::filesystem::is_regular_file(st)) {
         // Check the size before reading so a wrong shape never allocates.
         const std::uint64_t on_disk = std::filesystem::file_size(*file, ec);
@@ -170,7 +172,8 @@ int audit_main(const std::vector<std::string>& args, std::istream& stdin_stream,
     if (window) opts.window = *window;
     if (alpha) opts.alpha = *alpha;
     // use_gpu stays false here: the lead wires GPU sorting for the CLI.
-    const audit::report r = audit::run(buf.data(), audit::layout{*blocks, *threads, *per_thread, *type}, opts);
+    const audit::report r =
+        audit::run(buf.data(), audit::layout{*blocks, *threads, *per_thread, *type}, opts);
     out << audit::format(r);
     return r.clean() ? 0 : 1;
   } catch (const Error& e) {
