@@ -24,7 +24,15 @@ std::mutex g_settings_mutex;
 cpu_settings g_settings;
 
 constexpr unsigned max_cpu_threads = 4096;
-constexpr std::uint64_t default_block = 4096;  // groups: 64 KiB of floats, fits L2
+// Default task sizes. A bulk fill is cut into about 4 tasks per worker
+// (balance) but never below 4096 groups (64 KiB of floats): large fills then
+// hand the SIMD kernels pieces of 8 MiB or more, which they write with
+// streaming stores (twice the bandwidth of cached stores on large buffers).
+constexpr std::uint64_t min_bulk_block = 4096;
+constexpr std::uint64_t tasks_per_worker = 4;
+// The per-thread writer's tasks: threads per task (XORWOW's curand_init is
+// expensive, so tasks stay small enough to balance).
+constexpr std::uint64_t default_grid_block = 256;
 
 unsigned usable_cpus() {
   cpu_set_t set;
@@ -68,9 +76,12 @@ unsigned cpu_threads() {
   return env ? env : usable_cpus();
 }
 
-std::uint64_t cpu_block() {
+std::uint64_t cpu_block(std::uint64_t work, bool bulk) {
   const std::uint64_t b = get_cpu_settings().block;
-  return b ? b : default_block;
+  if (b) return b;
+  if (!bulk) return default_grid_block;
+  const std::uint64_t parts = tasks_per_worker * cpu_threads();
+  return std::max(min_bulk_block, (work + parts - 1) / parts);
 }
 
 namespace {
@@ -108,7 +119,7 @@ void bulk(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, s
   const normal_params<T> np{static_cast<T>(mean), static_cast<T>(stddev)};
   T* out = static_cast<T*>(out_v);
   const std::uint64_t full = n / per;
-  const std::uint64_t block = cpu_block();
+  const std::uint64_t block = cpu_block(full, /*bulk=*/true);
   const std::uint64_t tasks = (full + block - 1) / block;
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
     const std::uint64_t first = t * block;
@@ -126,9 +137,8 @@ template <engine E, dist D>
 void grid(std::uint64_t seed, std::uint64_t offset, const grid_layout& l, void* out_v) {
   using T = typename bulk_traits<D>::value;
   T* out = static_cast<T*>(out_v);
-  // The emulated grid: tasks of `block` consecutive threads. XORWOW's
-  // curand_init is expensive, so keep tasks small enough to balance.
-  const std::uint64_t block = std::max<std::uint64_t>(1, cpu_block() / 16);
+  // The emulated grid: tasks of `block` consecutive threads.
+  const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
   const std::uint64_t tasks = (l.threads + block - 1) / block;
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
     // Local indices: first_thread + threads may be exactly 2^64.

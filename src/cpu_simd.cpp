@@ -4,14 +4,16 @@
 // their instruction sets from target attributes and are only entered after simd_active() has
 // said the CPU supports them.
 //
-// Vector layout: one Philox block (one subsequence) per 64-bit lane, each of the four 32-bit
-// counter words in its own register, held in the low half of the lane. _mm512_mul_epu32 /
-// _mm256_mul_epu32 multiply exactly those low halves into full 64-bit products, so `lo` is the
-// product itself and `hi` is one 64-bit shift away, with no even/odd shuffling inside a round;
-// the upper halves of the other words may hold junk because every consumer either ignores them
-// (the multiplies) or drops them when the results are packed for storing. One ZMM then holds 8
-// subsequences, one YMM 4, and each loop iteration works on 16 (AVX-512) or 8 (AVX2)
-// subsequences as independent register sets so the 5-cycle multiplies overlap.
+// Vectorisation is across subsequences: one Philox block (one subsequence) per 64-bit lane, each
+// of the four 32-bit counter words in its own register, held in the low half of the lane.
+// _mm512_mul_epu32 / _mm256_mul_epu32 multiply exactly those low halves into full 64-bit
+// products, so `lo` is the product itself and `hi` is one shift or shuffle away. Packing 16
+// words per ZMM instead would need a second multiply for the odd lanes plus two blends per
+// product to split lo and hi, which costs the same per subsequence and more when packing the
+// output. The upper halves of the words may hold junk: the multiplies ignore them and the last
+// round and the output packing drop them. One ZMM holds 8 subsequences, one YMM 4; each loop
+// iteration works on 32 (AVX-512) or 16 (AVX2) subsequences as independent register sets so the
+// 5-cycle multiplies overlap.
 
 #include "cpu_simd.hpp"
 
@@ -72,7 +74,7 @@ key_schedule make_keys(std::uint64_t seed) noexcept {
 }
 
 // ------------------------------------------------------------------------------------------
-// Scalar reference path (also the tail-free fallback on non-x86 builds).
+// Scalar path: used without AVX2 and on non-x86-64 builds.
 
 /// One Philox4x32-10 block for the 128-bit counter (sub << 64) + block. Round as in
 /// _philox4x32round: (lo0, hi0) = M0 * x, (lo1, hi1) = M1 * z,
@@ -83,6 +85,7 @@ inline void philox_block(std::uint64_t block, std::uint64_t sub, const key_sched
   std::uint32_t y = static_cast<std::uint32_t>(block >> 32);
   std::uint32_t z = static_cast<std::uint32_t>(sub);
   std::uint32_t v = static_cast<std::uint32_t>(sub >> 32);
+#pragma GCC unroll 10  // fully unrolled: ~20% faster (keys become immediate loads, no loop)
   for (int r = 0; r < kRounds; ++r) {
     const std::uint64_t p0 = static_cast<std::uint64_t>(kMul0) * x;
     const std::uint64_t p1 = static_cast<std::uint64_t>(kMul1) * z;
@@ -185,8 +188,10 @@ GPURAND_TARGET_AVX512 void philox(std::uint64_t block, const __m512i (&sub)[N],
   // Round 1 on its own: x and y (the block index) are the same in every lane, so M0 * x and
   // the terms that only involve x, y and the key are scalars.
   const std::uint64_t p0s = static_cast<std::uint64_t>(kMul0) * static_cast<std::uint32_t>(block);
-  const __m512i x_in = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(block >> 32) ^ ks.k0[0]));
-  const __m512i z_in = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(p0s >> 32) ^ ks.k1[0]));
+  const __m512i x_in =
+      _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(block >> 32) ^ ks.k0[0]));
+  const __m512i z_in =
+      _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(p0s >> 32) ^ ks.k1[0]));
   const __m512i w_in = _mm512_set1_epi64(static_cast<std::uint32_t>(p0s));
   __m512i x[N], y[N], z[N], w[N];
 #pragma GCC unroll 8
@@ -247,8 +252,7 @@ GPURAND_TARGET_AVX512 void output_pairs(std::uint64_t block, std::uint64_t first
 #pragma GCC unroll 8
   for (int i = 0; i < N; ++i) {
     // 64-bit lane adds: the subsequence wraps mod 2^64 exactly like first_sub + j.
-    sub[i] = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(first + kLanes * i)),
-                              iota);
+    sub[i] = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(first + kLanes * i)), iota);
   }
   if constexpr (S == 0) {
     philox<N>(block, sub, ks, lo, hi);
@@ -277,7 +281,7 @@ GPURAND_TARGET_AVX512 void output_pairs(std::uint64_t block, std::uint64_t first
 /// 64-byte aligned and non-temporal stores are used.
 template <typename OutT, bool Stream>
 GPURAND_TARGET_AVX512 void store8(const __m512i& lo, const __m512i& hi, OutT* dst) noexcept {
-  const __m512i idx_first = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);    // subsequences 0-3
+  const __m512i idx_first = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);     // subsequences 0-3
   const __m512i idx_second = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);  // subsequences 4-7
   __m512i o[2] = {_mm512_permutex2var_epi64(lo, idx_first, hi),
                   _mm512_permutex2var_epi64(lo, idx_second, hi)};
@@ -285,9 +289,9 @@ GPURAND_TARGET_AVX512 void store8(const __m512i& lo, const __m512i& hi, OutT* ds
   for (int h = 0; h < 2; ++h) {
     if constexpr (std::is_same_v<OutT, float>) {
       // vcvtudq2ps rounds to nearest under the default MXCSR, as cuRAND's conversion does.
-      const __m512 f = _mm512_add_ps(
-          _mm512_mul_ps(_mm512_cvtepu32_ps(o[h]), _mm512_set1_ps(kTwoPowM32)),
-          _mm512_set1_ps(kTwoPowM33));
+      const __m512 f =
+          _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepu32_ps(o[h]), _mm512_set1_ps(kTwoPowM32)),
+                        _mm512_set1_ps(kTwoPowM33));
       if constexpr (Stream) {
         _mm512_stream_ps(dst + 16 * h, f);
       } else {
@@ -335,8 +339,8 @@ GPURAND_TARGET_AVX512_FN void fill_range(const key_schedule& ks, std::uint64_t b
 }
 
 template <int S, typename OutT>
-void fill(const key_schedule& ks, std::uint64_t block, std::uint64_t first_sub,
-          std::size_t groups, OutT* out) noexcept {
+void fill(const key_schedule& ks, std::uint64_t block, std::uint64_t first_sub, std::size_t groups,
+          OutT* out) noexcept {
   const std::size_t head = stream_head(groups, out);
   fill_range<S, OutT, false>(ks, block, first_sub, head, out);
   if (head < groups) {
@@ -379,8 +383,10 @@ GPURAND_TARGET_AVX2 void philox(std::uint64_t block, const __m256i (&sub)[N],
   const __m256i m0 = _mm256_set1_epi64x(kMul0);
   const __m256i m1 = _mm256_set1_epi64x(kMul1);
   const std::uint64_t p0s = static_cast<std::uint64_t>(kMul0) * static_cast<std::uint32_t>(block);
-  const __m256i x_in = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(block >> 32) ^ ks.k0[0]));
-  const __m256i z_in = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(p0s >> 32) ^ ks.k1[0]));
+  const __m256i x_in =
+      _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(block >> 32) ^ ks.k0[0]));
+  const __m256i z_in =
+      _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(p0s >> 32) ^ ks.k1[0]));
   const __m256i w_in = _mm256_set1_epi64x(static_cast<std::uint32_t>(p0s));
   __m256i x[N], y[N], z[N], w[N];
 #pragma GCC unroll 8
@@ -432,8 +438,7 @@ GPURAND_TARGET_AVX2 void output_pairs(std::uint64_t block, std::uint64_t first,
   __m256i sub[N];
 #pragma GCC unroll 8
   for (int i = 0; i < N; ++i) {
-    sub[i] = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(first + kLanes * i)),
-                              iota);
+    sub[i] = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(first + kLanes * i)), iota);
   }
   if constexpr (S == 0) {
     philox<N>(block, sub, ks, lo, hi);
@@ -475,8 +480,8 @@ GPURAND_TARGET_AVX2 __m256 uniform(const __m256i& x) noexcept {
 /// As avx512::store8, for 4 subsequences (dst[0..16)); Stream: dst is 32-byte aligned.
 template <typename OutT, bool Stream>
 GPURAND_TARGET_AVX2 void store4(const __m256i& lo, const __m256i& hi, OutT* dst) noexcept {
-  const __m256i even = _mm256_unpacklo_epi64(lo, hi);  // subsequences 0 | 2
-  const __m256i odd = _mm256_unpackhi_epi64(lo, hi);   // subsequences 1 | 3
+  const __m256i even = _mm256_unpacklo_epi64(lo, hi);           // subsequences 0 | 2
+  const __m256i odd = _mm256_unpackhi_epi64(lo, hi);            // subsequences 1 | 3
   __m256i o[2] = {_mm256_permute2x128_si256(even, odd, 0x20),   // 0, 1
                   _mm256_permute2x128_si256(even, odd, 0x31)};  // 2, 3
 #pragma GCC unroll 2
@@ -498,8 +503,8 @@ GPURAND_TARGET_AVX2 void store4(const __m256i& lo, const __m256i& hi, OutT* dst)
 }
 
 template <int S, int N, typename OutT, bool Stream>
-GPURAND_TARGET_AVX2 void run_block(std::uint64_t block, std::uint64_t first,
-                                   const key_schedule& ks, OutT* dst) noexcept {
+GPURAND_TARGET_AVX2 void run_block(std::uint64_t block, std::uint64_t first, const key_schedule& ks,
+                                   OutT* dst) noexcept {
   __m256i lo[N], hi[N];
   output_pairs<S, N>(block, first, ks, lo, hi);
 #pragma GCC unroll 8
@@ -526,8 +531,8 @@ GPURAND_TARGET_AVX2_FN void fill_range(const key_schedule& ks, std::uint64_t blo
 }
 
 template <int S, typename OutT>
-void fill(const key_schedule& ks, std::uint64_t block, std::uint64_t first_sub,
-          std::size_t groups, OutT* out) noexcept {
+void fill(const key_schedule& ks, std::uint64_t block, std::uint64_t first_sub, std::size_t groups,
+          OutT* out) noexcept {
   const std::size_t head = stream_head(groups, out);
   fill_range<S, OutT, false>(ks, block, first_sub, head, out);
   if (head < groups) {
@@ -560,18 +565,26 @@ void dispatch_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t fir
   const simd_level level = simd_active();
   if (level == simd_level::avx512) {
     switch (offset & 3) {
-      case 0: return avx512::fill<0, OutT>(ks, block, first_sub, groups, out);
-      case 1: return avx512::fill<1, OutT>(ks, block, first_sub, groups, out);
-      case 2: return avx512::fill<2, OutT>(ks, block, first_sub, groups, out);
-      default: return avx512::fill<3, OutT>(ks, block, first_sub, groups, out);
+      case 0:
+        return avx512::fill<0, OutT>(ks, block, first_sub, groups, out);
+      case 1:
+        return avx512::fill<1, OutT>(ks, block, first_sub, groups, out);
+      case 2:
+        return avx512::fill<2, OutT>(ks, block, first_sub, groups, out);
+      default:
+        return avx512::fill<3, OutT>(ks, block, first_sub, groups, out);
     }
   }
   if (level == simd_level::avx2) {
     switch (offset & 3) {
-      case 0: return avx2::fill<0, OutT>(ks, block, first_sub, groups, out);
-      case 1: return avx2::fill<1, OutT>(ks, block, first_sub, groups, out);
-      case 2: return avx2::fill<2, OutT>(ks, block, first_sub, groups, out);
-      default: return avx2::fill<3, OutT>(ks, block, first_sub, groups, out);
+      case 0:
+        return avx2::fill<0, OutT>(ks, block, first_sub, groups, out);
+      case 1:
+        return avx2::fill<1, OutT>(ks, block, first_sub, groups, out);
+      case 2:
+        return avx2::fill<2, OutT>(ks, block, first_sub, groups, out);
+      default:
+        return avx2::fill<3, OutT>(ks, block, first_sub, groups, out);
     }
   }
 #endif
@@ -600,9 +613,12 @@ std::atomic<int> g_forced{-1};
 
 const char* to_string(simd_level level) noexcept {
   switch (level) {
-    case simd_level::scalar: return "scalar";
-    case simd_level::avx2: return "avx2";
-    case simd_level::avx512: return "avx512";
+    case simd_level::scalar:
+      return "scalar";
+    case simd_level::avx2:
+      return "avx2";
+    case simd_level::avx512:
+      return "avx512";
   }
   return "unknown";
 }

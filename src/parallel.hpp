@@ -34,7 +34,8 @@ void parallel_for(std::uint64_t tasks, unsigned threads, Fn&& fn) {
 /// Worker count for the CPU backend: the configured value, else
 /// $GPURAND_CPU_THREADS, else the CPUs this process may run on.
 unsigned cpu_threads();
-/// Groups per task.
-std::uint64_t cpu_block();
+/// Work items per task (groups of a bulk fill, or threads of the per-thread
+/// writer) for `work` items: the configured block, else a default.
+std::uint64_t cpu_block(std::uint64_t work, bool bulk);
 
 }  // namespace gpurand::detail

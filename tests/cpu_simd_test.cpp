@@ -212,7 +212,8 @@ TEST_P(CpuSimd, LargeCallsMatchCurand) {
 /// dense windows around every power of two, where the rounding step changes.
 TEST_P(CpuSimd, UniformFromU32MatchesCurand) {
   std::vector<std::uint32_t> in;
-  for (std::uint64_t x = 0; x <= 0xFFFFFFFFu; x += 4099) in.push_back(static_cast<std::uint32_t>(x));
+  for (std::uint64_t x = 0; x <= 0xFFFFFFFFu; x += 4099)
+    in.push_back(static_cast<std::uint32_t>(x));
   for (int k = 0; k <= 32; ++k) {
     const std::int64_t centre = std::int64_t{1} << k;
     for (std::int64_t d = -300; d <= 300; ++d) {
@@ -226,7 +227,8 @@ TEST_P(CpuSimd, UniformFromU32MatchesCurand) {
     std::memcpy(&want[i], &f, sizeof f);
   }
   // Several lengths so every tail length of the 8/16-wide loops is used.
-  for (std::size_t n : {in.size(), in.size() - 1, std::size_t{17}, std::size_t{7}, std::size_t{1}}) {
+  for (std::size_t n :
+       {in.size(), in.size() - 1, std::size_t{17}, std::size_t{7}, std::size_t{1}}) {
     std::vector<float> out(n + kGuard);
     std::vector<std::uint32_t> canary(out.size(), kCanary);
     std::memcpy(out.data(), canary.data(), out.size() * sizeof(float));

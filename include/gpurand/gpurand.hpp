@@ -88,7 +88,7 @@ bool gpu_available() noexcept;
 /// only choose how the work is split.
 struct cpu_settings {
   unsigned threads = 0;     ///< worker threads; 0: $GPURAND_CPU_THREADS, else all usable cores
-  std::uint64_t block = 0;  ///< groups per task (the emulated block size); 0: 4096
+  std::uint64_t block = 0;  ///< groups (bulk) or threads (writer) per task; 0: sized per call
 };
 void set_cpu_settings(const cpu_settings& s);
 cpu_settings get_cpu_settings();

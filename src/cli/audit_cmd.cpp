@@ -171,16 +171,16 @@ int audit_main(const std::vector<std::string>& args, std::istream& stdin_stream,
     audit::options opts;
     if (window) opts.window = *window;
     if (alpha) opts.alpha = *alpha;
-    // use_gpu stays false here: the lead wires GPU sorting for the CLI.
+    opts.use_gpu = gpu_available();  // sort with Thrust where a GPU is present
     const audit::report r =
         audit::run(buf.data(), audit::layout{*blocks, *threads, *per_thread, *type}, opts);
     out << audit::format(r);
     return r.clean() ? 0 : 1;
   } catch (const Error& e) {
-    err << "gpurand audit: " << e.what() << "\n";
+    err << "gpurand audit: error: " << e.what() << "\n";
     return 2;
   } catch (const std::bad_alloc&) {
-    err << "gpurand audit: not enough memory for the input and the audit\n";
+    err << "gpurand audit: error: not enough memory for the input and the audit\n";
     return 2;
   }
 }
