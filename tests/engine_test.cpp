@@ -1,0 +1,162 @@
+// One typed suite per engine (Philox4_32_10, XORWOW, MRG32k3a): deterministic,
+// discard(n) equals n draws, subsequences do not overlap, and a request split
+// into calls continues the stream. Plus Philox's published known answers,
+// checked by every CPU path gpurand has.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cpu_simd.hpp"
+#include "curand_ref.hpp"
+#include "gpurand/audit.hpp"
+#include "gpurand/detail/bulk.cuh"
+
+namespace gpurand::test {
+namespace {
+
+template <engine E>
+struct tag {
+  static constexpr engine value = E;
+};
+using engines = ::testing::Types<tag<engine::philox4_32_10>, tag<engine::xorwow>,
+                                 tag<engine::mrg32k3a>>;
+
+template <class T>
+class Engine : public ::testing::Test {
+ protected:
+  static constexpr engine E = T::value;
+  static std::vector<std::uint32_t> grid(std::uint64_t seed, std::uint64_t offset,
+                                         std::uint64_t first, std::uint64_t threads,
+                                         std::uint64_t k) {
+    grid_request r;
+    r.eng = E;
+    r.seed = seed;
+    r.offset = offset;
+    r.first_thread = first;
+    r.threads = threads;
+    r.per_thread = k;
+    r.backend = backend_kind::cpu;
+    std::vector<std::uint32_t> out(threads * k);
+    write_thread_streams(r, out.data());
+    return out;
+  }
+};
+
+class names {
+ public:
+  template <class T>
+  static std::string GetName(int) {
+    return to_string(T::value);
+  }
+};
+TYPED_TEST_SUITE(Engine, engines, names);
+
+TYPED_TEST(Engine, IsDeterministicAndSeedSensitive) {
+  const auto a = TestFixture::grid(7, 0, 0, 16, 32), b = TestFixture::grid(7, 0, 0, 16, 32);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, TestFixture::grid(8, 0, 0, 16, 32));
+}
+
+TYPED_TEST(Engine, DiscardEqualsDrawing) {
+  for (unsigned long long n : {1ull, 2ull, 3ull, 4ull, 5ull, 100ull}) {
+    basic_stream<TestFixture::E> a(3, 9, 0), b(3, 9, 0);
+    a.discard(n);
+    for (unsigned long long i = 0; i < n; ++i) (void)b.next();
+    for (int i = 0; i < 8; ++i) ASSERT_EQ(a.next(), b.next()) << "n=" << n;
+  }
+}
+
+TYPED_TEST(Engine, SubsequencesDoNotOverlap) {
+  // 256 subsequences x 512 draws, audited: no duplicate, no shifted copy.
+  const auto v = TestFixture::grid(11, 0, 0, 256, 512);
+  const auto r = audit::run(v.data(), audit::layout{4, 64, 512, audit::dtype::u32});
+  EXPECT_TRUE(r.clean()) << audit::format(r);
+}
+
+TYPED_TEST(Engine, SplitRequestContinuesTheStream) {
+  const auto whole = TestFixture::grid(5, 2, 0, 8, 40);
+  // The same threads in two calls: draws [0, 16) then [16, 40), and threads
+  // split across calls too.
+  const auto head = TestFixture::grid(5, 2, 0, 8, 16);
+  const auto tail_a = TestFixture::grid(5, 2 + 16, 0, 3, 24);
+  const auto tail_b = TestFixture::grid(5, 2 + 16, 3, 5, 24);
+  for (std::uint64_t g = 0; g < 8; ++g) {
+    for (std::uint64_t k = 0; k < 16; ++k) ASSERT_EQ(whole[g * 40 + k], head[g * 16 + k]);
+    const auto& tail = g < 3 ? tail_a : tail_b;
+    const std::uint64_t t = g < 3 ? g : g - 3;
+    for (std::uint64_t k = 0; k < 24; ++k) ASSERT_EQ(whole[g * 40 + 16 + k], tail[t * 24 + k]);
+  }
+}
+
+TYPED_TEST(Engine, MatchesCurandInitAndCurand) {
+  const auto v = TestFixture::grid(0xabcdef, 13, 100, 4, 20);
+  for (std::uint64_t t = 0; t < 4; ++t) {
+    const auto want = ref_stream(TestFixture::E, dist::u32, 0xabcdef, 100 + t, 13, 20);
+    EXPECT_EQ(0, std::memcmp(v.data() + t * 20, want.data(), want.size()));
+  }
+}
+
+struct kat {
+  uint4 ctr;
+  uint2 key;
+  uint4 out;
+};
+
+std::vector<kat> read_kats() {
+  std::ifstream f(GPURAND_TEST_DATA "/philox4x32_10_kat.txt");
+  EXPECT_TRUE(f) << "missing known-answer file";
+  std::vector<kat> v;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream in(line);
+    unsigned w[10];
+    for (unsigned& x : w) in >> std::hex >> x;
+    EXPECT_FALSE(in.fail()) << line;
+    v.push_back({make_uint4(w[0], w[1], w[2], w[3]), make_uint2(w[4], w[5]),
+                 make_uint4(w[6], w[7], w[8], w[9])});
+  }
+  EXPECT_EQ(3u, v.size());
+  return v;
+}
+
+TEST(PhiloxKnownAnswers, CurandsFunctionIsStandardPhilox4x32_10) {
+  for (const kat& k : read_kats()) {
+    const uint4 r = curand_Philox4x32_10(k.ctr, k.key);
+    EXPECT_EQ(0, std::memcmp(&r, &k.out, 16));
+  }
+}
+
+TEST(PhiloxKnownAnswers, EveryCpuPathReproducesThemWhereTheCounterIsReachable) {
+  // curand_init reaches counters whose block index is below 2^62.
+  int checked = 0;
+  for (const kat& k : read_kats()) {
+    const std::uint64_t block = k.ctr.x | (std::uint64_t{k.ctr.y} << 32);
+    const std::uint64_t sub = k.ctr.z | (std::uint64_t{k.ctr.w} << 32);
+    const std::uint64_t seed = k.key.x | (std::uint64_t{k.key.y} << 32);
+    if (block >= (std::uint64_t{1} << 62)) continue;
+    ++checked;
+    std::uint32_t v[4];
+    detail::bulk_group<dist::u32>(seed, block * 4, sub, {}, v);
+    EXPECT_EQ(0, std::memcmp(v, &k.out, 16)) << "shared body";
+    const detail::simd_level saved = detail::simd_active();
+    for (auto level : {detail::simd_level::scalar, detail::simd_level::avx2,
+                       detail::simd_level::avx512}) {
+      if (level > detail::simd_detected()) continue;
+      detail::simd_force(level);
+      std::uint32_t s[4];
+      detail::philox_u32_groups(seed, block * 4, sub, 1, s);
+      EXPECT_EQ(0, std::memcmp(s, &k.out, 16)) << detail::to_string(level);
+    }
+    detail::simd_force(saved);
+  }
+  EXPECT_GE(checked, 1);
+}
+
+}  // namespace
+}  // namespace gpurand::test
