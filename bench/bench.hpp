@@ -25,9 +25,9 @@ struct options {
   bool run_cpu = true;
   bool run_gpu = false;
   bool quick = false;
-  std::string json_path;               ///< empty: no JSON
-  std::vector<std::uint64_t> sizes;    ///< empty: the per-backend defaults
-  std::vector<bench_case> cases;       ///< never empty after parsing
+  std::string json_path;             ///< empty: no JSON
+  std::vector<std::uint64_t> sizes;  ///< empty: the per-backend defaults
+  std::vector<bench_case> cases;     ///< never empty after parsing
   bool has(bench_case c) const;
 };
 
@@ -80,14 +80,29 @@ repeat_policy cpu_policy(bool quick);
 /// Median of `v` (which it reorders); NaN for an empty vector.
 double median(std::vector<double>& v);
 
-/// Times `ours` and `base` on the host with steady_clock, one warm-up call each, then alternating
-/// the two calls repeat by repeat so that slow drifts (frequency, a neighbour's load) hit both
-/// alike. `base` may be empty.
+/// Times `ours`, then `base` (which may be empty), on the host with steady_clock: for each, one
+/// warm-up call, then repeated calls, so each is measured in its own steady state, as a caller
+/// that fills the buffer again and again sees it. (Alternating the two call by call was tried:
+/// then each call starts with the buffer left in cache by the other implementation, and a fill
+/// that streams past the cache pays for evicting it, which measures the mix, not either one.)
 void time_pair_host(const std::function<void()>& ours, const std::function<void()>& base,
                     const repeat_policy& p, timing& ours_t, timing& base_t);
 
 /// Compile-time facts about this binary, for the header and every record.
 std::string build_description();
+/// The run's start as UTC ISO 8601 ("2026-11-24T10:00:00Z"); fixed by the first call.
+std::string run_timestamp();
+/// The 1-, 5- and 15-minute load averages from /proc/loadavg ("?" where unreadable). A CPU
+/// measurement taken while other work keeps the cores busy is not the machine's figure, so the
+/// report shows the load at the start (fixed by the first call of load_at_start) and the end.
+std::string load_average();
+std::string load_at_start();
+/// Marks the start of the measured part of the run (the first call fixes it).
+void mark_run_start();
+/// The CPU time other processes (and the hypervisor's steal) took while this run measured,
+/// averaged over the run's wall time, in cores: from /proc/stat's busy jiffies minus this
+/// process's own CPU time. About 0 on a quiet machine; NaN where /proc/stat is unreadable.
+double other_cores_busy();
 
 /// Sizes: "2^20" or a plain integer. Throws gpurand::Error naming `flag` on a bad value.
 std::uint64_t parse_size(const std::string& text, const std::string& flag);
@@ -105,6 +120,8 @@ unsigned usable_cores();
 bool have_gpu();
 /// The GPU cases (gpu_cases.cu). Appends records; throws gpurand::Error on a CUDA failure.
 void run_gpu_cases(const options& opt, std::vector<record>& out);
+/// The GPU's name, SM count and memory (device 0 of this process).
+std::string gpu_description();
 /// GPURAND_CHECK_WINDOW as the CUDA translation unit saw it (the consume kernels' build).
 int gpu_check_window();
 

@@ -1,7 +1,12 @@
 // Helpers shared by the bench's cases and report: timing, derived figures, size parsing.
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <fstream>
 #include <string>
 
 #include "bench.hpp"
@@ -45,7 +50,7 @@ void record::derive() {
 repeat_policy cpu_policy(bool quick) {
   // Quick mode exists for CI (a shared 2-core machine): enough repeats for a stable median of
   // calls that take milliseconds, without the full run's confidence.
-  return quick ? repeat_policy{3, 9, 0.05} : repeat_policy{5, 31, 0.5};
+  return quick ? repeat_policy{3, 9, 0.05} : repeat_policy{7, 51, 1.0};
 }
 
 double median(std::vector<double>& v) {
@@ -58,30 +63,24 @@ double median(std::vector<double>& v) {
 void time_pair_host(const std::function<void()>& ours, const std::function<void()>& base,
                     const repeat_policy& p, timing& ours_t, timing& base_t) {
   using clock = std::chrono::steady_clock;
-  auto once = [](const std::function<void()>& fn) {
-    const auto t0 = clock::now();
-    fn();
-    return std::chrono::duration<double>(clock::now() - t0).count();
-  };
-  // Warm-up: first-touch effects, thread start-up, cuRAND's lazy set-up.
-  once(ours);
-  if (base) once(base);
-  std::vector<double> a, b;
-  double total = 0;
-  for (int r = 0; r < p.max_repeats && (r < p.min_repeats || total < p.min_seconds); ++r) {
-    const double ta = once(ours);
-    a.push_back(ta);
-    total += ta;
-    if (base) {
-      const double tb = once(base);
-      b.push_back(tb);
-      total += tb;
+  auto series = [&p](const std::function<void()>& fn, timing& t) {
+    auto once = [&fn] {
+      const auto t0 = clock::now();
+      fn();
+      return std::chrono::duration<double>(clock::now() - t0).count();
+    };
+    once();  // warm-up: thread start-up, cuRAND's lazy set-up, this call's cache state
+    std::vector<double> v;
+    double total = 0;
+    for (int r = 0; r < p.max_repeats && (r < p.min_repeats || total < p.min_seconds); ++r) {
+      v.push_back(once());
+      total += v.back();
     }
-  }
-  ours_t.repeats = static_cast<int>(a.size());
-  ours_t.median = median(a);
-  base_t.repeats = static_cast<int>(b.size());
-  base_t.median = median(b);
+    t.repeats = static_cast<int>(v.size());
+    t.median = median(v);
+  };
+  series(ours, ours_t);
+  if (base) series(base, base_t);
 }
 
 std::string build_description() {
@@ -93,6 +92,74 @@ std::string build_description() {
 #endif
   s += ", GPURAND_CHECK_WINDOW=" + std::to_string(GPURAND_CHECK_WINDOW);
   return s;
+}
+
+std::string run_timestamp() {
+  static const std::string stamp = [] {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(buf);
+  }();
+  return stamp;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  if (!(in >> a >> b >> c)) return "?";
+  return a + " " + b + " " + c;
+}
+
+std::string load_at_start() {
+  static const std::string at_start = load_average();
+  return at_start;
+}
+
+namespace {
+
+struct usage_mark {
+  double busy_s = none;  ///< machine-wide non-idle CPU time, seconds
+  double own_s = 0;      ///< this process's CPU time, seconds
+  std::chrono::steady_clock::time_point wall;
+};
+
+usage_mark usage_now() {
+  usage_mark m;
+  m.wall = std::chrono::steady_clock::now();
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  unsigned long long v[8] = {};
+  if (in >> cpu && cpu == "cpu" &&
+      in >> v[0] >> v[1] >> v[2] >> v[3] >> v[4] >> v[5] >> v[6] >> v[7]) {
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+    const unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    m.busy_s = static_cast<double>(busy) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  m.own_s =
+      ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+  return m;
+}
+
+const usage_mark& run_start_mark() {
+  static const usage_mark at_start = usage_now();
+  return at_start;
+}
+
+}  // namespace
+
+void mark_run_start() { run_start_mark(); }
+
+double other_cores_busy() {
+  const usage_mark& a = run_start_mark();
+  const usage_mark b = usage_now();
+  const double wall = std::chrono::duration<double>(b.wall - a.wall).count();
+  if (!std::isfinite(a.busy_s) || !std::isfinite(b.busy_s) || wall <= 0) return none;
+  return std::max(0.0, (b.busy_s - a.busy_s) - (b.own_s - a.own_s)) / wall;
 }
 
 std::uint64_t parse_size(const std::string& text, const std::string& flag) {

@@ -53,9 +53,8 @@ constexpr dist fill_dists[] = {dist::u32, dist::uniform, dist::normal, dist::uni
 
 void check_curand(curandStatus_t s, const char* call) {
   if (s != CURAND_STATUS_SUCCESS)
-    throw Error(errc::cuda_error,
-                std::string("cuRAND host generator: ") + call + " failed with status " +
-                    std::to_string(static_cast<int>(s)));
+    throw Error(errc::cuda_error, std::string("cuRAND host generator: ") + call +
+                                      " failed with status " + std::to_string(static_cast<int>(s)));
 }
 
 /// A page-aligned host buffer, written once at allocation so that no timed call pays for page
@@ -329,8 +328,7 @@ class cpu_runner {
 }  // namespace
 
 void run_cpu_cases(const options& opt, std::vector<record>& out) {
-  if (!opt.has(bench_case::fill) && !opt.has(bench_case::roofline) &&
-      !opt.has(bench_case::scaling))
+  if (!opt.has(bench_case::fill) && !opt.has(bench_case::roofline) && !opt.has(bench_case::scaling))
     return;
   std::fprintf(stderr, "gpurand-bench: CPU cases on %s (simd %s, %u threads)\n",
                cpu_description().c_str(), detail::to_string(detail::simd_active()),

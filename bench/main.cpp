@@ -1,10 +1,14 @@
 // gpurand-bench: gpurand's throughput against cuRAND and the memory roofline, on the CPU and
 // the GPU, measured in one run on one machine. See bench/README.md.
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -88,11 +92,21 @@ void check_json_path(const std::string& path) {
   if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     bad_argument("--json: '" + path + "' is a directory, expected a file name");
   const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     bad_argument("--json: folder '" + dir + "' of '" + path + "' does not exist");
   if (access(dir.c_str(), W_OK) != 0)
     bad_argument("--json: folder '" + dir + "' of '" + path + "' is not writable");
+  // The same temporary name write_json_atomically() will use: a name that cannot be created
+  // (too long, a read-only file system) fails here, not after the measurements.
+  const std::string probe = path + ".tmp." + std::to_string(getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    bad_argument("--json: cannot create '" + probe + "' next to '" + path +
+                 "': " + std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 options parse_args(int argc, char** argv) {
@@ -162,8 +176,9 @@ options parse_args(int argc, char** argv) {
     opt.run_gpu = false;
   } else if (backend == "gpu") {
     if (!have_gpu())
-      bad_argument("--backend: 'gpu' requested, but no usable CUDA device was found (use "
-                   "--backend auto or cpu)");
+      bad_argument(
+          "--backend: 'gpu' requested, but no usable CUDA device was found (use "
+          "--backend auto or cpu)");
     opt.run_cpu = false;
     opt.run_gpu = true;
   } else {
@@ -175,6 +190,9 @@ options parse_args(int argc, char** argv) {
 
 int run(int argc, char** argv) {
   const options opt = parse_args(argc, argv);
+  run_timestamp();  // fix the run's date and the load before measuring
+  load_at_start();
+  mark_run_start();
   std::vector<record> records;
   try {
     if (opt.run_cpu) run_cpu_cases(opt, records);

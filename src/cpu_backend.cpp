@@ -5,6 +5,7 @@
 #include "cpu_backend.hpp"
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -86,16 +87,28 @@ std::uint64_t cpu_block(std::uint64_t work, bool bulk) {
 
 namespace {
 
+/// Bytes from which a fill bypasses the caches: a quarter of the last-level
+/// cache (a fill that size or larger evicts most of what else is cached, and
+/// glibc's memset makes the same call at a similar size), at least 8 MiB.
+std::size_t streaming_threshold() {
+  static const std::size_t bytes = [] {
+    const long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    const std::size_t floor = std::size_t{8} << 20;
+    return llc > 0 ? std::max(floor, static_cast<std::size_t>(llc) / 4) : floor;
+  }();
+  return bytes;
+}
+
 /// Full groups [first, first + count) of a bulk fill into `out` (which points
 /// at group `first`). u32 and uniform floats come straight from the SIMD
 /// kernels; the other kinds take SIMD draws through the shared transform.
 template <dist D, class T = typename bulk_traits<D>::value>
 void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first,
-                 std::uint64_t count, normal_params<T> np, T* out) {
+                 std::uint64_t count, normal_params<T> np, T* out, bool may_stream) {
   if constexpr (D == dist::u32) {
-    philox_u32_groups(seed, offset, first, count, out);
+    philox_u32_groups(seed, offset, first, count, out, may_stream);
   } else if constexpr (D == dist::uniform) {
-    philox_uniform_groups(seed, offset, first, count, out);
+    philox_uniform_groups(seed, offset, first, count, out, may_stream);
   } else {
     constexpr std::uint64_t batch = 256;
     std::uint32_t x[4 * batch];
@@ -121,10 +134,12 @@ void bulk(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, s
   const std::uint64_t full = n / per;
   const std::uint64_t block = cpu_block(full, /*bulk=*/true);
   const std::uint64_t tasks = (full + block - 1) / block;
+  // Streaming stores only pay when the output cannot stay in the last-level cache.
+  const bool may_stream = n * sizeof(T) >= streaming_threshold();
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
     const std::uint64_t first = t * block;
     bulk_groups<D>(seed, offset, first_group + first, std::min(block, full - first), np,
-                   out + first * per);
+                   out + first * per, may_stream);
   });
   if (const unsigned tail = static_cast<unsigned>(n % per)) {
     T v[4];

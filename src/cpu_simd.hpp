@@ -41,10 +41,11 @@ void simd_force(simd_level level) noexcept;
 /// and must hold 4 * groups elements. No heap allocation and no shared mutable state, so calls
 /// from several threads on disjoint output ranges are safe. On the AVX2 / AVX-512 paths a call
 /// that writes at least 8 MiB to a 16-byte-aligned `out` uses non-temporal stores (the data
-/// bypasses the caches, which doubles the fill rate of large buffers) and ends with a store fence,
-/// so the usual thread synchronisation after the call publishes the results.
+/// bypasses the caches, which doubles the fill rate of buffers larger than the caches) and ends
+/// with a store fence, so the usual thread synchronisation after the call publishes the results.
+/// `may_stream = false` keeps ordinary stores, for output that should stay in cache.
 void philox_u32_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_sub,
-                       std::size_t groups, std::uint32_t* out) noexcept;
+                       std::size_t groups, std::uint32_t* out, bool may_stream = true) noexcept;
 
 /// Uniform floats in (0, 1], bit-identical to cuRAND.
 ///
@@ -54,7 +55,7 @@ void philox_u32_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t f
 /// compiler contracting it into a fused multiply-add gives the same bits; checked exhaustively
 /// over all 2^32 inputs). Same guarantees as philox_u32_groups().
 void philox_uniform_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_sub,
-                           std::size_t groups, float* out) noexcept;
+                           std::size_t groups, float* out, bool may_stream = true) noexcept;
 
 /// out[i] = cuRAND's _curand_uniform(in[i]) = float(in[i]) * 2^-32 + 2^-33 for i in [0, n),
 /// using the same conversion code (and dispatch) as philox_uniform_groups(). Exposed so that tests

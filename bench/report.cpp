@@ -1,0 +1,253 @@
+// The bench's output: the table, the targets section and the JSON file.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench.hpp"
+#include "cpu_simd.hpp"
+#include "gpurand/gpurand.hpp"
+#include "parallel.hpp"
+
+namespace gpurand::bench {
+namespace {
+
+std::string fmt(double v, const char* format) {
+  if (!std::isfinite(v)) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+void print_table(const std::vector<record>& rows) {
+  std::printf("%-8s %-4s %-19s %-14s %-6s %3s %-6s %11s %4s %9s %9s  %-26s %9s %8s %9s %6s\n",
+              "case", "bk", "impl", "dist", "n", "thr", "simd", "seconds", "reps", "GS/s", "GB/s",
+              "baseline", "base GS/s", "ratio", "roof GB/s", "roof");
+  for (const record& r : rows)
+    std::printf("%-8s %-4s %-19s %-14s %-6s %3s %-6s %11s %4d %9s %9s  %-26s %9s %8s %9s %6s\n",
+                r.case_name.c_str(), r.backend.c_str(), r.impl.c_str(), r.dist.c_str(),
+                size_label(r.n).c_str(), r.threads ? std::to_string(r.threads).c_str() : "-",
+                r.simd.empty() ? "-" : r.simd.c_str(), fmt(r.seconds, "%.3e").c_str(), r.repeats,
+                fmt(r.gsamples_per_s, "%.3f").c_str(), fmt(r.gbytes_per_s, "%.2f").c_str(),
+                r.baseline.c_str(), fmt(r.baseline_gsamples_per_s, "%.4f").c_str(),
+                fmt(r.ratio, "%.2f").c_str(), fmt(r.roofline_gbytes_per_s, "%.2f").c_str(),
+                fmt(r.roofline_fraction, "%.3f").c_str());
+}
+
+/// One target: the worst value of `field` over the rows `match` selects must reach `goal`.
+struct target {
+  std::string name;
+  bool applies;  ///< the backend it needs was run
+  double goal;
+  bool (*match)(const record&, const std::string&);
+  std::string arg;  ///< what `match` compares against (a dist or a baseline name)
+  double record::*field;
+};
+
+bool fill_dist(const record& r, const std::string& d) {
+  return r.case_name == "fill" && r.dist == d;
+}
+bool init_vs(const record& r, const std::string& b) {
+  return r.case_name == "init" && r.baseline == b;
+}
+bool consume_dist(const record& r, const std::string& d) {
+  return r.case_name == "consume" && r.dist == d;
+}
+
+void print_targets(const options& opt, const std::vector<record>& rows) {
+  std::vector<target> targets;
+  auto matching_rows = [&](const target& t) {
+    std::vector<const record*> v;
+    for (const record& r : rows)
+      if (r.backend == (t.name.rfind("cpu", 0) == 0 ? "cpu" : "gpu") && t.match(r, t.arg))
+        v.push_back(&r);
+    return v;
+  };
+  const bool cpu = opt.run_cpu, gpu = opt.run_gpu;
+  targets.push_back({"cpu fill uniform >= 10x cuRAND host generator", cpu, 10.0, fill_dist,
+                     "uniform", &record::ratio});
+  targets.push_back({"cpu fill uniform >= 0.5 of memset roofline", cpu, 0.5, fill_dist, "uniform",
+                     &record::roofline_fraction});
+  for (const char* d : {"u32", "uniform", "normal", "uniform-double"}) {
+    targets.push_back({std::string("gpu fill ") + d + " >= 0.9 of write roofline", gpu, 0.9,
+                       fill_dist, d, &record::roofline_fraction});
+    targets.push_back({std::string("gpu fill ") + d + " >= 1.0x cuRAND host API", gpu, 1.0,
+                       fill_dist, d, &record::ratio});
+  }
+  targets.push_back({"gpu init 2^20 threads >= 100x curand_init XORWOW", gpu, 100.0, init_vs,
+                     "curand_init_xorwow", &record::ratio});
+  for (const char* d : {"u32", "uniform", "normal"})
+    targets.push_back({std::string("gpu consume ") + d + " >= 1.0x raw curand", gpu, 1.0,
+                       consume_dist, d, &record::ratio});
+
+  std::printf("\ntargets (worst row over the measured sizes; a MISS does not fail the run)\n");
+  for (const target& t : targets) {
+    if (!t.applies) {
+      std::printf("  %-6s %-52s %s\n", "-", t.name.c_str(),
+                  t.name.rfind("gpu", 0) == 0 ? "not run: GPU cases not selected or no GPU"
+                                              : "not run: CPU cases not selected");
+      continue;
+    }
+    const record* worst = nullptr;
+    double lo = 0, hi = 0;
+    for (const record* r : matching_rows(t)) {
+      const double v = r->*t.field;
+      if (!std::isfinite(v)) continue;
+      hi = worst ? std::max(hi, v) : v;
+      if (!worst || v < lo) {
+        worst = r;
+        lo = v;
+      }
+    }
+    if (!worst) {
+      std::printf("  %-6s %-52s %s\n", "-", t.name.c_str(), "not run: case not selected");
+      continue;
+    }
+    std::printf("  %-6s %-52s measured %.3g (worst at n=%s", lo >= t.goal ? "PASS" : "MISS",
+                t.name.c_str(), lo, size_label(worst->n).c_str());
+    if (hi != lo) std::printf(", best %.3g", hi);
+    std::printf(")\n");
+  }
+}
+
+/// A JSON string literal.
+std::string quoted(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\t': o += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          o += buf;
+        } else {
+          o += c;
+        }
+    }
+  }
+  return o + "\"";
+}
+
+/// A JSON number, or null for "not measured" (JSON has no NaN).
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+std::string to_json(const std::vector<record>& rows) {
+  const double other_busy = other_cores_busy();
+  std::string j = "[\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const record& r = rows[i];
+    j += "  {";
+    auto field = [&](const char* key, const std::string& value, bool last = false) {
+      j += quoted(key) + ": " + value + (last ? "" : ", ");
+    };
+    field("case", quoted(r.case_name));
+    field("backend", quoted(r.backend));
+    field("device", quoted(r.device));
+    field("impl", quoted(r.impl));
+    field("engine", quoted(r.engine));
+    field("dist", quoted(r.dist));
+    field("n", std::to_string(r.n));
+    field("value_bytes", std::to_string(r.value_bytes));
+    field("seconds", number(r.seconds));
+    field("repeats", std::to_string(r.repeats));
+    field("gsamples_per_s", number(r.gsamples_per_s));
+    field("gbytes_per_s", number(r.gbytes_per_s));
+    field("baseline", quoted(r.baseline));
+    field("baseline_seconds", number(r.baseline_seconds));
+    field("baseline_gsamples_per_s", number(r.baseline_gsamples_per_s));
+    field("ratio", number(r.ratio));
+    field("roofline", quoted(r.roofline));
+    field("roofline_gbytes_per_s", number(r.roofline_gbytes_per_s));
+    field("roofline_fraction", number(r.roofline_fraction));
+    field("threads", r.threads ? std::to_string(r.threads) : "null");
+    field("simd", r.simd.empty() ? "null" : quoted(r.simd));
+    field("timer", quoted(r.timer));
+    field("build", quoted(r.build));
+    field("date", quoted(run_timestamp()));
+    field("load_average_at_start", quoted(load_at_start()));
+    field("other_cores_busy", number(other_busy));
+    field("note", quoted(r.note), true);
+    j += i + 1 < rows.size() ? "},\n" : "}\n";
+  }
+  return j + "]\n";
+}
+
+}  // namespace
+
+void print_report(const options& opt, const std::vector<record>& records) {
+  std::printf("gpurand-bench %s  build: %s%s\n", run_timestamp().c_str(),
+              build_description().c_str(), opt.quick ? "  (--quick)" : "");
+  std::printf(
+      "load average (1, 5, 15 min): %s at start, %s at end; other processes kept %.2f "
+      "cores busy on average during the run\n",
+      load_at_start().c_str(), load_average().c_str(), other_cores_busy());
+  if (opt.run_cpu)
+    std::printf("cpu: %s; simd %s (detected %s); gpurand CPU threads %u\n",
+                cpu_description().c_str(), detail::to_string(detail::simd_active()),
+                detail::to_string(detail::simd_detected()), detail::cpu_threads());
+  if (opt.run_gpu)
+    std::printf("gpu: %s\n", gpu_description().c_str());
+  else
+    std::printf("gpu: not run (%s)\n", have_gpu() ? "--backend cpu" : "no usable CUDA device");
+  std::printf("\n");
+  print_table(records);
+  // A selected case with no rows ran nowhere: say so rather than leave a silent gap.
+  for (bench_case c : opt.cases) {
+    const bool any = std::any_of(records.begin(), records.end(),
+                                 [&](const record& r) { return r.case_name == to_string(c); });
+    if (any) continue;
+    const char* why = "nothing measured";
+    if ((c == bench_case::init || c == bench_case::consume) && !opt.run_gpu)
+      why = "GPU only, and the GPU cases did not run";
+    if (c == bench_case::scaling && !opt.run_cpu) why = "CPU only, and the CPU cases did not run";
+    std::printf("note: case '%s' produced no rows (%s)\n", to_string(c), why);
+  }
+  print_targets(opt, records);
+}
+
+void write_json_atomically(const std::string& path, const std::vector<record>& records) {
+  const std::string text = to_json(records);
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  auto fail = [&](const char* step) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error(errc::io, "--json: " + std::string(step) + " '" + tmp + "' for '" + path +
+                              "' failed: " + std::strerror(err));
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("creating");
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      ::close(fd);
+      fail("writing");
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  // fsync before rename: after a crash the name points at the whole file or the old one.
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("syncing");
+  }
+  if (::close(fd) != 0) fail("closing");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail("renaming");
+}
+
+}  // namespace gpurand::bench
