@@ -1,10 +1,9 @@
 // The host API from plain C++: estimate pi and the moments of a normal.
 // Build: g++ -std=c++17 host_api.cpp -lgpurand -lcudart (or find_package(gpurand)).
 
-#include <gpurand/gpurand.hpp>
-
 #include <cmath>
 #include <cstdio>
+#include <gpurand/gpurand.hpp>
 #include <vector>
 
 int main() {

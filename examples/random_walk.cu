@@ -6,13 +6,12 @@
 // The per-particle step is a __host__ __device__ function, so where no GPU
 // is present the same code runs on the CPU and gives the same bits.
 
-#include <gpurand/device.cuh>
-#include <gpurand/gpurand.hpp>
-
 #include <cuda_runtime.h>
 
 #include <cmath>
 #include <cstdio>
+#include <gpurand/device.cuh>
+#include <gpurand/gpurand.hpp>
 #include <vector>
 
 namespace {
@@ -36,13 +35,13 @@ __global__ void walk(gpurand::launch_handle h, float2* pos, std::uint64_t n) {
   if (i < n) advance(h, i, pos);
 }
 
-#define CHECK(call)                                                                     \
-  do {                                                                                  \
-    const cudaError_t e = (call);                                                       \
-    if (e != cudaSuccess) {                                                             \
-      std::fprintf(stderr, "%s failed: %s\n", #call, cudaGetErrorString(e));            \
-      return 1;                                                                         \
-    }                                                                                   \
+#define CHECK(call)                                                          \
+  do {                                                                       \
+    const cudaError_t e = (call);                                            \
+    if (e != cudaSuccess) {                                                  \
+      std::fprintf(stderr, "%s failed: %s\n", #call, cudaGetErrorString(e)); \
+      return 1;                                                              \
+    }                                                                        \
   } while (0)
 
 }  // namespace

@@ -19,11 +19,11 @@ namespace gpurand::detail {
 
 }  // namespace gpurand::detail
 
-#define GPURAND_CUDA_CHECK(call)                                                    \
-  do {                                                                              \
-    const cudaError_t gpurand_err_ = (call);                                        \
-    if (gpurand_err_ != cudaSuccess)                                                \
-      ::gpurand::detail::throw_cuda(gpurand_err_, #call, __FILE__, __LINE__);      \
+#define GPURAND_CUDA_CHECK(call)                                              \
+  do {                                                                        \
+    const cudaError_t gpurand_err_ = (call);                                  \
+    if (gpurand_err_ != cudaSuccess)                                          \
+      ::gpurand::detail::throw_cuda(gpurand_err_, #call, __FILE__, __LINE__); \
   } while (0)
 
 /// After every kernel launch: launch-configuration errors surface here.

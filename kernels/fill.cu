@@ -25,8 +25,7 @@ struct alignas(16) group_vec {
 /// size) stores element by element.
 template <dist D, bool Aligned>
 __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-                            std::size_t n,
-                            normal_params<typename bulk_traits<D>::value> np,
+                            std::size_t n, normal_params<typename bulk_traits<D>::value> np,
                             typename bulk_traits<D>::value* out) {
   using T = typename bulk_traits<D>::value;
   constexpr unsigned per = bulk_traits<D>::per_group;
@@ -113,8 +112,7 @@ void grid_by_dist(dist kind, std::uint64_t seed, std::uint64_t offset, const gri
     case dist::normal: return grid_dispatch<E, dist::normal>(seed, offset, l, out, s);
     case dist::uniform_double:
       return grid_dispatch<E, dist::uniform_double>(seed, offset, l, out, s);
-    case dist::normal_double:
-      return grid_dispatch<E, dist::normal_double>(seed, offset, l, out, s);
+    case dist::normal_double: return grid_dispatch<E, dist::normal_double>(seed, offset, l, out, s);
   }
 }
 
@@ -124,11 +122,15 @@ void gpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t
               std::size_t n, double mean, double stddev, void* out, void* stream) {
   auto s = static_cast<cudaStream_t>(stream);
   switch (kind) {
-    case dist::u32: return bulk_dispatch<dist::u32>(seed, offset, first_group, n, mean, stddev, out, s);
-    case dist::uniform: return bulk_dispatch<dist::uniform>(seed, offset, first_group, n, mean, stddev, out, s);
-    case dist::normal: return bulk_dispatch<dist::normal>(seed, offset, first_group, n, mean, stddev, out, s);
+    case dist::u32:
+      return bulk_dispatch<dist::u32>(seed, offset, first_group, n, mean, stddev, out, s);
+    case dist::uniform:
+      return bulk_dispatch<dist::uniform>(seed, offset, first_group, n, mean, stddev, out, s);
+    case dist::normal:
+      return bulk_dispatch<dist::normal>(seed, offset, first_group, n, mean, stddev, out, s);
     case dist::uniform_double:
-      return bulk_dispatch<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out, s);
+      return bulk_dispatch<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out,
+                                                 s);
     case dist::normal_double:
       return bulk_dispatch<dist::normal_double>(seed, offset, first_group, n, mean, stddev, out, s);
   }
@@ -140,8 +142,7 @@ void gpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
   switch (eng) {
     case engine::philox4_32_10:
       return grid_by_dist<engine::philox4_32_10>(kind, seed, offset, layout, out, s);
-    case engine::xorwow:
-      return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out, s);
+    case engine::xorwow: return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out, s);
     case engine::mrg32k3a:
       return grid_by_dist<engine::mrg32k3a>(kind, seed, offset, layout, out, s);
   }

@@ -676,17 +676,13 @@ double gamma_p(double a, double x) {
 
 bool model_fits(value_model m, dtype t) {
   switch (m) {
-    case value_model::automatic:
-      return true;
-    case value_model::u32:
-      return t == dtype::u32;
+    case value_model::automatic: return true;
+    case value_model::u32: return t == dtype::u32;
     case value_model::uniform_f32:
-    case value_model::normal_f32:
-      return t == dtype::f32;
+    case value_model::normal_f32: return t == dtype::f32;
     case value_model::uniform_f64_32bit:
     case value_model::uniform_f64_53bit:
-    case value_model::normal_f64:
-      return t == dtype::f64;
+    case value_model::normal_f64: return t == dtype::f64;
   }
   return false;
 }
@@ -860,32 +856,22 @@ std::string fmt_ref(const thread_ref& t) {
 
 const char* to_string(dtype t) noexcept {
   switch (t) {
-    case dtype::u32:
-      return "u32";
-    case dtype::f32:
-      return "f32";
-    case dtype::f64:
-      return "f64";
+    case dtype::u32: return "u32";
+    case dtype::f32: return "f32";
+    case dtype::f64: return "f64";
   }
   return "?";
 }
 
 const char* to_string(value_model m) noexcept {
   switch (m) {
-    case value_model::automatic:
-      return "auto";
-    case value_model::u32:
-      return "u32";
-    case value_model::uniform_f32:
-      return "uniform_f32";
-    case value_model::uniform_f64_32bit:
-      return "uniform_f64_32bit";
-    case value_model::uniform_f64_53bit:
-      return "uniform_f64_53bit";
-    case value_model::normal_f32:
-      return "normal_f32";
-    case value_model::normal_f64:
-      return "normal_f64";
+    case value_model::automatic: return "auto";
+    case value_model::u32: return "u32";
+    case value_model::uniform_f32: return "uniform_f32";
+    case value_model::uniform_f64_32bit: return "uniform_f64_32bit";
+    case value_model::uniform_f64_53bit: return "uniform_f64_53bit";
+    case value_model::normal_f32: return "normal_f32";
+    case value_model::normal_f64: return "normal_f64";
   }
   return "?";
 }
@@ -934,8 +920,7 @@ collision_moments collision_probabilities(value_model m, double mean, double std
         invalid("stddev: must be positive and finite, got " + fmt_double(stddev));
       return m == value_model::normal_f32 ? normal_moments(23, -126, 127, mean, stddev)
                                           : normal_moments(52, -1022, 1023, mean, stddev);
-    case value_model::automatic:
-      break;
+    case value_model::automatic: break;
   }
   invalid("value_model: 'auto' has no collision probability; pick a model");
 }

@@ -48,8 +48,9 @@ unsigned env_threads() {
   char* end = nullptr;
   const unsigned long n = std::strtoul(v, &end, 10);
   if (*end != '\0' || v[0] == '-' || n == 0 || n > max_cpu_threads)
-    throw Error(errc::invalid_argument,
-                std::string("GPURAND_CPU_THREADS: expected an integer in 1..4096, got '") + v + "'");
+    throw Error(
+        errc::invalid_argument,
+        std::string("GPURAND_CPU_THREADS: expected an integer in 1..4096, got '") + v + "'");
   return static_cast<unsigned>(n);
 }
 
@@ -103,8 +104,8 @@ std::size_t streaming_threshold() {
 /// at group `first`). u32 and uniform floats come straight from the SIMD
 /// kernels; the other kinds take SIMD draws through the shared transform.
 template <dist D, class T = typename bulk_traits<D>::value>
-void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first,
-                 std::uint64_t count, normal_params<T> np, T* out, bool may_stream) {
+void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, std::uint64_t count,
+                 normal_params<T> np, T* out, bool may_stream) {
   if constexpr (D == dist::u32) {
     philox_u32_groups(seed, offset, first, count, out, may_stream);
   } else if constexpr (D == dist::uniform) {
@@ -172,10 +173,8 @@ void grid_by_dist(dist kind, std::uint64_t seed, std::uint64_t offset, const gri
     case dist::u32: return grid<E, dist::u32>(seed, offset, l, out);
     case dist::uniform: return grid<E, dist::uniform>(seed, offset, l, out);
     case dist::normal: return grid<E, dist::normal>(seed, offset, l, out);
-    case dist::uniform_double:
-      return grid<E, dist::uniform_double>(seed, offset, l, out);
-    case dist::normal_double:
-      return grid<E, dist::normal_double>(seed, offset, l, out);
+    case dist::uniform_double: return grid<E, dist::uniform_double>(seed, offset, l, out);
+    case dist::normal_double: return grid<E, dist::normal_double>(seed, offset, l, out);
   }
 }
 
@@ -187,8 +186,10 @@ void cpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t
     case dist::u32: return bulk<dist::u32>(seed, offset, first_group, n, mean, stddev, out);
     case dist::uniform: return bulk<dist::uniform>(seed, offset, first_group, n, mean, stddev, out);
     case dist::normal: return bulk<dist::normal>(seed, offset, first_group, n, mean, stddev, out);
-    case dist::uniform_double: return bulk<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out);
-    case dist::normal_double: return bulk<dist::normal_double>(seed, offset, first_group, n, mean, stddev, out);
+    case dist::uniform_double:
+      return bulk<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out);
+    case dist::normal_double:
+      return bulk<dist::normal_double>(seed, offset, first_group, n, mean, stddev, out);
   }
 }
 
@@ -197,10 +198,8 @@ void cpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
   switch (eng) {
     case engine::philox4_32_10:
       return grid_by_dist<engine::philox4_32_10>(kind, seed, offset, layout, out);
-    case engine::xorwow:
-      return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out);
-    case engine::mrg32k3a:
-      return grid_by_dist<engine::mrg32k3a>(kind, seed, offset, layout, out);
+    case engine::xorwow: return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out);
+    case engine::mrg32k3a: return grid_by_dist<engine::mrg32k3a>(kind, seed, offset, layout, out);
   }
 }
 

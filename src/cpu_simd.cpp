@@ -47,10 +47,10 @@ constexpr float kTwoPowM33 = 0x1p-33f;
 
 // Calls that write at least this many bytes to a 16-byte-aligned buffer use non-temporal
 // (streaming) stores on the AVX2 / AVX-512 paths, unless the caller says the data should stay
-// in cache (may_stream = false: the whole fill fits in the last-level cache). A buffer this large does not stay in a core's
-// L2 anyway, and skipping the read-for-ownership of every line raises single-core store bandwidth
-// from ~9.5 to ~25 GB/s on the Sapphire Rapids development machine, which is what bounds large
-// fills. Results are identical either way; the fill ends with an sfence.
+// in cache (may_stream = false: the whole fill fits in the last-level cache). A buffer this large
+// does not stay in a core's L2 anyway, and skipping the read-for-ownership of every line raises
+// single-core store bandwidth from ~9.5 to ~25 GB/s on the Sapphire Rapids development machine,
+// which is what bounds large fills. Results are identical either way; the fill ends with an sfence.
 constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
 
 /// Per-round keys: round r (0-based) uses key + r * (kWeyl0, kWeyl1), as curand_Philox4x32_10
@@ -566,26 +566,18 @@ void dispatch_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t fir
   const simd_level level = simd_active();
   if (level == simd_level::avx512) {
     switch (offset & 3) {
-      case 0:
-        return avx512::fill<0, OutT>(ks, block, first_sub, groups, out, may_stream);
-      case 1:
-        return avx512::fill<1, OutT>(ks, block, first_sub, groups, out, may_stream);
-      case 2:
-        return avx512::fill<2, OutT>(ks, block, first_sub, groups, out, may_stream);
-      default:
-        return avx512::fill<3, OutT>(ks, block, first_sub, groups, out, may_stream);
+      case 0: return avx512::fill<0, OutT>(ks, block, first_sub, groups, out, may_stream);
+      case 1: return avx512::fill<1, OutT>(ks, block, first_sub, groups, out, may_stream);
+      case 2: return avx512::fill<2, OutT>(ks, block, first_sub, groups, out, may_stream);
+      default: return avx512::fill<3, OutT>(ks, block, first_sub, groups, out, may_stream);
     }
   }
   if (level == simd_level::avx2) {
     switch (offset & 3) {
-      case 0:
-        return avx2::fill<0, OutT>(ks, block, first_sub, groups, out, may_stream);
-      case 1:
-        return avx2::fill<1, OutT>(ks, block, first_sub, groups, out, may_stream);
-      case 2:
-        return avx2::fill<2, OutT>(ks, block, first_sub, groups, out, may_stream);
-      default:
-        return avx2::fill<3, OutT>(ks, block, first_sub, groups, out, may_stream);
+      case 0: return avx2::fill<0, OutT>(ks, block, first_sub, groups, out, may_stream);
+      case 1: return avx2::fill<1, OutT>(ks, block, first_sub, groups, out, may_stream);
+      case 2: return avx2::fill<2, OutT>(ks, block, first_sub, groups, out, may_stream);
+      default: return avx2::fill<3, OutT>(ks, block, first_sub, groups, out, may_stream);
     }
   }
 #endif
@@ -614,12 +606,9 @@ std::atomic<int> g_forced{-1};
 
 const char* to_string(simd_level level) noexcept {
   switch (level) {
-    case simd_level::scalar:
-      return "scalar";
-    case simd_level::avx2:
-      return "avx2";
-    case simd_level::avx512:
-      return "avx512";
+    case simd_level::scalar: return "scalar";
+    case simd_level::avx2: return "avx2";
+    case simd_level::avx512: return "avx512";
   }
   return "unknown";
 }

@@ -137,12 +137,8 @@ void run_grid(const grid_request& req, void* out) {
   const grid_layout layout{req.first_thread, req.threads, req.per_thread, req.interleave};
   route(
       resolve_backend(req.backend), out, req.threads * req.per_thread * value_size(req.kind),
-      [&](void* dst) {
-        gpu_grid(req.eng, req.kind, req.seed, req.offset, layout, dst, nullptr);
-      },
-      [&](void* dst) {
-        cpu_grid(req.eng, req.kind, req.seed, req.offset, layout, dst);
-      });
+      [&](void* dst) { gpu_grid(req.eng, req.kind, req.seed, req.offset, layout, dst, nullptr); },
+      [&](void* dst) { cpu_grid(req.eng, req.kind, req.seed, req.offset, layout, dst); });
 }
 
 }  // namespace detail

@@ -43,7 +43,8 @@ std::uint64_t os_entropy64() {
     if (fd < 0 || !read_all(fd, buf + got, sizeof buf - got)) {
       if (fd >= 0) ::close(fd);
       throw Error(errc::entropy, std::string("os_entropy64: getrandom(2) failed and /dev/urandom "
-                                             "could not be read: ") + std::strerror(saved));
+                                             "could not be read: ") +
+                                     std::strerror(saved));
     }
     ::close(fd);
   }

@@ -119,11 +119,11 @@ std::uint64_t Generator::reserve(std::uint64_t draws, const char* what) {
   std::uint64_t cur = impl_->next.load(std::memory_order_relaxed);
   do {
     if (draws > impl_->own_end - cur)
-      throw Error(errc::exhausted,
-                  std::string("Generator::") + what + ": offset window exhausted: " +
-                      std::to_string(draws) + " draws needed at offset " + std::to_string(cur) +
-                      ", window ends at " + std::to_string(impl_->own_end) +
-                      " (use spawn() or a new seed)");
+      throw Error(errc::exhausted, std::string("Generator::") + what +
+                                       ": offset window exhausted: " + std::to_string(draws) +
+                                       " draws needed at offset " + std::to_string(cur) +
+                                       ", window ends at " + std::to_string(impl_->own_end) +
+                                       " (use spawn() or a new seed)");
   } while (!impl_->next.compare_exchange_weak(cur, cur + draws, std::memory_order_relaxed));
   return cur;
 }
@@ -137,14 +137,18 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
   req.mean = mean;
   req.stddev = stddev;
   req.backend = impl_->backend;
-  detail::validate_bulk(req, out, stream != nullptr);  // before reserving: a bad call consumes nothing
+  detail::validate_bulk(req, out,
+                        stream != nullptr);  // before reserving: a bad call consumes nothing
   if (n == 0) return;
   req.offset = reserve(4, "fill");
-  req.seed = impl_->seed.load(std::memory_order_relaxed);  // after reserve(): a forked child may have reseeded
+  req.seed = impl_->seed.load(
+      std::memory_order_relaxed);  // after reserve(): a forked child may have reseeded
   detail::run_bulk(req, impl_->backend, out, stream);
 }
 
-void Generator::generate(std::uint32_t* out, std::size_t n) { bulk(dist::u32, out, n, 0, 1, nullptr); }
+void Generator::generate(std::uint32_t* out, std::size_t n) {
+  bulk(dist::u32, out, n, 0, 1, nullptr);
+}
 void Generator::uniform(float* out, std::size_t n) { bulk(dist::uniform, out, n, 0, 1, nullptr); }
 void Generator::uniform(double* out, std::size_t n) {
   bulk(dist::uniform_double, out, n, 0, 1, nullptr);
@@ -190,8 +194,8 @@ launch_handle Generator::launch(std::uint64_t draws_per_thread) {
   return launch_handle{impl_->seed.load(std::memory_order_relaxed), o, window};
 }
 
-std::uint64_t Generator::thread_streams(dist kind, std::uint64_t threads,
-                                        std::uint64_t per_thread, void* out) {
+std::uint64_t Generator::thread_streams(dist kind, std::uint64_t threads, std::uint64_t per_thread,
+                                        void* out) {
   GPURAND_REQUIRE_IMPL();
   grid_request req;
   req.eng = engine::philox4_32_10;
@@ -202,8 +206,8 @@ std::uint64_t Generator::thread_streams(dist kind, std::uint64_t threads,
   if (threads == 0) throw Error(errc::invalid_argument, "threads: must be positive, got 0");
   if (per_thread == 0) throw Error(errc::invalid_argument, "per_thread: must be positive, got 0");
   if (out == nullptr) throw Error(errc::invalid_argument, "out: null pointer");
-  req.offset = reserve(round_up4(draws_for(req.eng, kind, per_thread), "per_thread"),
-                       "thread_streams");
+  req.offset =
+      reserve(round_up4(draws_for(req.eng, kind, per_thread), "per_thread"), "thread_streams");
   req.seed = impl_->seed.load(std::memory_order_relaxed);
   detail::run_grid(req, out);
   return req.offset;
@@ -219,7 +223,8 @@ Generator Generator::spawn(std::uint64_t index) const {
     throw Error(errc::exhausted, "spawn: nesting too deep: a child window would hold only " +
                                      std::to_string(slot) + " draws per subsequence");
   const std::uint64_t b = impl_->own_end + index * slot;
-  return Generator(std::make_unique<impl>(impl_->seed.load(), impl_->from_os, impl_->backend, b, b + slot));
+  return Generator(
+      std::make_unique<impl>(impl_->seed.load(), impl_->from_os, impl_->backend, b, b + slot));
 }
 
 }  // namespace gpurand

@@ -73,8 +73,14 @@ std::uint64_t draws_for(engine e, dist d, std::uint64_t k) {
     case dist::u32:
     case dist::uniform: per = 1; break;
     case dist::uniform_double: per = (e == engine::xorwow) ? 2 : 1; break;
-    case dist::normal: per = 0; pairs = 2; break;
-    case dist::normal_double: per = 0; pairs = (e == engine::mrg32k3a) ? 2 : 4; break;
+    case dist::normal:
+      per = 0;
+      pairs = 2;
+      break;
+    case dist::normal_double:
+      per = 0;
+      pairs = (e == engine::mrg32k3a) ? 2 : 4;
+      break;
   }
   const std::uint64_t units = per ? k : k / 2 + (k & 1);
   const std::uint64_t each = per ? per : pairs;

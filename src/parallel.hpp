@@ -15,8 +15,8 @@ namespace gpurand::detail {
 template <class Fn>
 void parallel_for(std::uint64_t tasks, unsigned threads, Fn&& fn) {
   if (tasks == 0) return;
-  const unsigned n = static_cast<unsigned>(
-      std::min<std::uint64_t>(tasks, threads == 0 ? 1u : threads));
+  const unsigned n =
+      static_cast<unsigned>(std::min<std::uint64_t>(tasks, threads == 0 ? 1u : threads));
   std::atomic<std::uint64_t> next{0};
   auto worker = [&] {
     for (std::uint64_t t = next.fetch_add(1, std::memory_order_relaxed); t < tasks;

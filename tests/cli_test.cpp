@@ -43,8 +43,8 @@ class Cli : public ::testing::Test {
 
   result run(const std::string& args) {
     const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string cmd = std::string(GPURAND_CLI) + " " + args + " >" + out.string() + " 2>" +
-                            err.string();
+    const std::string cmd =
+        std::string(GPURAND_CLI) + " " + args + " >" + out.string() + " 2>" + err.string();
     const int status = std::system(cmd.c_str());
     result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
     fs::remove(out);
@@ -59,9 +59,9 @@ std::vector<unsigned char> bytes(const std::string& s) { return {s.begin(), s.en
 TEST_F(Cli, GridModeEqualsCurandPerThreadForEveryEngineAndDist) {
   for (engine e : all_engines)
     for (dist d : all_dists) {
-      const auto r = run(std::string("generate --engine ") + to_string(e) + " --dist " +
-                         to_string(d) +
-                         " --seed 77 --offset 5 --blocks 3 --threads 4 --per-thread 6 --backend cpu");
+      const auto r =
+          run(std::string("generate --engine ") + to_string(e) + " --dist " + to_string(d) +
+              " --seed 77 --offset 5 --blocks 3 --threads 4 --per-thread 6 --backend cpu");
       ASSERT_EQ(0, r.code) << r.err;
       std::vector<unsigned char> want;
       for (std::uint64_t g = 0; g < 12; ++g) {
@@ -94,7 +94,8 @@ TEST_F(Cli, InterleaveIsRoundRobinAcrossThreads) {
 
 TEST_F(Cli, TextRoundTripsToTheRawBits) {
   for (dist d : {dist::u32, dist::uniform, dist::normal, dist::normal_double}) {
-    const std::string base = std::string("generate --dist ") + to_string(d) + " --seed 3 --count 500";
+    const std::string base =
+        std::string("generate --dist ") + to_string(d) + " --seed 3 --count 500";
     const auto raw = run(base), text = run(base + " --format text");
     ASSERT_EQ(0, raw.code);
     ASSERT_EQ(0, text.code);
@@ -103,9 +104,16 @@ TEST_F(Cli, TextRoundTripsToTheRawBits) {
     std::string line;
     while (std::getline(in, line)) {
       unsigned char b[8];
-      if (d == dist::u32) { const std::uint32_t v = std::stoul(line); std::memcpy(b, &v, 4); }
-      else if (value_size(d) == 4) { const float v = std::strtof(line.c_str(), nullptr); std::memcpy(b, &v, 4); }
-      else { const double v = std::strtod(line.c_str(), nullptr); std::memcpy(b, &v, 8); }
+      if (d == dist::u32) {
+        const std::uint32_t v = std::stoul(line);
+        std::memcpy(b, &v, 4);
+      } else if (value_size(d) == 4) {
+        const float v = std::strtof(line.c_str(), nullptr);
+        std::memcpy(b, &v, 4);
+      } else {
+        const double v = std::strtod(line.c_str(), nullptr);
+        std::memcpy(b, &v, 8);
+      }
       back.insert(back.end(), b, b + value_size(d));
     }
     EXPECT_EQ(bytes(raw.out), back) << to_string(d);

@@ -44,9 +44,8 @@ std::vector<unsigned char> ref_stream(dist d, std::uint64_t seed, std::uint64_t 
   return out;
 }
 
-inline std::vector<unsigned char> ref_stream(engine e, dist d, std::uint64_t seed,
-                                             std::uint64_t g, std::uint64_t offset,
-                                             std::uint64_t k) {
+inline std::vector<unsigned char> ref_stream(engine e, dist d, std::uint64_t seed, std::uint64_t g,
+                                             std::uint64_t offset, std::uint64_t k) {
   switch (e) {
     case engine::xorwow: return ref_stream<curandStateXORWOW_t>(d, seed, g, offset, k);
     case engine::mrg32k3a: return ref_stream<curandStateMRG32k3a_t>(d, seed, g, offset, k);

@@ -79,11 +79,16 @@ TEST(DeviceApi, DrawsAccountingMatchesTheHostApi) {
     const launch_handle h{1, 0, draws_for(engine::philox4_32_10, d, k)};
     auto s = h.stream(0);
     for (std::uint64_t i = 0; i < k; ++i) {
-      if (d == dist::u32) (void)s.next();
-      else if (d == dist::uniform) (void)s.uniform();
-      else if (d == dist::normal) (void)s.normal();
-      else if (d == dist::uniform_double) (void)s.uniform_double();
-      else (void)s.normal_double();
+      if (d == dist::u32)
+        (void)s.next();
+      else if (d == dist::uniform)
+        (void)s.uniform();
+      else if (d == dist::normal)
+        (void)s.normal();
+      else if (d == dist::uniform_double)
+        (void)s.uniform_double();
+      else
+        (void)s.normal_double();
     }
   }
 }

@@ -23,8 +23,8 @@ template <engine E>
 struct tag {
   static constexpr engine value = E;
 };
-using engines = ::testing::Types<tag<engine::philox4_32_10>, tag<engine::xorwow>,
-                                 tag<engine::mrg32k3a>>;
+using engines =
+    ::testing::Types<tag<engine::philox4_32_10>, tag<engine::xorwow>, tag<engine::mrg32k3a>>;
 
 template <class T>
 class Engine : public ::testing::Test {
@@ -145,8 +145,8 @@ TEST(PhiloxKnownAnswers, EveryCpuPathReproducesThemWhereTheCounterIsReachable) {
     detail::bulk_group<dist::u32>(seed, block * 4, sub, {}, v);
     EXPECT_EQ(0, std::memcmp(v, &k.out, 16)) << "shared body";
     const detail::simd_level saved = detail::simd_active();
-    for (auto level : {detail::simd_level::scalar, detail::simd_level::avx2,
-                       detail::simd_level::avx512}) {
+    for (auto level :
+         {detail::simd_level::scalar, detail::simd_level::avx2, detail::simd_level::avx512}) {
       if (level > detail::simd_detected()) continue;
       detail::simd_force(level);
       std::uint32_t s[4];

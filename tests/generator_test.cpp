@@ -75,7 +75,9 @@ TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
       case dist::uniform: gen.uniform(reinterpret_cast<float*>(out.data()), n); break;
       case dist::normal: gen.normal(reinterpret_cast<float*>(out.data()), n, 2.0f, 3.0f); break;
       case dist::uniform_double: gen.uniform(reinterpret_cast<double*>(out.data()), n); break;
-      case dist::normal_double: gen.normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5); break;
+      case dist::normal_double:
+        gen.normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5);
+        break;
     }
     const double mean = d == dist::normal ? 2.0 : -1.0, sd = d == dist::normal ? 3.0 : 0.5;
     EXPECT_EQ(ref_bulk(d, 31337, o, 0, n, mean, sd), out) << to_string(d);
@@ -195,15 +197,19 @@ TEST(Generator, BadArgumentsAreNamedErrors) {
   std::vector<float> f(8);
   std::vector<double> d(8);
   expect_error(errc::invalid_argument, "out: null pointer", [&] { gen.generate(nullptr, 5); });
-  expect_error(errc::invalid_argument, "out: null pointer", [&] { gen.uniform(static_cast<float*>(nullptr), 1); });
+  expect_error(errc::invalid_argument, "out: null pointer",
+               [&] { gen.uniform(static_cast<float*>(nullptr), 1); });
   expect_error(errc::invalid_argument, "stddev", [&] { gen.normal(f.data(), 8, 0.0f, -1.0f); });
   expect_error(errc::invalid_argument, "stddev", [&] { gen.normal(d.data(), 8, 0.0, NAN); });
   expect_error(errc::invalid_argument, "mean", [&] { gen.normal(d.data(), 8, INFINITY, 1.0); });
   expect_error(errc::invalid_argument, "draws_per_thread", [&] { (void)gen.launch(0); });
   expect_error(errc::exhausted, "draws_per_thread", [&] { (void)gen.launch(~std::uint64_t{0}); });
-  expect_error(errc::invalid_argument, "threads", [&] { gen.thread_streams(dist::u32, 0, 4, f.data()); });
-  expect_error(errc::invalid_argument, "per_thread", [&] { gen.thread_streams(dist::u32, 4, 0, f.data()); });
-  expect_error(errc::invalid_argument, "host pointer", [&] { gen.uniform_async(f.data(), 8, nullptr); });
+  expect_error(errc::invalid_argument, "threads",
+               [&] { gen.thread_streams(dist::u32, 0, 4, f.data()); });
+  expect_error(errc::invalid_argument, "per_thread",
+               [&] { gen.thread_streams(dist::u32, 4, 0, f.data()); });
+  expect_error(errc::invalid_argument, "host pointer",
+               [&] { gen.uniform_async(f.data(), 8, nullptr); });
   EXPECT_EQ(0u, gen.offset()) << "rejected calls consume no offsets";
   gen.generate(nullptr, 0);  // n = 0 is a no-op, not an error
   EXPECT_EQ(0u, gen.offset());
@@ -298,8 +304,7 @@ TEST(Generator, OsSeededGeneratorReseedsInForkedChild) {
     std::uint32_t out[8];
     gen.generate(out, 8);
     const std::uint64_t s = gen.seed();
-    return (write(fds[1], out, sizeof out) == sizeof out &&
-            write(fds[1], &s, sizeof s) == sizeof s)
+    return (write(fds[1], out, sizeof out) == sizeof out && write(fds[1], &s, sizeof s) == sizeof s)
                ? 0
                : 1;
   });

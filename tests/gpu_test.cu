@@ -138,10 +138,10 @@ TEST(Gpu, DeviceApiKernelEqualsTheCliGridOutput) {
   cudaFree(f);
   // The CLI writes each thread's first k draws: they must be the kernel's.
   const std::string out = ::testing::TempDir() + "gpurand_gpu_grid.bin";
-  const std::string cmd = std::string(GPURAND_CLI) + " generate --backend cpu --seed 4242 --offset " +
-                          std::to_string(h.offset) + " --blocks " + std::to_string(blocks) +
-                          " --threads " + std::to_string(threads) + " --per-thread " +
-                          std::to_string(k) + " --output " + out;
+  const std::string cmd =
+      std::string(GPURAND_CLI) + " generate --backend cpu --seed 4242 --offset " +
+      std::to_string(h.offset) + " --blocks " + std::to_string(blocks) + " --threads " +
+      std::to_string(threads) + " --per-thread " + std::to_string(k) + " --output " + out;
   ASSERT_EQ(0, std::system(cmd.c_str()));
   std::ifstream in(out, std::ios::binary);
   const std::string cli((std::istreambuf_iterator<char>(in)), {});

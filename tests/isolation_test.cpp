@@ -175,7 +175,7 @@ TEST(Isolation, ConsecutiveLaunchesThroughTheDeviceApiNeverOverlap) {
     launch_handle prev{};
     for (std::uint64_t l = 0; l < launches; ++l) {
       launch_handle h = gen.launch(k);
-      if (plant == 1 && l == 3) h = prev;                // a launch reuses the last offset
+      if (plant == 1 && l == 3) h = prev;                        // a launch reuses the last offset
       if (plant == 2 && l == 3) h.offset = prev.offset + k / 2;  // windows overlap by half
       prev = h;
       for (std::uint64_t g = 0; g < blocks * tpb; ++g) {

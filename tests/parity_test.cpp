@@ -75,12 +75,12 @@ TEST(Parity, GridMatchesCurandDeviceFunctionsEveryEngineAndDist) {
 TEST(Parity, PhiloxGridAtExtremeSubsequencesAndOffsets) {
   for (dist d : all_dists)
     for (std::uint64_t first : {std::uint64_t{1}, max64 - 4})
-      for (std::uint64_t off : {std::uint64_t{1}, std::uint64_t{5}, std::uint64_t{1} << 40,
-                                max64 - 64}) {
+      for (std::uint64_t off :
+           {std::uint64_t{1}, std::uint64_t{5}, std::uint64_t{1} << 40, max64 - 64}) {
         const auto got = grid(engine::philox4_32_10, d, 0x9e3779b97f4a7c15ull, off, first, 5, 9);
         for (std::uint64_t t = 0; t < 5; ++t) {
-          const auto want = ref_stream(engine::philox4_32_10, d, 0x9e3779b97f4a7c15ull, first + t,
-                                       off, 9);
+          const auto want =
+              ref_stream(engine::philox4_32_10, d, 0x9e3779b97f4a7c15ull, first + t, off, 9);
           ASSERT_EQ(0, std::memcmp(got.data() + t * want.size(), want.data(), want.size()))
               << where(engine::philox4_32_10, d, 0, off, first + t);
         }
@@ -94,8 +94,8 @@ TEST(Parity, InterleavedGridIsTheTransposeOfThreadMajor) {
     const auto il = grid(engine::philox4_32_10, d, 42, 8, 0, threads, k, true);
     for (std::uint64_t g = 0; g < threads; ++g)
       for (std::uint64_t i = 0; i < k; ++i)
-        ASSERT_EQ(0, std::memcmp(tm.data() + (g * k + i) * size, il.data() + (i * threads + g) * size,
-                                 size))
+        ASSERT_EQ(0, std::memcmp(tm.data() + (g * k + i) * size,
+                                 il.data() + (i * threads + g) * size, size))
             << to_string(d) << " thread " << g << " draw " << i;
   }
 }
@@ -106,7 +106,8 @@ TEST(Parity, BulkMatchesCurandFourWideCalls) {
     for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, max64})
       for (std::uint64_t off : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{2},
                                 std::uint64_t{3}, std::uint64_t{4}, std::uint64_t{7}, max64 - 4})
-        for (std::size_t n : {std::size_t{1}, std::size_t{37}, std::size_t{38}, std::size_t{1000}}) {
+        for (std::size_t n :
+             {std::size_t{1}, std::size_t{37}, std::size_t{38}, std::size_t{1000}}) {
           const auto got = bulk(d, seed, off, 0, n);
           const auto want = ref_bulk(d, seed, off, 0, n);
           ASSERT_EQ(0, std::memcmp(got.data(), want.data(), want.size()))
@@ -132,11 +133,22 @@ TEST(Parity, BulkNearTheLastSubsequence) {
       curandStatePhilox4_32_10_t s;
       curand_init(77, first_group + j, 12, &s);
       unsigned char want[16];
-      if (d == dist::u32) { const uint4 r = curand4(&s); std::memcpy(want, &r, 16); }
-      else if (d == dist::uniform) { const float4 r = curand_uniform4(&s); std::memcpy(want, &r, 16); }
-      else if (d == dist::normal) { const float4 r = curand_normal4(&s); std::memcpy(want, &r, 16); }
-      else if (d == dist::uniform_double) { const double2 r = curand_uniform2_double(&s); std::memcpy(want, &r, 16); }
-      else { const double2 r = curand_normal2_double(&s); std::memcpy(want, &r, 16); }
+      if (d == dist::u32) {
+        const uint4 r = curand4(&s);
+        std::memcpy(want, &r, 16);
+      } else if (d == dist::uniform) {
+        const float4 r = curand_uniform4(&s);
+        std::memcpy(want, &r, 16);
+      } else if (d == dist::normal) {
+        const float4 r = curand_normal4(&s);
+        std::memcpy(want, &r, 16);
+      } else if (d == dist::uniform_double) {
+        const double2 r = curand_uniform2_double(&s);
+        std::memcpy(want, &r, 16);
+      } else {
+        const double2 r = curand_normal2_double(&s);
+        std::memcpy(want, &r, 16);
+      }
       ASSERT_EQ(0, std::memcmp(got.data() + j * 16, want, 16)) << to_string(d) << " group " << j;
     }
   }
@@ -210,8 +222,8 @@ TEST(Parity, BulkIndependentOfCpuThreadsAndBlockSize) {
   for (dist d : all_dists) {
     std::vector<unsigned char> first;
     for (unsigned threads : {1u, 2u, 3u, 8u})
-      for (std::uint64_t block : {std::uint64_t{1}, std::uint64_t{7}, std::uint64_t{256},
-                                  std::uint64_t{100000}}) {
+      for (std::uint64_t block :
+           {std::uint64_t{1}, std::uint64_t{7}, std::uint64_t{256}, std::uint64_t{100000}}) {
         scoped_cpu_settings cfg(threads, block);
         const auto got = bulk(d, 8, 16, 0, 10001);
         if (first.empty()) first = got;

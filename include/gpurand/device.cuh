@@ -209,7 +209,8 @@ GPURAND_HD basic_stream<E> launch_handle::stream(std::uint64_t id) const {
 #if defined(__CUDACC__)
 __device__ inline std::uint64_t global_thread_id() {
   const std::uint64_t block =
-      blockIdx.x + static_cast<std::uint64_t>(gridDim.x) * (blockIdx.y + static_cast<std::uint64_t>(gridDim.y) * blockIdx.z);
+      blockIdx.x + static_cast<std::uint64_t>(gridDim.x) *
+                       (blockIdx.y + static_cast<std::uint64_t>(gridDim.y) * blockIdx.z);
   const std::uint64_t per_block = static_cast<std::uint64_t>(blockDim.x) * blockDim.y * blockDim.z;
   const std::uint64_t thread = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
   return block * per_block + thread;

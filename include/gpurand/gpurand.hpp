@@ -179,8 +179,8 @@ struct options {
 /// Error(forked) instead of repeating the parent's numbers.
 class Generator {
  public:
-  Generator();                                 ///< OS seed, default backend
-  explicit Generator(std::uint64_t seed);      ///< reproducible
+  Generator();                             ///< OS seed, default backend
+  explicit Generator(std::uint64_t seed);  ///< reproducible
   explicit Generator(const options& opts);
   ~Generator();
   Generator(Generator&&) noexcept;
@@ -188,9 +188,9 @@ class Generator {
   Generator(const Generator&) = delete;
   Generator& operator=(const Generator&) = delete;
 
-  std::uint64_t seed() const;        ///< always readable, so a run can be repeated
-  std::uint64_t offset() const;      ///< next offset a call will reserve
-  backend_kind backend() const;      ///< cpu or gpu (never automatic)
+  std::uint64_t seed() const;    ///< always readable, so a run can be repeated
+  std::uint64_t offset() const;  ///< next offset a call will reserve
+  backend_kind backend() const;  ///< cpu or gpu (never automatic)
   bool seeded_from_os() const;
   std::uint64_t window_end() const;  ///< end of the offsets this generator may use itself
 

@@ -32,11 +32,12 @@ inline std::uint64_t parse_u64(std::string_view text, std::string_view flag) {
 /// Like parse_u64 but rejects zero ("a count or size of zero or below").
 inline std::uint64_t parse_positive(std::string_view text, std::string_view flag) {
   if (!text.empty() && text[0] == '-')
-    throw Error(errc::invalid_argument,
-                std::string(flag) + ": must be a positive integer, got '" + std::string(text) + "'");
+    throw Error(errc::invalid_argument, std::string(flag) + ": must be a positive integer, got '" +
+                                            std::string(text) + "'");
   const std::uint64_t v = parse_u64(text, flag);
   if (v == 0)
-    throw Error(errc::invalid_argument, std::string(flag) + ": must be a positive integer, got '0'");
+    throw Error(errc::invalid_argument,
+                std::string(flag) + ": must be a positive integer, got '0'");
   return v;
 }
 
@@ -69,14 +70,14 @@ class arg_cursor {
       has_pending_ = false;
       return pending_;
     }
-    if (done())
-      throw Error(errc::invalid_argument, std::string(flag) + ": missing value");
+    if (done()) throw Error(errc::invalid_argument, std::string(flag) + ": missing value");
     return args_[i_++];
   }
   /// Throws if a flag given as "--flag=value" did not expect a value.
   void no_value(std::string_view flag) {
     if (has_pending_)
-      throw Error(errc::invalid_argument, std::string(flag) + ": takes no value, got '" + pending_ + "'");
+      throw Error(errc::invalid_argument,
+                  std::string(flag) + ": takes no value, got '" + pending_ + "'");
   }
 
  private:

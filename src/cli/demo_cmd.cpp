@@ -38,14 +38,22 @@ params parse(const std::vector<std::string>& args) {
   arg_cursor c(args);
   while (!c.done()) {
     const std::string flag = c.take();
-    if (flag == "--blocks") p.blocks = parse_positive(c.value(flag), flag);
-    else if (flag == "--threads") p.threads = parse_positive(c.value(flag), flag);
-    else if (flag == "--launches") p.launches = parse_positive(c.value(flag), flag);
-    else if (flag == "--per-thread") p.per_thread = parse_positive(c.value(flag), flag);
-    else if (flag == "--seed") p.seed = parse_u64(c.value(flag), flag);
-    else if (flag == "--backend") p.backend = parse_backend(c.value(flag), flag);
-    else if (flag == "--compare") c.no_value(flag), p.compare = true;
-    else throw Error(errc::invalid_argument, "demo: unknown argument '" + flag + "'\n" + usage);
+    if (flag == "--blocks")
+      p.blocks = parse_positive(c.value(flag), flag);
+    else if (flag == "--threads")
+      p.threads = parse_positive(c.value(flag), flag);
+    else if (flag == "--launches")
+      p.launches = parse_positive(c.value(flag), flag);
+    else if (flag == "--per-thread")
+      p.per_thread = parse_positive(c.value(flag), flag);
+    else if (flag == "--seed")
+      p.seed = parse_u64(c.value(flag), flag);
+    else if (flag == "--backend")
+      p.backend = parse_backend(c.value(flag), flag);
+    else if (flag == "--compare")
+      c.no_value(flag), p.compare = true;
+    else
+      throw Error(errc::invalid_argument, "demo: unknown argument '" + flag + "'\n" + usage);
   }
   // The audit holds everything in memory: keep the demo to 2^28 values (1 GiB).
   const std::uint64_t limit = std::uint64_t{1} << 28;
@@ -54,7 +62,8 @@ params parse(const std::vector<std::string>& args) {
     if (total > limit / f)
       throw Error(errc::invalid_argument,
                   "demo: blocks x threads x launches x per-thread must stay within 2^28 values, "
-                  "got " + std::to_string(p.blocks) + " x " + std::to_string(p.threads) + " x " +
+                  "got " +
+                      std::to_string(p.blocks) + " x " + std::to_string(p.threads) + " x " +
                       std::to_string(p.launches) + " x " + std::to_string(p.per_thread));
     total *= f;
   }
@@ -127,8 +136,9 @@ int demo_main(const std::vector<std::string>& args) {
   const std::uint64_t per_launch = threads * p.per_thread;
 
   std::printf("gpurand demo\n");
-  std::printf("  backend   %s%s\n", to_string(gen.backend()),
-              gen.backend() == backend_kind::cpu && !gpu_available() ? " (no usable CUDA device)" : "");
+  std::printf(
+      "  backend   %s%s\n", to_string(gen.backend()),
+      gen.backend() == backend_kind::cpu && !gpu_available() ? " (no usable CUDA device)" : "");
   if (gen.seeded_from_os())
     std::printf("  seed      %llu (from the OS; repeat with --seed %llu)\n",
                 static_cast<unsigned long long>(gen.seed()),
@@ -156,16 +166,18 @@ int demo_main(const std::vector<std::string>& args) {
   const double audit_s = seconds_since(t0);
   std::printf("audit of every thread's stream in every launch (%s sort):\n",
               rep.used_gpu ? "GPU" : "CPU");
-  std::printf("  duplicate streams     %llu\n", static_cast<unsigned long long>(rep.duplicate_threads));
+  std::printf("  duplicate streams     %llu\n",
+              static_cast<unsigned long long>(rep.duplicate_threads));
   std::printf("  overlapping streams   %llu\n", static_cast<unsigned long long>(rep.overlap_runs));
-  std::printf("  value collisions      %llu observed vs %.1f expected by the birthday bound (p = %.3g)\n",
-              static_cast<unsigned long long>(rep.values.equal_pairs), rep.values.expected,
-              rep.values.p_value);
+  std::printf(
+      "  value collisions      %llu observed vs %.1f expected by the birthday bound (p = %.3g)\n",
+      static_cast<unsigned long long>(rep.values.equal_pairs), rep.values.expected,
+      rep.values.p_value);
   std::printf("  audit time            %.2f s\n", audit_s);
   const bool clean = rep.clean();
   if (!clean) std::printf("%s", audit::format(rep).c_str());
-  std::printf("verdict: %s\n", clean ? "clean: no two workers shared numbers"
-                                     : "DEFECT: workers shared numbers");
+  std::printf("verdict: %s\n",
+              clean ? "clean: no two workers shared numbers" : "DEFECT: workers shared numbers");
   if (!p.compare) return clean ? 0 : 1;
 
   // --compare: the same grid under the seeding patterns real code falls into.
@@ -183,10 +195,9 @@ int demo_main(const std::vector<std::string>& args) {
   add("every launch restarts at offset 0",
       [&](std::uint64_t, std::uint64_t g) { return philox_stream(base, g, 0); });
   const std::uint64_t stride = p.per_thread / 2;
-  add("one stream split with overlapping offsets",
-      [&](std::uint64_t l, std::uint64_t g) {
-        return philox_stream(base, 0, (l * threads + g) * stride);
-      });
+  add("one stream split with overlapping offsets", [&](std::uint64_t l, std::uint64_t g) {
+    return philox_stream(base, 0, (l * threads + g) * stride);
+  });
   std::printf("\ncompare: the same grid under broken seeding patterns\n");
   std::printf("  %-44s %11s %10s %13s %10s %9s  %s\n", "pattern", "dup.streams", "overlaps",
               "equal pairs", "expected", "p", "verdict");
@@ -195,8 +206,9 @@ int demo_main(const std::vector<std::string>& args) {
     print_row(r);
     ok = ok && (r.broken ? !r.rep.clean() : r.rep.clean());
   }
-  std::printf("verdict: %s\n", ok ? "every broken pattern was caught and gpurand's streams were clean"
-                                  : "UNEXPECTED: see the rows above");
+  std::printf("verdict: %s\n",
+              ok ? "every broken pattern was caught and gpurand's streams were clean"
+                 : "UNEXPECTED: see the rows above");
   return ok ? 0 : 1;
 }
 

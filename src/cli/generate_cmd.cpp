@@ -49,18 +49,30 @@ params parse(const std::vector<std::string>& args) {
   arg_cursor c(args);
   while (!c.done()) {
     const std::string flag = c.take();
-    if (flag == "--engine") p.eng = parse_engine(c.value(flag), flag);
-    else if (flag == "--dist") p.kind = parse_dist(c.value(flag), flag);
-    else if (flag == "--seed") p.seed = parse_u64(c.value(flag), flag);
-    else if (flag == "--offset") p.offset = parse_u64(c.value(flag), flag);
-    else if (flag == "--backend") p.backend = parse_backend(c.value(flag), flag);
-    else if (flag == "--format") p.fmt = parse_format(c.value(flag));
-    else if (flag == "--output") p.output = c.value(flag);
-    else if (flag == "--interleave") c.no_value(flag), p.interleave = true;
-    else if (flag == "--blocks") p.blocks = parse_positive(c.value(flag), flag);
-    else if (flag == "--threads") p.threads = parse_positive(c.value(flag), flag);
-    else if (flag == "--per-thread") p.per_thread = parse_positive(c.value(flag), flag);
-    else if (flag == "--count") p.count = parse_positive(c.value(flag), flag);
+    if (flag == "--engine")
+      p.eng = parse_engine(c.value(flag), flag);
+    else if (flag == "--dist")
+      p.kind = parse_dist(c.value(flag), flag);
+    else if (flag == "--seed")
+      p.seed = parse_u64(c.value(flag), flag);
+    else if (flag == "--offset")
+      p.offset = parse_u64(c.value(flag), flag);
+    else if (flag == "--backend")
+      p.backend = parse_backend(c.value(flag), flag);
+    else if (flag == "--format")
+      p.fmt = parse_format(c.value(flag));
+    else if (flag == "--output")
+      p.output = c.value(flag);
+    else if (flag == "--interleave")
+      c.no_value(flag), p.interleave = true;
+    else if (flag == "--blocks")
+      p.blocks = parse_positive(c.value(flag), flag);
+    else if (flag == "--threads")
+      p.threads = parse_positive(c.value(flag), flag);
+    else if (flag == "--per-thread")
+      p.per_thread = parse_positive(c.value(flag), flag);
+    else if (flag == "--count")
+      p.count = parse_positive(c.value(flag), flag);
     else
       throw Error(errc::invalid_argument, "generate: unknown argument '" + flag + "'\n" + usage);
   }
@@ -77,11 +89,13 @@ params parse(const std::vector<std::string>& args) {
     throw Error(errc::invalid_argument,
                 std::string("generate: grid mode needs all of --blocks, --threads and "
                             "--per-thread; missing ") +
-                    (!p.blocks ? "--blocks" : !p.threads ? "--threads" : "--per-thread"));
+                    (!p.blocks    ? "--blocks"
+                     : !p.threads ? "--threads"
+                                  : "--per-thread"));
   if (p.count && p.eng && *p.eng != engine::philox4_32_10)
-    throw Error(errc::invalid_argument,
-                std::string("--engine: count mode is Philox only, got '") + to_string(*p.eng) +
-                    "' (use grid mode for other engines)");
+    throw Error(errc::invalid_argument, std::string("--engine: count mode is Philox only, got '") +
+                                            to_string(*p.eng) +
+                                            "' (use grid mode for other engines)");
   if (p.count && p.interleave)
     throw Error(errc::invalid_argument, "--interleave: applies to grid mode only");
   return p;
@@ -92,8 +106,8 @@ params parse(const std::vector<std::string>& args) {
 void run_grid(const params& p, std::uint64_t seed, output_sink& out) {
   const std::uint64_t threads = checked_mul(*p.blocks, *p.threads, "--blocks x --threads");
   const std::uint64_t k = *p.per_thread;
-  checked_mul(checked_mul(threads, k, "--blocks x --threads x --per-thread"),
-              value_size(p.kind), "output size in bytes");
+  checked_mul(checked_mul(threads, k, "--blocks x --threads x --per-thread"), value_size(p.kind),
+              "output size in bytes");
   grid_request req;
   req.eng = p.eng.value_or(engine::philox4_32_10);
   req.kind = p.kind;
@@ -128,7 +142,8 @@ void run_grid(const params& p, std::uint64_t seed, output_sink& out) {
   if (p.interleave) {
     // Rows of draws across all threads; an even number of rows per piece.
     const std::uint64_t rows = std::max<std::uint64_t>(2, (chunk_values / threads) & ~1ull);
-    for (std::uint64_t k0 = 0; k0 < k; k0 += rows) emit(0, threads, k0, std::min(rows, k - k0), true);
+    for (std::uint64_t k0 = 0; k0 < k; k0 += rows)
+      emit(0, threads, k0, std::min(rows, k - k0), true);
   } else if (k <= chunk_values) {
     const std::uint64_t per_piece = std::max<std::uint64_t>(1, chunk_values / k);
     for (std::uint64_t g = 0; g < threads; g += per_piece)
@@ -177,8 +192,10 @@ int generate_main(const std::vector<std::string>& args) {
     std::cerr << "seed=" << seed << std::endl;  // so the run can be repeated
   }
   output_sink out(p.output, p.fmt);
-  if (p.count) run_count(p, seed, out);
-  else run_grid(p, seed, out);
+  if (p.count)
+    run_count(p, seed, out);
+  else
+    run_grid(p, seed, out);
   out.commit();
   return 0;
 }

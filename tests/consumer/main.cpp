@@ -1,7 +1,6 @@
 // Built by g++ alone against the installed gpurand package.
-#include <gpurand/gpurand.hpp>
-
 #include <cstdio>
+#include <gpurand/gpurand.hpp>
 #include <vector>
 
 int main() {

@@ -41,11 +41,20 @@ GPURAND_HD GPURAND_FORCEINLINE uint4 philox_first4(std::uint64_t seed, std::uint
   // Same lane selection as curand4() with STATE = shift.
   uint4 r;
   if (shift == 1) {
-    r.x = a.y; r.y = a.z; r.z = a.w; r.w = b.x;
+    r.x = a.y;
+    r.y = a.z;
+    r.z = a.w;
+    r.w = b.x;
   } else if (shift == 2) {
-    r.x = a.z; r.y = a.w; r.z = b.x; r.w = b.y;
+    r.x = a.z;
+    r.y = a.w;
+    r.z = b.x;
+    r.w = b.y;
   } else {
-    r.x = a.w; r.y = b.x; r.z = b.y; r.w = b.z;
+    r.x = a.w;
+    r.y = b.x;
+    r.z = b.y;
+    r.w = b.z;
   }
   return r;
 }
@@ -74,10 +83,16 @@ struct normal_params {
 template <dist D, class T = typename bulk_traits<D>::value>
 GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(uint4 x, normal_params<T> np, T* v) {
   if constexpr (D == dist::u32) {
-    v[0] = x.x; v[1] = x.y; v[2] = x.z; v[3] = x.w;
+    v[0] = x.x;
+    v[1] = x.y;
+    v[2] = x.z;
+    v[3] = x.w;
   } else if constexpr (D == dist::uniform) {
     const float4 f = _curand_uniform4(x);
-    v[0] = f.x; v[1] = f.y; v[2] = f.z; v[3] = f.w;
+    v[0] = f.x;
+    v[1] = f.y;
+    v[2] = f.z;
+    v[3] = f.w;
   } else if constexpr (D == dist::normal) {
     const float2 a = _curand_box_muller(x.x, x.y);  // as curand_box_muller4
     const float2 b = _curand_box_muller(x.z, x.w);
@@ -112,14 +127,18 @@ GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::
   basic_stream<E> s(seed, g, offset);
   for (std::uint64_t i = 0; i < k; ++i) {
     T v;
-    if constexpr (D == dist::u32) v = s.next();
-    else if constexpr (D == dist::uniform) v = s.uniform();
-    else if constexpr (D == dist::normal) v = s.normal();
-    else if constexpr (D == dist::uniform_double) v = s.uniform_double();
-    else v = s.normal_double();
+    if constexpr (D == dist::u32)
+      v = s.next();
+    else if constexpr (D == dist::uniform)
+      v = s.uniform();
+    else if constexpr (D == dist::normal)
+      v = s.normal();
+    else if constexpr (D == dist::uniform_double)
+      v = s.uniform_double();
+    else
+      v = s.normal_double();
     out[i * stride] = v;
   }
 }
-
 
 }  // namespace gpurand::detail
