@@ -92,6 +92,26 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
   return out;
 }
 
+/// gpurand's per-thread writer on the CPU backend, as raw bytes.
+inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
+                                           std::uint64_t offset, std::uint64_t first,
+                                           std::uint64_t threads, std::uint64_t k,
+                                           bool interleave = false) {
+  grid_request r;
+  r.eng = e;
+  r.kind = d;
+  r.seed = seed;
+  r.offset = offset;
+  r.first_thread = first;
+  r.threads = threads;
+  r.per_thread = k;
+  r.interleave = interleave;
+  r.backend = backend_kind::cpu;
+  std::vector<unsigned char> out(threads * k * value_size(d));
+  write_thread_streams(r, out.data());
+  return out;
+}
+
 constexpr engine all_engines[] = {engine::philox4_32_10, engine::xorwow, engine::mrg32k3a};
 constexpr dist all_dists[] = {dist::u32, dist::uniform, dist::normal, dist::uniform_double,
                               dist::normal_double};

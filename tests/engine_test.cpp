@@ -33,16 +33,9 @@ class Engine : public ::testing::Test {
   static std::vector<std::uint32_t> grid(std::uint64_t seed, std::uint64_t offset,
                                          std::uint64_t first, std::uint64_t threads,
                                          std::uint64_t k) {
-    grid_request r;
-    r.eng = E;
-    r.seed = seed;
-    r.offset = offset;
-    r.first_thread = first;
-    r.threads = threads;
-    r.per_thread = k;
-    r.backend = backend_kind::cpu;
+    const auto bytes = cpu_grid(E, dist::u32, seed, offset, first, threads, k);
     std::vector<std::uint32_t> out(threads * k);
-    write_thread_streams(r, out.data());
+    std::memcpy(out.data(), bytes.data(), bytes.size());
     return out;
   }
 };

@@ -16,24 +16,6 @@ namespace {
 
 constexpr std::uint64_t max64 = ~std::uint64_t{0};
 
-std::vector<unsigned char> grid(engine e, dist d, std::uint64_t seed, std::uint64_t offset,
-                                std::uint64_t first, std::uint64_t threads, std::uint64_t k,
-                                bool interleave = false) {
-  grid_request r;
-  r.eng = e;
-  r.kind = d;
-  r.seed = seed;
-  r.offset = offset;
-  r.first_thread = first;
-  r.threads = threads;
-  r.per_thread = k;
-  r.interleave = interleave;
-  r.backend = backend_kind::cpu;
-  std::vector<unsigned char> out(threads * k * value_size(d));
-  write_thread_streams(r, out.data());
-  return out;
-}
-
 std::vector<unsigned char> bulk(dist d, std::uint64_t seed, std::uint64_t offset,
                                 std::uint64_t first_group, std::size_t n, double mean = 0,
                                 double stddev = 1) {
@@ -63,7 +45,7 @@ TEST(Parity, GridMatchesCurandDeviceFunctionsEveryEngineAndDist) {
       for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, max64})
         for (std::uint64_t off : {std::uint64_t{0}, std::uint64_t{3}, std::uint64_t{6}}) {
           const std::uint64_t threads = 7, k = 11;
-          const auto got = grid(e, d, seed, off, 0, threads, k);
+          const auto got = cpu_grid(e, d, seed, off, 0, threads, k);
           for (std::uint64_t g = 0; g < threads; ++g) {
             const auto want = ref_stream(e, d, seed, g, off, k);
             ASSERT_EQ(0, std::memcmp(got.data() + g * want.size(), want.data(), want.size()))
@@ -77,7 +59,8 @@ TEST(Parity, PhiloxGridAtExtremeSubsequencesAndOffsets) {
     for (std::uint64_t first : {std::uint64_t{1}, max64 - 4})
       for (std::uint64_t off :
            {std::uint64_t{1}, std::uint64_t{5}, std::uint64_t{1} << 40, max64 - 64}) {
-        const auto got = grid(engine::philox4_32_10, d, 0x9e3779b97f4a7c15ull, off, first, 5, 9);
+        const auto got =
+            cpu_grid(engine::philox4_32_10, d, 0x9e3779b97f4a7c15ull, off, first, 5, 9);
         for (std::uint64_t t = 0; t < 5; ++t) {
           const auto want =
               ref_stream(engine::philox4_32_10, d, 0x9e3779b97f4a7c15ull, first + t, off, 9);
@@ -90,8 +73,8 @@ TEST(Parity, PhiloxGridAtExtremeSubsequencesAndOffsets) {
 TEST(Parity, InterleavedGridIsTheTransposeOfThreadMajor) {
   for (dist d : all_dists) {
     const std::uint64_t threads = 6, k = 10, size = value_size(d);
-    const auto tm = grid(engine::philox4_32_10, d, 42, 8, 0, threads, k);
-    const auto il = grid(engine::philox4_32_10, d, 42, 8, 0, threads, k, true);
+    const auto tm = cpu_grid(engine::philox4_32_10, d, 42, 8, 0, threads, k);
+    const auto il = cpu_grid(engine::philox4_32_10, d, 42, 8, 0, threads, k, true);
     for (std::uint64_t g = 0; g < threads; ++g)
       for (std::uint64_t i = 0; i < k; ++i)
         ASSERT_EQ(0, std::memcmp(tm.data() + (g * k + i) * size,
@@ -171,7 +154,7 @@ TEST(Parity, StreamContinuedAcrossSplitCallsAndSkipahead) {
     for (dist d : all_dists) {
       const auto whole = ref_stream(e, d, 11, 3, 4, 20);
       const std::uint64_t k0 = 8;
-      const auto tail = grid(e, d, 11, 4 + draws_for(e, d, k0), 3, 1, 12);
+      const auto tail = cpu_grid(e, d, 11, 4 + draws_for(e, d, k0), 3, 1, 12);
       ASSERT_EQ(0, std::memcmp(whole.data() + k0 * value_size(d), tail.data(), tail.size()))
           << to_string(e) << "/" << to_string(d);
     }
@@ -237,7 +220,7 @@ TEST(Parity, GridIndependentOfCpuThreadsAndBlockSize) {
   for (unsigned threads : {1u, 2u, 5u})
     for (std::uint64_t block : {std::uint64_t{1}, std::uint64_t{48}, std::uint64_t{4096}}) {
       scoped_cpu_settings cfg(threads, block);
-      const auto got = grid(engine::philox4_32_10, dist::normal, 8, 0, 0, 300, 7);
+      const auto got = cpu_grid(engine::philox4_32_10, dist::normal, 8, 0, 0, 300, 7);
       if (first.empty()) first = got;
       ASSERT_EQ(first, got) << "threads=" << threads << " block=" << block;
     }
