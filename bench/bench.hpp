@@ -1,13 +1,14 @@
 #pragma once
 /// \file bench.hpp
 /// gpurand-bench internals shared by the driver (main.cpp), the report (report.cpp), the CPU
-/// cases (cpu_cases.cpp, g++) and the GPU cases (gpu_cases.cu, nvcc). Plain C++17: no CUDA
-/// header here, so the g++ files never see one.
+/// cases (cpu_cases.cpp and audit_case.cpp, g++) and the GPU cases (gpu_cases.cu, nvcc). Plain
+/// C++17: no CUDA header here, so the g++ files never see one.
 
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,7 @@ namespace gpurand::bench {
 inline constexpr double none = std::numeric_limits<double>::quiet_NaN();
 
 /// The case families `--cases` selects from.
-enum class bench_case { fill, roofline, init, consume, scaling };
+enum class bench_case { fill, roofline, init, consume, scaling, audit };
 const char* to_string(bench_case c) noexcept;
 
 /// What the command line asked for, validated.
@@ -34,7 +35,7 @@ struct options {
 /// One measurement, one row of the table and one JSON object. "Ours" is the implementation
 /// named by `impl`; `baseline` is what it is compared against in the same run.
 struct record {
-  std::string case_name;  ///< fill, roofline, init, consume, scaling
+  std::string case_name;  ///< fill, roofline, init, consume, scaling, audit
   std::string backend;    ///< cpu or gpu
   std::string device;     ///< CPU model or GPU name
   std::string impl;       ///< what was timed: gpurand, memset, store_kernel, ...
@@ -58,6 +59,16 @@ struct record {
   std::string timer;                ///< steady_clock or cuda_events
   std::string build;                ///< e.g. "Release, NDEBUG, GPURAND_CHECK_WINDOW=0"
   std::string note;
+  /// Audit rows only (NaN / empty elsewhere), measured in a forked child so that no other
+  /// case's buffers count: the child's peak RSS (getrusage ru_maxrss), its RSS just before it
+  /// allocated the input, and (peak - that) / input bytes.
+  double peak_rss_bytes = none;
+  double rss_before_input_bytes = none;
+  double memory_ratio = none;
+  std::optional<bool> clean;  ///< audit rows: gpurand::audit::report::clean()
+  /// Empty when the row was measured; otherwise why it was not (the audit's child failed).
+  /// Such a row keeps its NaN figures, and the run exits 1 after reporting everything else.
+  std::string error;
 
   /// Fills gsamples_per_s, gbytes_per_s, ratio and roofline_fraction from the raw fields.
   void derive();
@@ -100,8 +111,9 @@ std::string load_at_start();
 /// Marks the start of the measured part of the run (the first call fixes it).
 void mark_run_start();
 /// The CPU time other processes (and the hypervisor's steal) took while this run measured,
-/// averaged over the run's wall time, in cores: from /proc/stat's busy jiffies minus this
-/// process's own CPU time. About 0 on a quiet machine; NaN where /proc/stat is unreadable.
+/// averaged over the run's wall time, in cores: from /proc/stat's busy jiffies minus the CPU
+/// time of this process and its waited-for children (the audit case's). About 0 on a quiet
+/// machine; NaN where /proc/stat is unreadable.
 double other_cores_busy();
 
 /// Sizes: "2^20" or a plain integer. Throws gpurand::Error naming `flag` on a bad value.
@@ -111,6 +123,10 @@ std::string size_label(std::uint64_t n);
 
 /// The CPU cases (cpu_cases.cpp). Appends records; prints progress to stderr.
 void run_cpu_cases(const options& opt, std::vector<record>& out);
+/// The audit case (audit_case.cpp): times gpurand::audit::run on honest per-thread u32 streams
+/// and measures its peak memory, each size in its own forked child. Appends records (a failed
+/// child gives a row with `error` set, not an exception); prints progress to stderr.
+void run_cpu_audit(const options& opt, std::vector<record>& out);
 /// The CPU model and core count, from /proc/cpuinfo and the affinity mask.
 std::string cpu_description();
 /// Cores this process may run on.

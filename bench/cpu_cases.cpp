@@ -328,12 +328,15 @@ class cpu_runner {
 }  // namespace
 
 void run_cpu_cases(const options& opt, std::vector<record>& out) {
-  if (!opt.has(bench_case::fill) && !opt.has(bench_case::roofline) && !opt.has(bench_case::scaling))
-    return;
-  std::fprintf(stderr, "gpurand-bench: CPU cases on %s (simd %s, %u threads)\n",
-               cpu_description().c_str(), detail::to_string(detail::simd_active()),
-               detail::cpu_threads());
-  cpu_runner(opt, out).run();
+  if (opt.has(bench_case::fill) || opt.has(bench_case::roofline) || opt.has(bench_case::scaling)) {
+    std::fprintf(stderr, "gpurand-bench: CPU cases on %s (simd %s, %u threads)\n",
+                 cpu_description().c_str(), detail::to_string(detail::simd_active()),
+                 detail::cpu_threads());
+    cpu_runner(opt, out).run();
+  }
+  // Last, once the fills' buffer and cuRAND's generator are gone: each audit size forks a
+  // child, which should inherit as little of the parent as possible.
+  run_cpu_audit(opt, out);
 }
 
 }  // namespace gpurand::bench

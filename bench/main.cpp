@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -26,7 +27,8 @@ constexpr const char* usage_text =
 
 Measures gpurand against cuRAND and the memory roofline; prints a table, then a
 "targets" section (PASS/MISS with the measured ratio). Exit status 0 whether or
-not targets are met, 1 on a runtime failure, 2 on a bad argument.
+not targets are met, 1 on a runtime failure (a failed audit child included), 2
+on a bad argument.
 
   --backend B   cpu: CPU cases only. gpu: GPU cases only (exit 2 without a
                 usable GPU). auto (default): CPU cases, plus the GPU cases when
@@ -35,10 +37,11 @@ not targets are met, 1 on a runtime failure, 2 on a bad argument.
                 CI smoke run. Not for recorded results.
   --json FILE   also write the records as a JSON array to FILE (atomically:
                 written to a temporary file in the same folder, then renamed).
-  --sizes LIST  comma list of n (values per fill) for the fill and roofline
-                cases: plain integers or 2^k, e.g. 2^20,2^24,1000000.
-                Default: CPU 2^20,2^22,2^24,2^26 (quick 2^20,2^22);
-                GPU 2^20..2^30 every power (quick 2^20,2^24,2^28).
+  --sizes LIST  comma list of n (values per fill, values audited) for the fill,
+                roofline and audit cases: plain integers or 2^k, e.g.
+                2^20,2^24,1000000. Default: CPU 2^20,2^22,2^24,2^26 (quick
+                2^20,2^22); GPU 2^20..2^30 every power (quick 2^20,2^24,2^28);
+                audit 2^26 (quick 2^22).
   --cases LIST  comma list from (default: all):
                   fill      bulk fills u32, uniform, normal, uniform-double:
                             gpurand::fill (CPU) / detail::gpu_bulk (GPU) vs
@@ -56,6 +59,10 @@ not targets are met, 1 on a runtime failure, 2 on a bad argument.
                   scaling   CPU: uniform fill at the largest size on 1 thread
                             and on all cores, at every SIMD level the CPU has,
                             and memset on 1 thread: explains the CPU numbers
+                  audit     CPU: gpurand::audit::run on n honest per-thread
+                            u32 streams (threads x 4096 values), each run in
+                            its own forked child: seconds, peak RSS, and (peak
+                            RSS - RSS before the input) / input bytes
   --help        this text
 )";
 
@@ -78,10 +85,10 @@ std::vector<std::string> split_commas(const std::string& list) {
 
 bench_case parse_case(const std::string& name) {
   for (bench_case c : {bench_case::fill, bench_case::roofline, bench_case::init,
-                       bench_case::consume, bench_case::scaling})
+                       bench_case::consume, bench_case::scaling, bench_case::audit})
     if (name == to_string(c)) return c;
   bad_argument("--cases: unknown case '" + name +
-               "' (expected fill, roofline, init, consume or scaling)");
+               "' (expected fill, roofline, init, consume, scaling or audit)");
 }
 
 /// Refuses a --json path whose folder is missing or read-only before any minute is spent
@@ -169,8 +176,8 @@ options parse_args(int argc, char** argv) {
     }
   }
   if (!cases_given)
-    opt.cases = {bench_case::fill, bench_case::roofline, bench_case::init, bench_case::consume,
-                 bench_case::scaling};
+    opt.cases = {bench_case::fill,    bench_case::roofline, bench_case::init,
+                 bench_case::consume, bench_case::scaling,  bench_case::audit};
   if (backend == "cpu") {
     opt.run_cpu = true;
     opt.run_gpu = false;
@@ -205,6 +212,10 @@ int run(int argc, char** argv) {
     return 1;
   }
   print_report(opt, records);
+  // A case that failed in its own child process (the audit) is a row with `error` set: the run
+  // went on and everything else is reported, but the exit status must still say it failed.
+  const bool failed_rows =
+      std::any_of(records.begin(), records.end(), [](const record& r) { return !r.error.empty(); });
   if (!opt.json_path.empty()) {
     try {
       write_json_atomically(opt.json_path, records);
@@ -213,6 +224,10 @@ int run(int argc, char** argv) {
       return 1;
     }
     std::printf("\nwrote %zu records to %s\n", records.size(), opt.json_path.c_str());
+  }
+  if (failed_rows) {
+    std::fprintf(stderr, "gpurand-bench: failed: some rows could not be measured (see above)\n");
+    return 1;
   }
   return 0;
 }
