@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "gpurand/gpurand.hpp"
+
+struct curandGenerator_st;  // curand.h's generator, kept out of this header
+
 namespace gpurand::bench {
 
 /// Not measured or not applicable; written as JSON null and "-" in the table.
@@ -100,6 +104,13 @@ void time_pair_host(const std::function<void()>& ours, const std::function<void(
                     const repeat_policy& p, timing& ours_t, timing& base_t);
 
 /// Compile-time facts about this binary, for the header and every record.
+/// Throws gpurand::Error(cuda_error) naming `call` unless `status` is CURAND_STATUS_SUCCESS.
+void check_curand(int status, const char* call);
+
+/// One cuRAND generate call of `d` into `out` (normals with mean 0 and stddev 1): the baseline
+/// of a fill, on a host generator (curandCreateGeneratorHost) or a device one alike.
+void curand_generate(curandGenerator_st* gen, gpurand::dist d, void* out, std::size_t n);
+
 std::string build_description();
 /// The run's start as UTC ISO 8601 ("2026-11-24T10:00:00Z"); fixed by the first call.
 std::string run_timestamp();

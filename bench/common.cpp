@@ -1,5 +1,6 @@
 // Helpers shared by the bench's cases and report: timing, derived figures, size parsing.
 
+#include <curand.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -201,6 +202,35 @@ std::string size_label(std::uint64_t n) {
     return "2^" + std::to_string(k);
   }
   return std::to_string(n);
+}
+
+}  // namespace gpurand::bench
+
+namespace gpurand::bench {
+
+void check_curand(int status, const char* call) {
+  if (status != CURAND_STATUS_SUCCESS)
+    throw Error(errc::cuda_error,
+                std::string("cuRAND: ") + call + " failed with status " + std::to_string(status));
+}
+
+void curand_generate(curandGenerator_st* gen, dist d, void* out, std::size_t n) {
+  switch (d) {
+    case dist::u32:
+      return check_curand(curandGenerate(gen, static_cast<unsigned*>(out), n), "curandGenerate");
+    case dist::uniform:
+      return check_curand(curandGenerateUniform(gen, static_cast<float*>(out), n),
+                          "curandGenerateUniform");
+    case dist::normal:
+      return check_curand(curandGenerateNormal(gen, static_cast<float*>(out), n, 0.0f, 1.0f),
+                          "curandGenerateNormal");
+    case dist::uniform_double:
+      return check_curand(curandGenerateUniformDouble(gen, static_cast<double*>(out), n),
+                          "curandGenerateUniformDouble");
+    case dist::normal_double:
+      return check_curand(curandGenerateNormalDouble(gen, static_cast<double*>(out), n, 0.0, 1.0),
+                          "curandGenerateNormalDouble");
+  }
 }
 
 }  // namespace gpurand::bench

@@ -51,12 +51,6 @@ constexpr std::uint64_t seed = 0x5eed5eed12345678ull;
 /// out because cuRAND's host generator gives it no separate fast path worth a baseline row.
 constexpr dist fill_dists[] = {dist::u32, dist::uniform, dist::normal, dist::uniform_double};
 
-void check_curand(curandStatus_t s, const char* call) {
-  if (s != CURAND_STATUS_SUCCESS)
-    throw Error(errc::cuda_error, std::string("cuRAND host generator: ") + call +
-                                      " failed with status " + std::to_string(static_cast<int>(s)));
-}
-
 /// A page-aligned host buffer, written once at allocation so that no timed call pays for page
 /// faults (the "pre-touched"); both gpurand and cuRAND write into the same one.
 class host_buffer {
@@ -207,26 +201,6 @@ class cpu_runner {
     emit(r);
   }
 
-  void curand_generate(dist d, std::size_t n) {
-    void* p = buffer_->get();
-    switch (d) {
-      case dist::u32:
-        return check_curand(curandGenerate(gen_, static_cast<unsigned*>(p), n), "curandGenerate");
-      case dist::uniform:
-        return check_curand(curandGenerateUniform(gen_, static_cast<float*>(p), n),
-                            "curandGenerateUniform");
-      case dist::normal:
-        return check_curand(curandGenerateNormal(gen_, static_cast<float*>(p), n, 0.0f, 1.0f),
-                            "curandGenerateNormal");
-      case dist::uniform_double:
-        return check_curand(curandGenerateUniformDouble(gen_, static_cast<double*>(p), n),
-                            "curandGenerateUniformDouble");
-      case dist::normal_double:
-        return check_curand(curandGenerateNormalDouble(gen_, static_cast<double*>(p), n, 0.0, 1.0),
-                            "curandGenerateNormalDouble");
-    }
-  }
-
   /// cuRAND's normal generators take only even counts; an odd n is measured with n + 1 and
   /// the baseline's throughput counts the values it really produced.
   static std::uint64_t curand_count(dist d, std::uint64_t n) {
@@ -243,7 +217,8 @@ class cpu_runner {
     req.backend = backend_kind::cpu;
     const std::uint64_t nb = curand_count(d, n);
     timing ours, base;
-    time_pair_host([&] { fill_once(req); }, [&] { curand_generate(d, nb); }, policy_, ours, base);
+    time_pair_host([&] { fill_once(req); }, [&] { curand_generate(gen_, d, buffer_->get(), nb); },
+                   policy_, ours, base);
     r.seconds = ours.median;
     r.repeats = ours.repeats;
     r.baseline = "curand_host_generator";
@@ -274,7 +249,8 @@ class cpu_runner {
     req.n = n;
     req.backend = backend_kind::cpu;
     timing base_t, unused;
-    time_pair_host([&] { curand_generate(d, n); }, {}, policy_, base_t, unused);
+    time_pair_host([&] { curand_generate(gen_, d, buffer_->get(), n); }, {}, policy_, base_t,
+                   unused);
     std::vector<unsigned> thread_counts{1};
     if (cores_ > 1) thread_counts.push_back(cores_);
     const detail::simd_level top = detail::simd_detected();

@@ -49,12 +49,6 @@ constexpr unsigned case_threads = 1u << 20;
 constexpr unsigned consume_draws = 1024;
 constexpr unsigned block_size = 256;
 
-void check_curand(curandStatus_t s, const char* call) {
-  if (s != CURAND_STATUS_SUCCESS)
-    throw Error(errc::cuda_error, std::string("cuRAND: ") + call + " failed with status " +
-                                      std::to_string(static_cast<int>(s)));
-}
-
 /// A cudaMalloc'd buffer freed on every exit path.
 class device_memory {
  public:
@@ -295,26 +289,6 @@ class gpu_runner {
     }
   }
 
-  void curand_generate(dist d, std::size_t n) {
-    void* p = buffer_->get();
-    switch (d) {
-      case dist::u32:
-        return check_curand(curandGenerate(gen_, static_cast<unsigned*>(p), n), "curandGenerate");
-      case dist::uniform:
-        return check_curand(curandGenerateUniform(gen_, static_cast<float*>(p), n),
-                            "curandGenerateUniform");
-      case dist::normal:
-        return check_curand(curandGenerateNormal(gen_, static_cast<float*>(p), n, 0.0f, 1.0f),
-                            "curandGenerateNormal");
-      case dist::uniform_double:
-        return check_curand(curandGenerateUniformDouble(gen_, static_cast<double*>(p), n),
-                            "curandGenerateUniformDouble");
-      case dist::normal_double:
-        return check_curand(curandGenerateNormalDouble(gen_, static_cast<double*>(p), n, 0.0, 1.0),
-                            "curandGenerateNormalDouble");
-    }
-  }
-
   void fills() {
     std::vector<std::uint64_t> sizes = opt_.sizes;
     if (sizes.empty()) {
@@ -360,7 +334,7 @@ class gpu_runner {
       offset += 4;  // a fresh window per call, as a Generator would take
       detail::gpu_bulk(d, seed, offset, 0, n, 0.0, 1.0, buffer_->get(), stream_);
     };
-    auto base = [&] { curand_generate(d, nb); };
+    auto base = [&] { curand_generate(gen_, d, buffer_->get(), nb); };
     timing to, tb;
     time_pair(ours, &base, to, tb, policy_);
     r.seconds = to.median;
