@@ -175,6 +175,11 @@ TEST_F(Cli, BadArgumentsExitTwoWithAMessageAndNoFile) {
       "demo --bogus",
       "demo --backend tpu",
   };
+  {
+    const auto r = run("generate --count 4 --output " + (dir_ / "no/such/dir/x.bin").string());
+    EXPECT_EQ(2, r.code) << "an output path that cannot be created is bad input";
+    EXPECT_NE(std::string::npos, r.err.find("--output")) << r.err;
+  }
   for (const char* c : cases) {
     const auto r = run(std::string(c) + o);
     EXPECT_EQ(2, r.code) << c;

@@ -22,8 +22,9 @@ format parse_format(std::string_view text) {
 }
 
 namespace {
-[[noreturn]] void io_fail(const std::string& what, const std::string& path) {
-  throw Error(errc::io, what + " '" + path + "': " + std::strerror(errno));
+[[noreturn]] void io_fail(const std::string& what, const std::string& path,
+                          errc code = errc::io) {
+  throw Error(code, what + " '" + path + "': " + std::strerror(errno));
 }
 }  // namespace
 
@@ -37,7 +38,9 @@ output_sink::output_sink(const std::string& path, format fmt) : path_(path), fmt
   const char suffix[] = ".tmp.XXXXXX";
   name.insert(name.end(), suffix, suffix + sizeof suffix);  // keeps the NUL
   const int fd = ::mkstemp(name.data());
-  if (fd < 0) io_fail("--output: cannot create a file beside", path);
+  // An output path that cannot be created is a bad argument (exit 2), unlike a
+  // write that fails later (a full disk: exit 1).
+  if (fd < 0) io_fail("--output: cannot create a file beside", path, errc::invalid_argument);
   tmp_ = name.data();
   f_ = ::fdopen(fd, "wb");
   if (!f_) {
