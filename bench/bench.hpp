@@ -36,6 +36,12 @@ struct options {
   bool has(bench_case c) const;
 };
 
+/// Times of repeated calls, in seconds.
+struct timing {
+  double median = none;
+  int repeats = 0;
+};
+
 /// One measurement, one row of the table and one JSON object. "Ours" is the implementation
 /// named by `impl`; `baseline` is what it is compared against in the same run.
 struct record {
@@ -76,13 +82,15 @@ struct record {
 
   /// Fills gsamples_per_s, gbytes_per_s, ratio and roofline_fraction from the raw fields.
   void derive();
+  /// Records our timing (median and repeats).
+  void set_timing(const timing& ours);
+  /// Records the baseline `name`, timed as `base`, which produced `n_base` values per call.
+  void set_baseline(const char* name, const timing& base, std::uint64_t n_base);
 };
 
-/// Times of repeated calls, in seconds.
-struct timing {
-  double median = none;
-  int repeats = 0;
-};
+/// The fields every row of a case shares: gpurand's Philox on `backend`, `d` values per call.
+record make_record(const char* case_name, const char* backend, const std::string& device,
+                   gpurand::dist d, std::uint64_t n, const char* timer, const std::string& build);
 
 /// How long and how often to repeat a timed call.
 struct repeat_policy {

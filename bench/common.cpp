@@ -36,6 +36,33 @@ bool options::has(bench_case c) const {
   return std::find(cases.begin(), cases.end(), c) != cases.end();
 }
 
+void record::set_timing(const timing& ours) {
+  seconds = ours.median;
+  repeats = ours.repeats;
+}
+
+void record::set_baseline(const char* name, const timing& base, std::uint64_t n_base) {
+  baseline = name;
+  baseline_seconds = base.median;
+  baseline_gsamples_per_s = static_cast<double>(n_base) / base.median * 1e-9;
+}
+
+record make_record(const char* case_name, const char* backend, const std::string& device, dist d,
+                   std::uint64_t n, const char* timer, const std::string& build) {
+  record r;
+  r.case_name = case_name;
+  r.backend = backend;
+  r.device = device;
+  r.impl = "gpurand";
+  r.engine = "philox4_32_10";
+  r.dist = to_string(d);
+  r.n = n;
+  r.value_bytes = static_cast<unsigned>(value_size(d));
+  r.timer = timer;
+  r.build = build;
+  return r;
+}
+
 void record::derive() {
   if (std::isfinite(seconds) && seconds > 0) {
     gsamples_per_s = static_cast<double>(n) / seconds * 1e-9;

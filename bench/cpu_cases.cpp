@@ -153,19 +153,9 @@ class cpu_runner {
   }
 
   record base_record(const char* case_name, dist d, std::uint64_t n) const {
-    record r;
-    r.case_name = case_name;
-    r.backend = "cpu";
-    r.device = device_;
-    r.impl = "gpurand";
-    r.engine = "philox4_32_10";
-    r.dist = to_string(d);
-    r.n = n;
-    r.value_bytes = static_cast<unsigned>(value_size(d));
+    record r = make_record(case_name, "cpu", device_, d, n, "steady_clock", build_);
     r.threads = detail::cpu_threads();
     r.simd = detail::to_string(detail::simd_active());
-    r.timer = "steady_clock";
-    r.build = build_;
     return r;
   }
 
@@ -219,11 +209,8 @@ class cpu_runner {
     timing ours, base;
     time_pair_host([&] { fill_once(req); }, [&] { curand_generate(gen_, d, buffer_->get(), nb); },
                    policy_, ours, base);
-    r.seconds = ours.median;
-    r.repeats = ours.repeats;
-    r.baseline = "curand_host_generator";
-    r.baseline_seconds = base.median;
-    r.baseline_gsamples_per_s = static_cast<double>(nb) / base.median * 1e-9;
+    r.set_timing(ours);
+    r.set_baseline("curand_host_generator", base, nb);
     r.roofline = "memset_all_cores";
     r.roofline_gbytes_per_s = memset_gbytes_per_s(n * r.value_bytes, cores_);
     if (nb != n) r.note = "cuRAND baseline generated n+1 (even count required)";
@@ -263,11 +250,8 @@ class cpu_runner {
         record r = base_record("scaling", d, n);
         timing ours;
         time_pair_host([&] { fill_once(req); }, {}, policy_, ours, unused);
-        r.seconds = ours.median;
-        r.repeats = ours.repeats;
-        r.baseline = "curand_host_generator";
-        r.baseline_seconds = base_t.median;
-        r.baseline_gsamples_per_s = static_cast<double>(n) / base_t.median * 1e-9;
+        r.set_timing(ours);
+        r.set_baseline("curand_host_generator", base_t, n);
         r.roofline = "memset_all_cores";
         r.roofline_gbytes_per_s = memset_gbytes_per_s(n * 4, cores_);
         r.derive();

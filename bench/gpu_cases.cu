@@ -215,18 +215,7 @@ class gpu_runner {
   }
 
   record base_record(const char* case_name, dist d, std::uint64_t n) const {
-    record r;
-    r.case_name = case_name;
-    r.backend = "gpu";
-    r.device = device_;
-    r.impl = "gpurand";
-    r.engine = "philox4_32_10";
-    r.dist = to_string(d);
-    r.n = n;
-    r.value_bytes = static_cast<unsigned>(value_size(d));
-    r.timer = "cuda_events";
-    r.build = build_;
-    return r;
+    return make_record(case_name, "gpu", device_, d, n, "cuda_events", build_);
   }
 
   void emit(const record& r) {
@@ -337,11 +326,8 @@ class gpu_runner {
     auto base = [&] { curand_generate(gen_, d, buffer_->get(), nb); };
     timing to, tb;
     time_pair(ours, &base, to, tb, policy_);
-    r.seconds = to.median;
-    r.repeats = to.repeats;
-    r.baseline = "curand_host_api_device";
-    r.baseline_seconds = tb.median;
-    r.baseline_gsamples_per_s = static_cast<double>(nb) / tb.median * 1e-9;
+    r.set_timing(to);
+    r.set_baseline("curand_host_api_device", tb, nb);
     r.roofline = "max(store_kernel, cudaMemsetAsync)";
     r.roofline_gbytes_per_s = roofline(n * r.value_bytes).best_gbps(n * r.value_bytes);
     if (nb != n) r.note = "cuRAND baseline generated n+1 (even count required)";
@@ -382,11 +368,8 @@ class gpu_runner {
   record init_record(const timing& ours, const timing& base, const char* baseline) const {
     record r = base_record("init", dist::u32, case_threads);
     r.impl = "gpurand_stream";
-    r.seconds = ours.median;
-    r.repeats = ours.repeats;
-    r.baseline = baseline;
-    r.baseline_seconds = base.median;
-    r.baseline_gsamples_per_s = static_cast<double>(case_threads) / base.median * 1e-9;
+    r.set_timing(ours);
+    r.set_baseline(baseline, base, case_threads);
     r.note = "n = threads; each sets up its stream (subsequence = thread id) and stores one draw";
     r.derive();
     return r;
@@ -421,11 +404,8 @@ class gpu_runner {
     const std::uint64_t n = std::uint64_t{case_threads} * consume_draws;
     record r = base_record("consume", D, n);
     r.impl = "gpurand_device_api";
-    r.seconds = to.median;
-    r.repeats = to.repeats;
-    r.baseline = "curand_device_api_raw";
-    r.baseline_seconds = tb.median;
-    r.baseline_gsamples_per_s = static_cast<double>(n) / tb.median * 1e-9;
+    r.set_timing(to);
+    r.set_baseline("curand_device_api_raw", tb, n);
     r.note = "2^20 threads x 1024 draws summed in registers, one store per thread";
     r.derive();
     emit(r);
