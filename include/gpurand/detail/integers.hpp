@@ -1,0 +1,118 @@
+#pragma once
+/// \file integers.hpp
+/// Exactly unbiased bounded integers: Lemire's multiply-shift with rejection (D. Lemire, "Fast
+/// random integer generation in an interval", ACM TOMS 2019), for 32- and 64-bit ranges, taking
+/// 32-bit draws from any callable (plain C++17 or nvcc; `GPURAND_HD`).
+///
+/// Definition (word width w = 32 or 64, range r in [1, 2^w - 1], x a w-bit draw): m = x * r
+/// (2w bits), value = m >> w, accepted unless (m mod 2^w) < (2^w - r) mod r, in which case a new
+/// x is drawn. Every value in [0, r) then has exactly floor(2^w / r) accepted preimages, so the
+/// result is exactly uniform. A 64-bit draw is two 32-bit draws, the first one the high word.
+///
+/// Two forms:
+/// - `lemire_*`: one w-bit draw per value, rejected with probability ((2^w - r) mod r) / 2^w
+///   (< r / 2^w: up to ~1/2 for r just above 2^(w-1); the modulo is computed only when
+///   m mod 2^w < r, so a typical value costs one multiply);
+/// - `lemire_*_wide` (the GPU-friendly form): the draw has 2w bits (two w-bit words, high first),
+///   m = x * r has 3w bits, value = m >> 2w, rejected only if (m mod 2^2w) < (2^2w - r) mod r,
+///   with probability < r / 2^2w <= 2^-w: a warp practically never diverges into the loop. Cost:
+///   exactly two words per value (2 draws for 32-bit, 4 for 64-bit) and three multiplies.
+
+#include <cstdint>
+
+#include "gpurand/config.hpp"
+
+namespace gpurand::detail {
+
+/// The 2w-bit product of two w-bit words as (hi, lo).
+template <class W>
+struct wide_product {
+  W hi, lo;
+};
+
+GPURAND_HD GPURAND_FORCEINLINE wide_product<std::uint8_t> mul_wide(std::uint8_t a, std::uint8_t b) {
+  const unsigned p = static_cast<unsigned>(a) * b;
+  return {static_cast<std::uint8_t>(p >> 8), static_cast<std::uint8_t>(p)};
+}
+GPURAND_HD GPURAND_FORCEINLINE wide_product<std::uint16_t> mul_wide(std::uint16_t a,
+                                                                    std::uint16_t b) {
+  const std::uint32_t p = static_cast<std::uint32_t>(a) * b;
+  return {static_cast<std::uint16_t>(p >> 16), static_cast<std::uint16_t>(p)};
+}
+GPURAND_HD GPURAND_FORCEINLINE wide_product<std::uint32_t> mul_wide(std::uint32_t a,
+                                                                    std::uint32_t b) {
+  const std::uint64_t p = static_cast<std::uint64_t>(a) * b;
+  return {static_cast<std::uint32_t>(p >> 32), static_cast<std::uint32_t>(p)};
+}
+GPURAND_HD GPURAND_FORCEINLINE wide_product<std::uint64_t> mul_wide(std::uint64_t a,
+                                                                    std::uint64_t b) {
+#if defined(__CUDA_ARCH__)
+  return {__umul64hi(a, b), a * b};
+#else
+  const unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
+  return {static_cast<std::uint64_t>(p >> 64), static_cast<std::uint64_t>(p)};
+#endif
+}
+
+/// (p.hi * 2^w + p.lo) mod r for r >= 1, by binary long division (w steps).
+template <class W>
+GPURAND_HD GPURAND_FORCEINLINE W mod_wide(wide_product<W> p, W r) {
+  constexpr int bits = 8 * sizeof(W);
+  W rem = static_cast<W>(p.hi % r);
+  for (int i = bits - 1; i >= 0; --i) {
+    const bool carry = (rem >> (bits - 1)) != 0;  // 2 * rem would not fit in w bits
+    rem = static_cast<W>(static_cast<W>(rem << 1) | ((p.lo >> i) & 1u));
+    if (carry || rem >= r) rem = static_cast<W>(rem - r);
+  }
+  return rem;
+}
+
+/// One w-bit word from 32-bit draws: the draw itself for w <= 32 (truncated for the narrow test
+/// words), (first << 32) | second for w = 64.
+template <class W, class Draw>
+GPURAND_HD GPURAND_FORCEINLINE W draw_word(Draw& draw) {
+  if constexpr (sizeof(W) == 8) {
+    const std::uint64_t hi = static_cast<std::uint32_t>(draw());
+    const std::uint64_t lo = static_cast<std::uint32_t>(draw());
+    return static_cast<W>((hi << 32) | lo);
+  } else {
+    return static_cast<W>(draw());
+  }
+}
+
+/// Lemire's method, one word per try: a uniform value in [0, range) for range in [1, 2^w - 1].
+/// `draw()` returns the next 32-bit draw (it is called once per 32 bits of each try).
+template <class W, class Draw>
+GPURAND_HD GPURAND_FORCEINLINE W lemire(Draw&& draw, W range) {
+  wide_product<W> m = mul_wide(draw_word<W>(draw), range);
+  if (m.lo < range) {
+    // (2^w - range) mod range, in w-bit arithmetic (unsigned negation is 2^w - range).
+    const W threshold = static_cast<W>(static_cast<W>(0u - range) % range);
+    while (m.lo < threshold) m = mul_wide(draw_word<W>(draw), range);
+  }
+  return m.hi;
+}
+
+/// The wide (GPU-friendly) form: two words per try, a rejection probability below 2^-w.
+template <class W, class Draw>
+GPURAND_HD GPURAND_FORCEINLINE W lemire_wide(Draw&& draw, W range) {
+  for (;;) {
+    const W x_hi = draw_word<W>(draw);
+    const W x_lo = draw_word<W>(draw);
+    // (x_hi * 2^w + x_lo) * range = a * 2^w + b, with a = x_hi * range + hi(x_lo * range).
+    const wide_product<W> p_lo = mul_wide(x_lo, range);
+    wide_product<W> a = mul_wide(x_hi, range);
+    const W mid = static_cast<W>(a.lo + p_lo.hi);
+    a.hi = static_cast<W>(a.hi + (mid < a.lo ? 1u : 0u));  // carry; a < 2^2w, never overflows
+    // value = a.hi; the low 2w bits are (mid, p_lo.lo). Reject iff they are below
+    // (2^2w - range) mod range (< range < 2^w), which needs mid == 0.
+    if (mid != 0 || p_lo.lo >= range) return a.hi;
+    // 2^2w mod range = (2^w mod range)^2 mod range: rare (probability < 2^-w), so the
+    // reduction is a plain shift-and-subtract.
+    const W m1 = static_cast<W>(static_cast<W>(0u - range) % range);  // 2^w mod range
+    const W threshold = mod_wide(mul_wide(m1, m1), range);
+    if (p_lo.lo >= threshold) return a.hi;
+  }
+}
+
+}  // namespace gpurand::detail

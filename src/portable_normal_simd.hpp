@@ -1,0 +1,49 @@
+#pragma once
+/// \file portable_normal_simd.hpp
+/// Vectorised portable normals for the CPU backend (plain C++17: no CUDA header).
+///
+/// The bodies are the templates of gpurand/detail/portable_math.hpp instantiated on GCC vector
+/// types (16 or 8 lanes), so every lane runs the scalar operation sequence and the bits equal
+/// the scalar body, at every SIMD level (simd_force() in cpu_simd.hpp selects the level for
+/// these functions too) and for every split of the work across threads.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gpurand::detail {
+
+/// For p in [0, pairs): (out[2p], out[2p+1]) = fma(z, stddev, mean) for the two values z of
+/// portable_box_muller(in[2p], in[2p+1]). `in` and `out` must not overlap.
+void portable_normal_from_u32(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
+                              float stddev) noexcept;
+
+/// For j in [0, groups): (out[2j], out[2j+1]) = fma(z, stddev, mean) for the pair of
+/// portable_box_muller_double(in[4j], in[4j+1], in[4j+2], in[4j+3]).
+void portable_normal_double_from_u32(const std::uint32_t* in, std::size_t groups, double* out,
+                                     double mean, double stddev) noexcept;
+
+/// Bulk layout, as cuRAND's curand_normal4 in the contract: for j in [0, groups), with the four
+/// draws (x, y, z, w) of curand4 right after curand_init(seed, first_sub + j, offset),
+/// out[4j..4j+3] = the portable pairs of (x, y) and (z, w), each scaled fma(v, stddev, mean).
+void portable_normal_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_sub,
+                            std::size_t groups, float* out, float mean, float stddev) noexcept;
+
+/// Same for doubles: out[2j], out[2j+1] = the portable double pair of group j's four draws.
+void portable_normal_double_groups(std::uint64_t seed, std::uint64_t offset,
+                                   std::uint64_t first_sub, std::size_t groups, double* out,
+                                   double mean, double stddev) noexcept;
+
+namespace simd_impl {
+// One entry per instruction set, defined in portable_normal_{avx2,avx512}.cpp (compiled with
+// those instruction sets); called only after simd_active() says the CPU has them.
+void portable_normal_avx512(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
+                            float stddev) noexcept;
+void portable_normal_double_avx512(const std::uint32_t* in, std::size_t groups, double* out,
+                                   double mean, double stddev) noexcept;
+void portable_normal_avx2(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
+                          float stddev) noexcept;
+void portable_normal_double_avx2(const std::uint32_t* in, std::size_t groups, double* out,
+                                 double mean, double stddev) noexcept;
+}  // namespace simd_impl
+
+}  // namespace gpurand::detail
