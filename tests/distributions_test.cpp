@@ -1,0 +1,276 @@
+// Statistical tests of every distribution against its exact CDF from Boost.Math, at fixed seeds:
+// Kolmogorov-Smirnov for continuous ones, chi-square for discrete ones. Each passes at
+// alpha = 1e-3 (the sampled p-value must exceed it) and has a negative control that must fail
+// with p < 1e-6: the same test pointed at a parameter off by 1 % (2 % for the log-normal
+// stddev; or a biased coin), and
+// cuRAND-style modulo-reduced integers at range 3 * 2^30.
+
+#include "gpurand/detail/distributions.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/exponential.hpp>
+#include <boost/math/distributions/lognormal.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/poisson.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "alias_table.hpp"
+#include "cpu_simd.hpp"
+#include "gpurand/detail/alias.hpp"
+#include "gpurand/detail/integers.hpp"
+#include "gpurand/detail/portable_math.hpp"
+#include "gpurand/device.cuh"  // cuRAND's device functions on the host
+
+namespace {
+
+using namespace gpurand::detail;
+
+constexpr double kAlpha = 1e-3;    // a correct sampler fails this test with probability 1e-3
+constexpr double kControl = 1e-6;  // a negative control must be rejected at least this strongly
+
+// Raw Philox draws in the bulk layout (seed, offset 0, subsequences 0..): the draws every bulk
+// fill consumes.
+std::vector<std::uint32_t> draws(std::uint64_t seed, std::size_t n) {
+  std::vector<std::uint32_t> d((n + 3) / 4 * 4);
+  philox_u32_groups(seed, 0, 0, d.size() / 4, d.data(), false);
+  d.resize(n);
+  return d;
+}
+
+// Two-sided one-sample Kolmogorov-Smirnov: p-value of the sample against `cdf` (asymptotic
+// distribution with Stephens' small-sample correction).
+double ks_p_value(std::vector<double> x, const std::function<double(double)>& cdf) {
+  std::sort(x.begin(), x.end());
+  const double n = static_cast<double>(x.size());
+  double d = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double f = cdf(x[i]);
+    d = std::max({d, f - i / n, (i + 1) / n - f});
+  }
+  const double sn = std::sqrt(n);
+  const double lambda = (sn + 0.12 + 0.11 / sn) * d;
+  double p = 0;
+  for (int k = 1; k <= 100; ++k)
+    p += 2 * ((k % 2) ? 1 : -1) * std::exp(-2.0 * k * k * lambda * lambda);
+  return std::clamp(p, 0.0, 1.0);
+}
+
+// Chi-square p-value of observed counts against category probabilities (same length); the
+// categories are merged left to right until each expects at least 10 counts.
+double chi_square_p_value(const std::vector<double>& observed, const std::vector<double>& prob) {
+  double total = 0;
+  for (const double o : observed) total += o;
+  double stat = 0, eo = 0, ee = 0;
+  int bins = 0;
+  for (std::size_t i = 0; i < observed.size(); ++i) {
+    eo += observed[i];
+    ee += prob[i] * total;
+    const bool last = i + 1 == observed.size();
+    if (ee >= 10 || last) {
+      if (ee > 0) {
+        stat += (eo - ee) * (eo - ee) / ee;
+        ++bins;
+      } else if (eo > 0) {
+        return 0.0;  // counts where nothing is expected
+      }
+      eo = ee = 0;
+    }
+  }
+  if (bins < 2) return 1.0;
+  return boost::math::cdf(boost::math::complement(boost::math::chi_squared(bins - 1), stat));
+}
+
+void expect_pass(double p, const char* what) {
+  std::printf("%-60s p = %.3g\n", what, p);
+  EXPECT_GT(p, kAlpha) << what;
+}
+void expect_reject(double p, const char* what) {
+  std::printf("%-60s p = %.3g (negative control)\n", what, p);
+  EXPECT_LT(p, kControl) << what;
+}
+
+// ---- continuous -------------------------------------------------------------------------------
+
+TEST(Distributions, PortableNormalFollowsTheNormalCdf) {
+  const auto d = draws(11, 1 << 21);
+  std::vector<double> x;
+  for (std::size_t i = 0; i + 1 < d.size(); i += 2) {
+    const auto p = portable_box_muller_pair(d[i], d[i + 1]);
+    x.push_back(p.x);
+    x.push_back(p.y);
+  }
+  const boost::math::normal n01(0, 1), off(0, 1.01);
+  expect_pass(ks_p_value(x, [&](double v) { return boost::math::cdf(n01, v); }),
+              "portable normal vs N(0, 1), KS, n = 2^21");
+  expect_reject(ks_p_value(x, [&](double v) { return boost::math::cdf(off, v); }),
+                "portable normal vs N(0, 1.01)");
+  std::vector<double> xd;
+  for (std::size_t i = 0; i + 3 < d.size(); i += 4)
+    for (const double v : {portable_box_muller_double(d[i], d[i + 1], d[i + 2], d[i + 3]).x,
+                           portable_box_muller_double(d[i], d[i + 1], d[i + 2], d[i + 3]).y})
+      xd.push_back(v);
+  expect_pass(ks_p_value(xd, [&](double v) { return boost::math::cdf(n01, v); }),
+              "portable normal-double vs N(0, 1), KS, n = 2^20");
+  expect_reject(ks_p_value(xd, [&](double v) { return boost::math::cdf(off, v); }),
+                "portable normal-double vs N(0, 1.01)");
+}
+
+TEST(Distributions, ExponentialFollowsTheExponentialCdf) {
+  const float lambda = 2.5f;
+  std::vector<double> x;
+  for (const std::uint32_t v : draws(12, 1 << 20)) x.push_back(exponential_from_u32(v, lambda));
+  const boost::math::exponential_distribution<double> e(lambda), off(lambda * 1.01);
+  expect_pass(ks_p_value(x, [&](double v) { return boost::math::cdf(e, v); }),
+              "exponential(2.5) vs Exp(2.5), KS, n = 2^20");
+  expect_reject(ks_p_value(x, [&](double v) { return boost::math::cdf(off, v); }),
+                "exponential(2.5) vs Exp(2.525)");
+}
+
+TEST(Distributions, CurandLogNormalFollowsTheLogNormalCdf) {
+  const float mean = 0.5f, stddev = 0.75f;
+  std::vector<double> x;
+  for (unsigned g = 0; g < 256; ++g) {
+    curandStatePhilox4_32_10_t s;
+    curand_init(13, g, 0, &s);
+    for (int k = 0; k < 4096; ++k) x.push_back(curand_log_normal(&s, mean, stddev));
+  }
+  const boost::math::lognormal ln(mean, stddev), off(mean, stddev * 1.02);
+  expect_pass(ks_p_value(x, [&](double v) { return boost::math::cdf(ln, v); }),
+              "curand_log_normal(0.5, 0.75) vs LogNormal, KS, n = 2^20");
+  expect_reject(ks_p_value(x, [&](double v) { return boost::math::cdf(off, v); }),
+                "curand_log_normal(0.5, 0.75) vs LogNormal(0.5, 0.765)");
+}
+
+// ---- discrete ---------------------------------------------------------------------------------
+
+TEST(Distributions, IntegersAreUniformWhereModuloIsBiased) {
+  // Range 3 * 2^30: x % range maps [0, 2^30) twice, so its first third is twice as likely.
+  const std::uint32_t range = 3u << 30;
+  const auto d = draws(14, 1 << 21);
+  std::vector<double> ours(12, 0), modulo(12, 0);
+  std::size_t used = 0;
+  std::size_t i = 0;
+  while (i < d.size() / 2) {
+    auto next = [&] { return d[i++]; };
+    ++ours[lemire<std::uint32_t>(next, range) >> 28];
+    ++used;
+  }
+  for (std::size_t k = 0; k < used; ++k) ++modulo[(d[k] % range) >> 28];
+  const std::vector<double> uniform12(12, 1.0 / 12);
+  expect_pass(chi_square_p_value(ours, uniform12), "integer [0, 3*2^30) in 12 bins, chi-square");
+  expect_reject(chi_square_p_value(modulo, uniform12), "curand() % (3*2^30) in 12 bins");
+
+  // A small range and the wide (two-draw) form, every value its own category.
+  std::vector<double> small(7, 0), wide(7, 0);
+  for (std::size_t j = 0; j + 1 < d.size(); j += 2) {
+    std::size_t k = j;
+    auto next = [&] { return d[k++ % d.size()]; };
+    ++small[lemire<std::uint32_t>(next, 7u)];
+    std::size_t m = j;
+    auto next2 = [&] { return d[m++ % d.size()]; };
+    ++wide[lemire_wide<std::uint32_t>(next2, 7u)];
+  }
+  const std::vector<double> uniform7(7, 1.0 / 7);
+  expect_pass(chi_square_p_value(small, uniform7), "integer [0, 7), chi-square");
+  expect_pass(chi_square_p_value(wide, uniform7), "integer [0, 7) wide form, chi-square");
+  std::vector<double> skew7(uniform7);
+  skew7[0] *= 1.02;
+  skew7[6] *= 0.98;
+  expect_reject(chi_square_p_value(small, skew7), "integer [0, 7) vs a 2 % skew");
+}
+
+TEST(Distributions, BernoulliMatchesP) {
+  const double p = 0.3;
+  const std::uint64_t t = bernoulli_threshold(p), biased = bernoulli_threshold(p + 0.01);
+  std::vector<double> fair(2, 0), coin(2, 0);
+  for (const std::uint32_t v : draws(15, 1 << 20)) {
+    ++fair[bernoulli_from_u32(v, t)];
+    ++coin[bernoulli_from_u32(v, biased)];
+  }
+  expect_pass(chi_square_p_value(fair, {1 - p, p}), "bernoulli(0.3), chi-square");
+  expect_reject(chi_square_p_value(coin, {1 - p, p}), "a biased coin (0.31) vs bernoulli(0.3)");
+  EXPECT_EQ(bernoulli_threshold(0.0), 0u);
+  EXPECT_EQ(bernoulli_threshold(1.0), 1ull << 32);
+  EXPECT_EQ(bernoulli_from_u32(0xFFFFFFFFu, bernoulli_threshold(1.0)), 1u);
+  EXPECT_EQ(bernoulli_from_u32(0u, bernoulli_threshold(0.0)), 0u);
+}
+
+TEST(Distributions, DiscreteFollowsTheWeights) {
+  const std::vector<double> w = {1, 2, 3, 4, 0, 10, 0.5, 7};
+  const auto table = build_alias_table(w.data(), w.size());
+  double sum = 0;
+  for (const double v : w) sum += v;
+  std::vector<double> prob;
+  for (const double v : w) prob.push_back(v / sum);
+  const auto d = draws(16, 1 << 21);
+  std::vector<double> counts(w.size(), 0);
+  for (std::size_t i = 0; i + 1 < d.size(); i += 2)
+    ++counts[alias_sample(table.data(), static_cast<std::uint32_t>(w.size()), d[i], d[i + 1])];
+  EXPECT_EQ(counts[4], 0) << "a zero weight is never drawn";
+  expect_pass(chi_square_p_value(counts, prob), "discrete over 8 weights, chi-square");
+  std::vector<double> off(prob);
+  off[5] *= 1.01;
+  off[3] -= prob[5] * 0.01;
+  expect_reject(chi_square_p_value(counts, off), "discrete vs weights with 1 % moved");
+}
+
+TEST(Distributions, DiscreteTableRejectsBadWeights) {
+  const double neg[] = {1, -1};
+  const double nan[] = {1, std::nan("")};
+  const double zero[] = {0, 0};
+  const double inf[] = {1, HUGE_VAL};
+  EXPECT_THROW(build_alias_table(neg, 2), gpurand::Error);
+  EXPECT_THROW(build_alias_table(nan, 2), gpurand::Error);
+  EXPECT_THROW(build_alias_table(zero, 2), gpurand::Error);
+  EXPECT_THROW(build_alias_table(inf, 2), gpurand::Error);
+  EXPECT_THROW(build_alias_table(neg, 0), gpurand::Error);
+  try {
+    build_alias_table(neg, 2);
+  } catch (const gpurand::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weights[1]: -1"), std::string::npos) << e.what();
+  }
+  // Huge weights do not overflow the sum.
+  const double big[] = {1e308, 1e308, 1e308};
+  const auto t = build_alias_table(big, 3);
+  for (std::uint32_t i = 0; i < 3; ++i) EXPECT_EQ(t[i].alias, i);
+}
+
+TEST(Distributions, CurandPoissonFollowsThePoissonPmfInEveryRegime) {
+  // cuRAND's three regimes: lambda < 64 (Knuth), 64..4000 (rejection), > 4000 (a rounded
+  // normal approximation: passes at this sample size, see README).
+  for (const double lambda : {3.5, 40.0, 100.0, 1500.0, 6000.0}) {
+    std::vector<double> counts;
+    for (unsigned g = 0; g < 64; ++g) {
+      curandStatePhilox4_32_10_t s;
+      curand_init(17, g, 0, &s);
+      for (int k = 0; k < 1024; ++k) {
+        const unsigned v = curand_poisson(&s, lambda);
+        if (v >= counts.size()) counts.resize(v + 1, 0);
+        ++counts[v];
+      }
+    }
+    counts.resize(counts.size() + 1, 0);  // the upper tail
+    auto probs = [&](double l) {
+      const boost::math::poisson_distribution<double> pd(l);
+      std::vector<double> pr(counts.size());
+      for (std::size_t k = 0; k + 1 < pr.size(); ++k)
+        pr[k] = boost::math::pdf(pd, static_cast<double>(k));
+      pr.back() = boost::math::cdf(boost::math::complement(pd, static_cast<double>(pr.size() - 2)));
+      return pr;
+    };
+    char what[96];
+    std::snprintf(what, sizeof what, "curand_poisson(%g), chi-square, n = 2^16", lambda);
+    expect_pass(chi_square_p_value(counts, probs(lambda)), what);
+    std::snprintf(what, sizeof what, "curand_poisson(%g) vs Poisson(%g)", lambda, lambda * 1.01);
+    if (lambda >= 40) expect_reject(chi_square_p_value(counts, probs(lambda * 1.01)), what);
+  }
+}
+
+}  // namespace
