@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "curand_ref.hpp"
 #include "gpurand/audit.hpp"
 #include "gpurand/detail/bulk.cuh"
+#include "gpurand/philox.hpp"
 
 namespace gpurand::test {
 namespace {
@@ -122,6 +124,59 @@ TEST(PhiloxKnownAnswers, CurandsFunctionIsStandardPhilox4x32_10) {
   for (const kat& k : read_kats()) {
     const uint4 r = curand_Philox4x32_10(k.ctr, k.key);
     EXPECT_EQ(0, std::memcmp(&r, &k.out, 16));
+  }
+}
+
+philox_counter to_counter(uint4 c) { return philox_counter{{c.x, c.y, c.z, c.w}}; }
+
+TEST(PhiloxKnownAnswers, PublicFunctionReproducesThem) {
+  for (const kat& k : read_kats()) {
+    const philox_counter r = philox4x32_10(to_counter(k.ctr), philox_key{{k.key.x, k.key.y}});
+    EXPECT_EQ(0, std::memcmp(r.v, &k.out, 16));
+    // The same vector through the stream helpers: counter = (block, subsequence), key = seed.
+    const std::uint64_t block = k.ctr.x | (std::uint64_t{k.ctr.y} << 32);
+    const std::uint64_t sub = k.ctr.z | (std::uint64_t{k.ctr.w} << 32);
+    const std::uint64_t seed = k.key.x | (std::uint64_t{k.key.y} << 32);
+    const philox_counter b = philox_block(seed, sub, block);
+    EXPECT_EQ(0, std::memcmp(b.v, &k.out, 16)) << "philox_block";
+  }
+}
+
+TEST(Philox, PublicFunctionMatchesCurandOnRandomInputs) {
+  std::mt19937_64 rng(20261202);
+  for (int i = 0; i < 100000; ++i) {
+    const std::uint64_t a = rng(), b = rng(), c = rng();
+    const uint4 ctr = make_uint4(static_cast<unsigned>(a), static_cast<unsigned>(a >> 32),
+                                 static_cast<unsigned>(b), static_cast<unsigned>(b >> 32));
+    const uint2 key = make_uint2(static_cast<unsigned>(c), static_cast<unsigned>(c >> 32));
+    const uint4 want = curand_Philox4x32_10(ctr, key);
+    const philox_counter got = philox4x32_10(to_counter(ctr), philox_key{{key.x, key.y}});
+    ASSERT_EQ(0, std::memcmp(got.v, &want, 16)) << "input " << i;
+  }
+}
+
+TEST(Philox, BlockAndDraw4FollowCurandInitAndCurand4) {
+  // philox_block(seed, sub, b) is the 4 draws at offset 4b of curand_init(seed, sub, 0);
+  // philox_draw4(seed, sub, o) is curand4 right after curand_init(seed, sub, o), at every
+  // lane shift, for random and extreme seeds, subsequences and offsets.
+  constexpr std::uint64_t max64 = ~std::uint64_t{0};
+  std::mt19937_64 rng(7);
+  std::vector<std::uint64_t> values = {0, 1, 2, 3, 4, 5, max64, max64 - 1, max64 - 3, max64 - 4};
+  for (int i = 0; i < 40; ++i) values.push_back(rng());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint64_t seed = values[i], sub = values[(i * 7 + 3) % values.size()];
+    for (std::uint64_t offset : {values[(i * 13 + 5) % values.size()], std::uint64_t{i}}) {
+      curandStatePhilox4_32_10_t s;
+      curand_init(seed, sub, offset, &s);
+      const uint4 want = curand4(&s);
+      const philox_counter got = philox_draw4(seed, sub, offset);
+      ASSERT_EQ(0, std::memcmp(got.v, &want, 16))
+          << "seed=" << seed << " sub=" << sub << " offset=" << offset;
+      if (offset % 4 == 0) {
+        const philox_counter blk = philox_block(seed, sub, offset / 4);
+        ASSERT_EQ(0, std::memcmp(blk.v, &want, 16)) << "philox_block";
+      }
+    }
   }
 }
 

@@ -1,0 +1,1 @@
+#include "gpurand/philox.hpp"  // must compile with no CUDA include path

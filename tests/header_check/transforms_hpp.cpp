@@ -1,0 +1,1 @@
+#include "gpurand/detail/transforms.hpp"  // must compile with no CUDA include path
