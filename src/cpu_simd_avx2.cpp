@@ -18,17 +18,13 @@ struct avx2_ops {
   }
   static reg set1_32(std::uint32_t v) noexcept { return _mm256_set1_epi32(static_cast<int>(v)); }
   static reg iota64() noexcept { return _mm256_set_epi64x(3, 2, 1, 0); }
-  static reg add64(const reg& a, const reg& b) noexcept { return _mm256_add_epi64(a, b); }
   static reg mul_lo32(const reg& a, const reg& b) noexcept { return _mm256_mul_epu32(a, b); }
   // No AVX2 shuffle runs on another port than the shift here: both forms are the shift.
   static reg hi_shift(const reg& a) noexcept { return _mm256_srli_epi64(a, 32); }
   static reg hi_shuffle(const reg& a) noexcept { return _mm256_srli_epi64(a, 32); }
   static reg swap_rot(const reg& a) noexcept { return _mm256_shuffle_epi32(a, 0xB1); }
   static reg swap_shuffle(const reg& a) noexcept { return _mm256_shuffle_epi32(a, 0xB1); }
-  static reg xor2(const reg& a, const reg& b) noexcept { return _mm256_xor_si256(a, b); }
-  static reg xor3(const reg& a, const reg& b, const reg& c) noexcept {
-    return _mm256_xor_si256(_mm256_xor_si256(a, b), c);
-  }
+  static reg xor3(const reg& a, const reg& b, const reg& c) noexcept { return a ^ b ^ c; }
   static reg merge_low_xor3(const reg& s, const reg& b, const reg& c) noexcept {
     return _mm256_blend_epi32(xor3(s, b, c), s, 0xAA);  // 0xAA: odd dwords from s
   }
@@ -50,16 +46,6 @@ struct avx2_ops {
     const freg fhi = _mm256_mul_ps(_mm256_cvtepi32_ps(hi), _mm256_set1_ps(65536.0f));
     return _mm256_add_ps(fhi, _mm256_cvtepi32_ps(lo));
   }
-  static freg mul_ps(const freg& a, const freg& b) noexcept { return _mm256_mul_ps(a, b); }
-  static freg add_ps(const freg& a, const freg& b) noexcept { return _mm256_add_ps(a, b); }
-  static freg set1_ps(float v) noexcept { return _mm256_set1_ps(v); }
-  static reg loadu(const std::uint32_t* p) noexcept {
-    return _mm256_loadu_si256(reinterpret_cast<const reg*>(p));
-  }
-  static void storeu(std::uint32_t* p, const reg& v) noexcept {
-    _mm256_storeu_si256(reinterpret_cast<reg*>(p), v);
-  }
-  static void storeu(float* p, const freg& v) noexcept { _mm256_storeu_ps(p, v); }
   static void stream(std::uint32_t* p, const reg& v) noexcept {
     _mm256_stream_si256(reinterpret_cast<reg*>(p), v);
   }

@@ -29,13 +29,11 @@ struct avx512_ops {
   }
   static reg set1_32(std::uint32_t v) noexcept { return _mm512_set1_epi32(static_cast<int>(v)); }
   static reg iota64() noexcept { return _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0); }
-  static reg add64(const reg& a, const reg& b) noexcept { return _mm512_add_epi64(a, b); }
   static reg mul_lo32(const reg& a, const reg& b) noexcept { return _mm512_mul_epu32(a, b); }
   static reg hi_shift(const reg& a) noexcept { return _mm512_srli_epi64(a, 32); }
   static reg hi_shuffle(const reg& a) noexcept { return _mm512_shuffle_epi32(a, _MM_PERM_DDBB); }
   static reg swap_rot(const reg& a) noexcept { return _mm512_ror_epi64(a, 32); }
   static reg swap_shuffle(const reg& a) noexcept { return _mm512_shuffle_epi32(a, _MM_PERM_CDAB); }
-  static reg xor2(const reg& a, const reg& b) noexcept { return _mm512_xor_si512(a, b); }
   static reg xor3(const reg& a, const reg& b, const reg& c) noexcept {
     return _mm512_ternarylogic_epi32(a, b, c, 0x96);
   }
@@ -52,12 +50,6 @@ struct avx512_ops {
   }
   // vcvtudq2ps rounds to nearest under the default MXCSR, as cuRAND's conversion does.
   static freg cvt_u32_ps(const reg& x) noexcept { return _mm512_cvtepu32_ps(x); }
-  static freg mul_ps(const freg& a, const freg& b) noexcept { return _mm512_mul_ps(a, b); }
-  static freg add_ps(const freg& a, const freg& b) noexcept { return _mm512_add_ps(a, b); }
-  static freg set1_ps(float v) noexcept { return _mm512_set1_ps(v); }
-  static reg loadu(const std::uint32_t* p) noexcept { return _mm512_loadu_si512(p); }
-  static void storeu(std::uint32_t* p, const reg& v) noexcept { _mm512_storeu_si512(p, v); }
-  static void storeu(float* p, const freg& v) noexcept { _mm512_storeu_ps(p, v); }
   static void stream(std::uint32_t* p, const reg& v) noexcept {
     _mm512_stream_si512(reinterpret_cast<reg*>(p), v);
   }

@@ -17,16 +17,19 @@
 // What V provides (all static, `reg` a vector of 64-bit lanes, `freg` of floats):
 //   lanes                      64-bit lanes (subsequences) per register
 //   set1_64, set1_32, iota64   broadcasts; iota64 = (0, 1, ..., lanes - 1)
-//   add64, mul_lo32            64-bit add; full product of the low 32-bit halves
+//   mul_lo32                   full 64-bit product of the low 32-bit halves
 //   hi_shift, hi_shuffle       high half of each lane moved to its low half (two forms, so a
 //                              round can spread the moves over two execution ports)
 //   swap_rot, swap_shuffle     swap the halves of each lane (likewise two forms)
-//   xor2, xor3                 a ^ b (^ c)
+//   xor3                       a ^ b ^ c (one vpternlogd where there is one)
 //   merge_low_xor3(s, b, c)    low halves s ^ b ^ c, high halves from s
 //   next_pair(a, b)            per lane: high half of a | low half of b << 32
 //   interleave(lo, hi, o)      pairs (x, y), (z, w) of each lane into groups x y z w in order
-//   cvt_u32_ps, mul_ps, add_ps, set1_ps   uint32 -> float rounded to nearest; float ops
-//   loadu, storeu, stream      unaligned load/store; non-temporal store (aligned)
+//   cvt_u32_ps                 uint32 -> float, rounded to nearest
+//   stream                     non-temporal store (aligned)
+// Plain lane-wise +, ^ and the float * and + are written as operators: GCC and Clang define them
+// on the intrinsic vector types (64-bit lanes for __m256i / __m512i) and compile each to the same
+// single instruction as the intrinsic; unaligned loads and stores are memcpy (see storeu).
 
 #include <immintrin.h>
 
@@ -67,9 +70,9 @@ GPURAND_FORCEINLINE void philox(std::uint64_t block, const R (&sub)[N], const ke
 #pragma GCC unroll 8
   for (int i = 0; i < N; ++i) {
     const R p1 = V::mul_lo32(sub[i], m1);
-    x[i] = V::xor2(V::hi_shift(p1), x_in);
+    x[i] = V::hi_shift(p1) ^ x_in;
     y[i] = p1;
-    z[i] = V::xor2(V::hi_shift(sub[i]), z_in);
+    z[i] = V::hi_shift(sub[i]) ^ z_in;
     w[i] = w_in;
   }
   // Rounds 2..9. A product p = hi << 32 | lo is both the new y (or w: only its low half counts)
@@ -113,7 +116,7 @@ GPURAND_FORCEINLINE void output_pairs(std::uint64_t block, std::uint64_t first,
 #pragma GCC unroll 8
   for (int i = 0; i < N; ++i) {
     // 64-bit lane adds: the subsequence wraps mod 2^64 exactly like first_sub + j.
-    sub[i] = V::add64(V::set1_64(first + V::lanes * i), V::iota64());
+    sub[i] = V::set1_64(first + V::lanes * i) + V::iota64();
   }
   if constexpr (S == 0) {
     philox<V, N>(block, sub, ks, lo, hi);
@@ -137,12 +140,21 @@ GPURAND_FORCEINLINE void output_pairs(std::uint64_t block, std::uint64_t first,
   }
 }
 
+/// Unaligned store of a whole register (integer or float): GCC and Clang turn the fixed-size
+/// memcpy into one vmovdqu / vmovups, the same instruction as the storeu intrinsics.
+/// (A template on V like everything here, so that no symbol is shared between the instruction-set
+/// units.)
+template <class V, class T, class Reg>
+GPURAND_FORCEINLINE void storeu(T* dst, const Reg& v) noexcept {
+  std::memcpy(dst, &v, sizeof v);
+}
+
 /// uniform_float (cuRAND's _curand_uniform) of every 32-bit word: float(x) * 2^-32 + 2^-33, a
 /// multiply then an add as cuRAND writes it (the product is exact, so only the conversion and
 /// the add round).
 template <class V>
 GPURAND_FORCEINLINE typename V::freg uniform(const typename V::reg& x) noexcept {
-  return V::add_ps(V::mul_ps(V::cvt_u32_ps(x), V::set1_ps(two_pow_m32)), V::set1_ps(two_pow_m33));
+  return V::cvt_u32_ps(x) * two_pow_m32 + two_pow_m33;
 }
 
 /// Interleaves the pairs of V::lanes subsequences into the output layout (x0 y0 z0 w0 x1 ...)
@@ -159,12 +171,12 @@ GPURAND_FORCEINLINE void store_groups(const R& lo, const R& hi, OutT* dst) noexc
       if constexpr (Stream) {
         V::stream(dst + words * h, uniform<V>(o[h]));
       } else {
-        V::storeu(dst + words * h, uniform<V>(o[h]));
+        storeu<V>(dst + words * h, uniform<V>(o[h]));
       }
     } else if constexpr (Stream) {
       V::stream(dst + words * h, o[h]);
     } else {
-      V::storeu(dst + words * h, o[h]);
+      storeu<V>(dst + words * h, o[h]);
     }
   }
 }
@@ -256,8 +268,11 @@ std::size_t simd_kernels<Ops>::uniform_from_u32(const std::uint32_t* in, std::si
                                                 float* out) noexcept {
   constexpr std::size_t words = 2 * Ops::lanes;
   std::size_t i = 0;
-  for (; n - i >= words; i += words)
-    Ops::storeu(out + i, simd_body::uniform<Ops>(Ops::loadu(in + i)));
+  for (; n - i >= words; i += words) {
+    typename Ops::reg x;
+    std::memcpy(&x, in + i, sizeof x);  // an unaligned load (vmovdqu)
+    simd_body::storeu<Ops>(out + i, simd_body::uniform<Ops>(x));
+  }
   return i;
 }
 

@@ -113,38 +113,38 @@ TEST(Transforms, BoxMullerDoubleIsCurands) {
   }
 }
 
+/// bulk_group<D> (philox_draw4 + the transform) against `call` (a cuRAND 4-wide or 2-wide call)
+/// right after curand_init(seed, sub, offset).
+template <dist D, class Call>
+::testing::AssertionResult group_is_curands(std::uint64_t seed, std::uint64_t sub,
+                                            std::uint64_t offset, Call call) {
+  using T = typename bulk_traits<D>::value;
+  T got[4];
+  bulk_group<D>(seed, offset, sub, normal_params<T>{T(0), T(1)}, got);
+  curandStatePhilox4_32_10_t s;
+  curand_init(seed, sub, offset, &s);
+  const auto want = call(s);
+  static_assert(sizeof want == 16);
+  if (std::memcmp(got, &want, sizeof want) == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << to_string(D) << " differs from cuRAND at seed=" << seed
+                                       << " sub=" << sub << " offset=" << offset;
+}
+
 TEST(Transforms, BulkGroupIsCurandsFirstFourWideDraw) {
-  // The whole shared body (philox_draw4 + transform) against curand_init and cuRAND's 4-wide /
-  // 2-wide calls, for every distribution and lane shift.
+  // The whole shared body for every distribution and lane shift, random streams.
   std::mt19937_64 rng(5);
   for (int i = 0; i < 2000; ++i) {
     const std::uint64_t seed = rng(), sub = rng(), offset = rng() >> (i % 64);
-    curandStatePhilox4_32_10_t s;
-    const normal_params<float> npf{0.0f, 1.0f};
-    const normal_params<double> npd{0.0, 1.0};
-    float f[4];
-    double d[2];
-    std::uint32_t u[4];
-    bulk_group<dist::u32>(seed, offset, sub, {}, u);
-    curand_init(seed, sub, offset, &s);
-    const uint4 wu = curand4(&s);
-    ASSERT_EQ(0, std::memcmp(u, &wu, 16));
-    bulk_group<dist::uniform>(seed, offset, sub, npf, f);
-    curand_init(seed, sub, offset, &s);
-    const float4 wf = curand_uniform4(&s);
-    ASSERT_EQ(0, std::memcmp(f, &wf, 16));
-    bulk_group<dist::normal>(seed, offset, sub, npf, f);
-    curand_init(seed, sub, offset, &s);
-    const float4 wn = curand_normal4(&s);
-    ASSERT_EQ(0, std::memcmp(f, &wn, 16));
-    bulk_group<dist::uniform_double>(seed, offset, sub, npd, d);
-    curand_init(seed, sub, offset, &s);
-    const double2 wd = curand_uniform2_double(&s);
-    ASSERT_EQ(0, std::memcmp(d, &wd, 16));
-    bulk_group<dist::normal_double>(seed, offset, sub, npd, d);
-    curand_init(seed, sub, offset, &s);
-    const double2 wnd = curand_normal2_double(&s);
-    ASSERT_EQ(0, std::memcmp(d, &wnd, 16)) << "seed=" << seed << " offset=" << offset;
+    ASSERT_TRUE(
+        group_is_curands<dist::u32>(seed, sub, offset, [](auto& s) { return curand4(&s); }));
+    ASSERT_TRUE(group_is_curands<dist::uniform>(seed, sub, offset,
+                                                [](auto& s) { return curand_uniform4(&s); }));
+    ASSERT_TRUE(group_is_curands<dist::normal>(seed, sub, offset,
+                                               [](auto& s) { return curand_normal4(&s); }));
+    ASSERT_TRUE(group_is_curands<dist::uniform_double>(
+        seed, sub, offset, [](auto& s) { return curand_uniform2_double(&s); }));
+    ASSERT_TRUE(group_is_curands<dist::normal_double>(
+        seed, sub, offset, [](auto& s) { return curand_normal2_double(&s); }));
   }
 }
 
