@@ -371,8 +371,8 @@ Generator Generator::spawn(std::uint64_t index, std::uint64_t n) const {
   const std::uint64_t slot = (impl_->win.end - impl_->win.own_end()) / n;
   if (slot < min_spawn_window)
     throw Error(errc::exhausted,
-                "spawn: nesting too deep: a child window of " + std::to_string(n) +
-                    " would hold only " + std::to_string(slot) +
+                "spawn: nesting too deep: each of n = " + std::to_string(n) +
+                    " child windows would hold only " + std::to_string(slot) +
                     " draws per subsequence (at least 2^20 are needed; use a smaller n)");
   // (2) the process: an OS-seeded generator reseeds in a forked child, so
   // its children there are new streams rather than the parent's children.
