@@ -13,24 +13,19 @@
 // curand_normal2_double for doubles (2 per group).
 
 #include <cstdint>
-#include <type_traits>
 
 #include "gpurand/config.hpp"
+#include "gpurand/detail/table.hpp"
 #include "gpurand/detail/transforms.hpp"
 #include "gpurand/gpurand.hpp"
 #include "gpurand/philox.hpp"
 
 namespace gpurand::detail {
 
-/// Value type and values per group of a bulk fill: four 32-bit values from
-/// one 4-wide call, or two doubles from one 2-wide call.
+/// Value type and values per group of a bulk fill (four 32-bit values from
+/// one 4-wide call, or two doubles from one 2-wide call): the table's entry.
 template <dist D>
-struct bulk_traits {
-  static constexpr bool is_double = D == dist::uniform_double || D == dist::normal_double;
-  using value = std::conditional_t<is_double, double,
-                                   std::conditional_t<D == dist::u32, std::uint32_t, float>>;
-  static constexpr unsigned per_group = is_double ? 2 : 4;
-};
+using bulk_traits = dist_traits<D>;
 
 /// Scale parameters of a normal fill, in the value type (cuRAND's host
 /// generator computes normal * stddev + mean in that type).

@@ -1,4 +1,4 @@
-#include "gpurand/detail/bulk.hpp"  // must compile with no CUDA include path
+#include "gpurand/detail/bulk.hpp"  // plain C++17, no CUDA include path (tests/CMakeLists.txt)
 
 // Instantiates every Philox bulk body, so the check covers the template bodies too: a CPU-only
 // build computes each bulk fill without the CUDA toolkit.

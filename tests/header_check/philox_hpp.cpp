@@ -1,1 +1,0 @@
-#include "gpurand/philox.hpp"  // must compile with no CUDA include path

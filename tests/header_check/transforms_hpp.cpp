@@ -1,1 +1,0 @@
-#include "gpurand/detail/transforms.hpp"  // must compile with no CUDA include path
