@@ -1,14 +1,19 @@
 // The device side of gpurand's Philox function and of its copies of cuRAND's transforms
 // (gpurand/philox.hpp, gpurand/detail/transforms.hpp) against cuRAND's device functions, in one
-// kernel: bit for bit, __sincosf / sincospi branch and nvcc's FMA contraction included. The host
-// side is checked in engine_test.cpp and transforms_test.cpp. Skips, saying why, without a GPU.
+// kernel: bit for bit, __sincosf / sincospi branch and nvcc's FMA contraction included; and the
+// published known answers (tests/data/philox4x32_10_kat.txt) through philox4x32_10 on the device.
+// The host side is checked in engine_test.cpp and transforms_test.cpp. Skips, saying why, without
+// a GPU (tests/ptx_check compares the device code with cuRAND's without one).
 
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "gpurand/detail/bulk.hpp"
@@ -96,6 +101,50 @@ TEST(TransformsGpu, DeviceCopiesAreBitIdenticalToCurandsDeviceFunctions) {
       ASSERT_EQ(ref[i * kWords + w], mine[i * kWords + w])
           << what[w] << " differs from cuRAND's device function for input " << i << ": "
           << in[6 * i] << " " << in[6 * i + 1] << " " << in[6 * i + 2] << " " << in[6 * i + 3];
+}
+
+__global__ void philox_kernel(const philox_counter* ctr, const philox_key* key, std::size_t n,
+                              philox_counter* out) {
+  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (i < n) out[i] = philox4x32_10(ctr[i], key[i]);
+}
+
+TEST(TransformsGpu, PhiloxKnownAnswersOnTheDevice) {
+  if (!gpu_available()) GTEST_SKIP() << "no usable CUDA device on this machine: GPU path not run";
+  std::ifstream f(GPURAND_TEST_DATA "/philox4x32_10_kat.txt");
+  ASSERT_TRUE(f) << "missing known-answer file";
+  std::vector<philox_counter> ctr, want;
+  std::vector<philox_key> key;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream in(line);
+    unsigned w[10];
+    for (unsigned& x : w) in >> std::hex >> x;
+    ASSERT_FALSE(in.fail()) << line;
+    ctr.push_back(philox_counter{{w[0], w[1], w[2], w[3]}});
+    key.push_back(philox_key{{w[4], w[5]}});
+    want.push_back(philox_counter{{w[6], w[7], w[8], w[9]}});
+  }
+  ASSERT_EQ(3u, ctr.size());
+  const std::size_t n = ctr.size();
+  philox_counter *d_ctr = nullptr, *d_out = nullptr;
+  philox_key* d_key = nullptr;
+  ASSERT_EQ(cudaSuccess, cudaMalloc(&d_ctr, n * sizeof(philox_counter)));
+  ASSERT_EQ(cudaSuccess, cudaMalloc(&d_out, n * sizeof(philox_counter)));
+  ASSERT_EQ(cudaSuccess, cudaMalloc(&d_key, n * sizeof(philox_key)));
+  ASSERT_EQ(cudaSuccess,
+            cudaMemcpy(d_ctr, ctr.data(), n * sizeof(philox_counter), cudaMemcpyHostToDevice));
+  ASSERT_EQ(cudaSuccess,
+            cudaMemcpy(d_key, key.data(), n * sizeof(philox_key), cudaMemcpyHostToDevice));
+  philox_kernel<<<1, 32>>>(d_ctr, d_key, n, d_out);
+  ASSERT_EQ(cudaSuccess, cudaGetLastError());
+  std::vector<philox_counter> got(n);
+  ASSERT_EQ(cudaSuccess,
+            cudaMemcpy(got.data(), d_out, n * sizeof(philox_counter), cudaMemcpyDeviceToHost));
+  cudaFree(d_ctr), cudaFree(d_out), cudaFree(d_key);
+  for (std::size_t i = 0; i < n; ++i)
+    EXPECT_EQ(0, std::memcmp(got[i].v, want[i].v, 16)) << "known answer " << i;
 }
 
 }  // namespace
