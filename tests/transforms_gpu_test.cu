@@ -10,16 +10,14 @@
 
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <random>
-#include <sstream>
-#include <string>
 #include <vector>
 
 #include "gpurand/detail/bulk.hpp"
 #include "gpurand/device.cuh"
 #include "gpurand/gpurand.hpp"
 #include "gpurand/philox.hpp"
+#include "philox_kat.hpp"
 
 namespace gpurand::test {
 namespace {
@@ -111,20 +109,12 @@ __global__ void philox_kernel(const philox_counter* ctr, const philox_key* key, 
 
 TEST(TransformsGpu, PhiloxKnownAnswersOnTheDevice) {
   if (!gpu_available()) GTEST_SKIP() << "no usable CUDA device on this machine: GPU path not run";
-  std::ifstream f(GPURAND_TEST_DATA "/philox4x32_10_kat.txt");
-  ASSERT_TRUE(f) << "missing known-answer file";
   std::vector<philox_counter> ctr, want;
   std::vector<philox_key> key;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream in(line);
-    unsigned w[10];
-    for (unsigned& x : w) in >> std::hex >> x;
-    ASSERT_FALSE(in.fail()) << line;
-    ctr.push_back(philox_counter{{w[0], w[1], w[2], w[3]}});
-    key.push_back(philox_key{{w[4], w[5]}});
-    want.push_back(philox_counter{{w[6], w[7], w[8], w[9]}});
+  for (const philox_kat& k : read_philox_kats()) {
+    ctr.push_back(k.ctr);
+    key.push_back(k.key);
+    want.push_back(k.out);
   }
   ASSERT_EQ(3u, ctr.size());
   const std::size_t n = ctr.size();
