@@ -242,8 +242,8 @@ class Generator:
     1000``.
 
     Fork safety: in a forked child, an OS-seeded generator reseeds itself from
-    the OS on its first draw (``.seed`` shows the new seed from then on); an
-    explicitly seeded one raises :class:`ForkError`. Generators cannot be
+    the OS (``.seed`` shows the new seed); an explicitly seeded one raises
+    :class:`ForkError` on its next draw. Generators cannot be
     pickled (a copy would repeat the original's numbers).
 
     Fills release the GIL.
@@ -265,9 +265,19 @@ class Generator:
         return self
 
     # -- properties
+    def _reseed_after_fork(self) -> None:
+        # The library reseeds an OS-seeded generator on its first draw in a
+        # child; run its check now so that .seed and spawn() see the new seed.
+        self._core.check_fork()
+        self._spawned = 0
+        self._fork_generation = _fork_generation
+
     @property
     def seed(self) -> int:
-        """The 64-bit seed: ``Generator(seed=g.seed)`` repeats this generator's draws."""
+        """The 64-bit seed: ``Generator(seed=g.seed)`` repeats this generator's draws
+        (in a forked child, an OS-seeded generator shows its new seed)."""
+        if self._fork_generation != _fork_generation and self._core.seeded_from_os:
+            self._reseed_after_fork()
         return self._core.seed
 
     @property
@@ -444,11 +454,7 @@ class Generator:
         if self._fork_generation != _fork_generation:
             if not self.seeded_from_os:
                 raise _fork_error("Generator", self.seed)
-            # Make the library reseed now (it does so on the first draw), so
-            # children do not inherit the parent's seed.
-            self._core.fill_bits(np.empty(1, dtype=np.uint32))
-            self._spawned = 0
-            self._fork_generation = _fork_generation
+            self._reseed_after_fork()
         first = self._spawned
         children = [Generator._from_core(self._core.spawn(k)) for k in range(first, first + n)]
         self._spawned += n

@@ -389,6 +389,10 @@ NB_MODULE(_gpurand, m) {
           "'cpu' or 'gpu': where the fills run.")
       .def_prop_ro("seeded_from_os", &Generator::seeded_from_os,
                    "True when the seed came from the OS (such a generator reseeds after fork).")
+      .def(
+          "check_fork", [](Generator& g) { g.launch(1); },
+          "Run the library's fork check now (it reserves one Philox block and launches "
+          "nothing): an OS-seeded generator in a forked child reseeds, a seeded one raises.")
       .def("spawn", &Generator::spawn, "index"_a,
            "Child generator `index` in [0, 65536): same seed, a disjoint offset window.")
       .def("fill_bits", &fill_bits, "out"_a.noconvert(),
