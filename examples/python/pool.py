@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Why parallel Python workers repeat "random" numbers, and gpurand's answer.
 
-A multiprocessing.Pool with one worker per core maps 100 calls; each call
-draws 8 numbers. It runs the seeding patterns that real code falls into,
+A multiprocessing.Pool with one worker per core maps 100 calls (chunksize 1;
+each call works 5 ms, as real tasks do) and each call draws 8 numbers. It
+runs the seeding patterns that real code falls into,
 then a module-level gpurand.Generator():
 
   legacy-after-parent-draw  np.random.random() in the workers, after the parent
@@ -31,12 +32,14 @@ import json
 import multiprocessing as mp
 import os
 import sys
+import time
 
 import numpy as np
 
 import gpurand
 
 K = 8  # values per call
+WORK_SECONDS = 0.005  # each call "works" a little, as real tasks do, so every worker gets some
 
 # Module-level generators, as users write them. Under fork every worker
 # inherits these objects; under forkserver/spawn each worker re-imports this
@@ -46,22 +49,27 @@ _GPURAND = gpurand.Generator()
 
 
 def legacy(_):
+    time.sleep(WORK_SECONDS)
     return np.random.random(K)
 
 
 def module_default_rng(_):
+    time.sleep(WORK_SECONDS)
     return _NUMPY_RNG.random(K)
 
 
 def randomstate_pid(_):
+    time.sleep(WORK_SECONDS)
     return np.random.RandomState(os.getpid()).random_sample(K)
 
 
 def randomstate_urandom1(_):
+    time.sleep(WORK_SECONDS)
     return np.random.RandomState(int.from_bytes(os.urandom(1), "little")).random_sample(K)
 
 
 def gpurand_module_generator(_):
+    time.sleep(WORK_SECONDS)
     return _GPURAND.random(K)
 
 
@@ -80,7 +88,7 @@ def run(method, workers, tasks):
     results = {}
     for name, fn in PATTERNS:
         with ctx.Pool(workers) as pool:
-            rows = np.array(pool.map(fn, range(tasks)), dtype=np.float64)
+            rows = np.array(pool.map(fn, range(tasks), chunksize=1), dtype=np.float64)
         firsts = collections.Counter(rows[:, 0].tolist())
         repeats = {v: c for v, c in firsts.items() if c > 1}
         repeated_calls = sum(repeats.values())

@@ -536,6 +536,7 @@ class BitGenerator:
         self._capsule = core.capsule()
         self._lock = _ForkCheckedLock(self)
         self._spawned = 0
+        self._seed_generation = _fork_generation
 
     @property
     def capsule(self) -> Any:
@@ -550,7 +551,10 @@ class BitGenerator:
 
     @property
     def seed(self) -> int:
-        """The 64-bit seed (after a fork, an OS-seeded one shows its new seed once it drew)."""
+        """The 64-bit seed (in a forked child, an OS-seeded one shows its new seed)."""
+        if self._seed_generation != _fork_generation and self._core.seeded_from_os:
+            self._core.generator.check_fork()  # the library reseeds now, not at the next refill
+            self._seed_generation = _fork_generation
         return self._core.seed
 
     @property
@@ -627,6 +631,8 @@ def audit(values: Any, *, window: int = 0, alpha: float = 1e-4, model: str = "au
         raise ValueError(f"values: needs a 2-D array (one row per worker), got shape {arr.shape}")
     if arr.dtype.name not in ("uint32", "float32", "float64"):
         raise TypeError(f"values: needs uint32, float32 or float64 values, got {arr.dtype.name}")
+    if 0 in arr.shape:
+        raise ValueError(f"values: needs at least one row and one column, got shape {arr.shape}")
     arr = np.ascontiguousarray(arr)
     for name, v in (("window", window), ("max_listed", max_listed)):
         if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
