@@ -253,32 +253,39 @@ class Generator:
         if not isinstance(backend, str):
             raise TypeError(f"backend: must be 'auto', 'cpu' or 'gpu', got {backend!r}")
         self._core = _gpurand._Generator(_check_seed(seed), backend)
-        self._spawned = 0
-        self._fork_generation = _fork_generation
+        self._spawned = False
 
     @classmethod
     def _from_core(cls, core: Any) -> "Generator":
         self = cls.__new__(cls)
         self._core = core
-        self._spawned = 0
-        self._fork_generation = _fork_generation
+        self._spawned = False
         return self
 
     # -- properties
-    def _reseed_after_fork(self) -> None:
-        # The library reseeds an OS-seeded generator on its first draw in a
-        # child; run its check now so that .seed and spawn() see the new seed.
-        self._core.check_fork()
-        self._spawned = 0
-        self._fork_generation = _fork_generation
-
     @property
     def seed(self) -> int:
         """The 64-bit seed: ``Generator(seed=g.seed)`` repeats this generator's draws
         (in a forked child, an OS-seeded generator shows its new seed)."""
-        if self._fork_generation != _fork_generation and self._core.seeded_from_os:
-            self._reseed_after_fork()
         return self._core.seed
+
+    @property
+    def state(self) -> str:
+        """The whole state (seed, window, next offset, spawn path and division) as one
+        short, checksummed line of text: :meth:`restore` continues it bit for bit."""
+        return self._core.state
+
+    @classmethod
+    def restore(cls, state: str, backend: Optional[str] = None) -> "Generator":
+        """A generator that continues ``state`` (from :attr:`state`) bit for bit; a
+        corrupted or truncated state is a ValueError. ``backend``: None (the
+        default choice), ``"auto"``, ``"cpu"`` or ``"gpu"``; it is not part of the
+        state."""
+        if not isinstance(state, str):
+            raise TypeError(f"state: must be a str from Generator.state, got {type(state).__name__}")
+        if backend is not None and not isinstance(backend, str):
+            raise TypeError(f"backend: must be None, 'auto', 'cpu' or 'gpu', got {backend!r}")
+        return cls._from_core(_gpurand._Generator.restore(state, backend))
 
     @property
     def backend(self) -> str:
@@ -428,37 +435,57 @@ class Generator:
         return arr[()] if scalar else arr
 
     def spawn(self, n_children: int) -> List["Generator"]:
-        """``n_children`` new generators, disjoint from this one and from each other by
-        construction, in the manner of ``numpy.random.SeedSequence.spawn``.
+        """``n_children`` generators, disjoint from this one and from each other by
+        construction: child i is the C++ ``spawn(i, n_children)``, the i-th of
+        ``n_children`` equal slots of this generator's spawn space (same seed).
 
-        Children share the seed and own separate windows of the counter space
-        (child k is the C++ ``spawn(k)``; successive calls continue with the
-        next indices, up to 65,536 children). ``Generator(seed=S).spawn(n)[i]``
-        is reproducible, so a worker can build its own stream from (S, i)
-        under any start method. In a forked child an explicitly seeded
-        generator refuses to spawn (:class:`ForkError`): every worker would
-        derive the same children.
+        Children are indexed, not counted: ``Generator(seed=S).spawn(n)[i]`` is
+        the same stream in every process, so a worker can build its own from
+        (S, n, i) under any start method. Hence, unlike NumPy's
+        ``SeedSequence.spawn``, a generator spawns once: a second call would
+        hand out the same children again and raises ValueError (take all the
+        children you need in one call, or spawn from a child). In a forked
+        child, an OS-seeded generator has a new seed and may spawn again; an
+        explicitly seeded one may spawn there if it had not spawned before the
+        fork (the remedy for workers: ``gen.spawn(n_workers)[worker_index]``).
         """
-        if isinstance(n_children, bool):
-            raise TypeError(f"n_children: must be an int, got {n_children!r}")
-        try:
-            n = operator.index(n_children)
-        except TypeError:
-            raise TypeError(f"n_children: must be an int, got {n_children!r}") from None
-        if n < 0:
-            raise ValueError(f"n_children: must be non-negative, got {n}")
-        if self._spawned + n > 65536:
-            raise ValueError(
-                f"n_children: {n} more children exceed the 65,536 spawn slots "
-                f"({self._spawned} used)")
-        if self._fork_generation != _fork_generation:
-            if not self.seeded_from_os:
-                raise _fork_error("Generator", self.seed)
-            self._reseed_after_fork()
-        first = self._spawned
-        children = [Generator._from_core(self._core.spawn(k)) for k in range(first, first + n)]
-        self._spawned += n
+        n = _spawn_count(n_children)
+        if n == 0:
+            return []
+        _check_spawn(self)
+        children = [Generator._from_core(self._core.spawn(i, n)) for i in range(n)]
+        self._spawned = (n, _fork_generation)  # after the library accepted n
         return children
+
+def _check_spawn(owner: Any) -> None:
+    """Refuse a second spawn (it would repeat the children), except for an OS-seeded
+    owner in a forked child, which has a new seed."""
+    if owner._spawned is not False:
+        when, generation = owner._spawned
+        if not (owner._core.seeded_from_os and generation != _fork_generation):
+            raise ValueError(
+                f"n_children: this generator already spawned {when} children; spawning "
+                f"again would repeat them (children are indexed: Generator(seed=S)."
+                f"spawn(n)[i] is always the same stream). Take every child in one call, "
+                f"or spawn from a child")
+
+
+_MAX_CHILDREN = 1 << 24  # per call: each child is a Python object
+
+
+def _spawn_count(n_children: Any) -> int:
+    if isinstance(n_children, bool):
+        raise TypeError(f"n_children: must be an int, got {n_children!r}")
+    try:
+        n = operator.index(n_children)
+    except TypeError:
+        raise TypeError(f"n_children: must be an int, got {n_children!r}") from None
+    if n < 0:
+        raise ValueError(f"n_children: must be non-negative, got {n}")
+    if n > _MAX_CHILDREN:
+        raise ValueError(f"n_children: at most {_MAX_CHILDREN} per call (each child is a "
+                         f"Python object; spawn in levels for more), got {n}")
+    return n
 
 
 # ------------------------------------------------------------ BitGenerator
@@ -535,8 +562,7 @@ class BitGenerator:
         self._core = core
         self._capsule = core.capsule()
         self._lock = _ForkCheckedLock(self)
-        self._spawned = 0
-        self._seed_generation = _fork_generation
+        self._spawned = False
 
     @property
     def capsule(self) -> Any:
@@ -552,9 +578,6 @@ class BitGenerator:
     @property
     def seed(self) -> int:
         """The 64-bit seed (in a forked child, an OS-seeded one shows its new seed)."""
-        if self._seed_generation != _fork_generation and self._core.seeded_from_os:
-            self._core.generator.check_fork()  # the library reseeds now, not at the next refill
-            self._seed_generation = _fork_generation
         return self._core.seed
 
     @property
@@ -582,25 +605,20 @@ class BitGenerator:
         return arr[0] if scalar else arr
 
     def spawn(self, n_children: int) -> List["BitGenerator"]:
-        """``n_children`` bit generators on disjoint windows (see :meth:`Generator.spawn`);
-        ``numpy.random.Generator.spawn`` calls this."""
-        if isinstance(n_children, bool):
-            raise TypeError(f"n_children: must be an int, got {n_children!r}")
-        try:
-            n = operator.index(n_children)
-        except TypeError:
-            raise TypeError(f"n_children: must be an int, got {n_children!r}") from None
-        if n < 0:
-            raise ValueError(f"n_children: must be non-negative, got {n}")
-        if self._spawned + n > 65536:
-            raise ValueError(f"n_children: {n} more children exceed the 65,536 spawn slots")
+        """``n_children`` bit generators on disjoint slots: child i draws from
+        ``Generator(seed).spawn(n_children)[i]``'s stream (CPU backend). Spawns
+        once, as :meth:`Generator.spawn`; ``numpy.random.Generator.spawn`` calls this."""
+        n = _spawn_count(n_children)
         self._lock._check()
+        if n == 0:
+            return []
+        _check_spawn(self)
         out = []
-        for k in range(self._spawned, self._spawned + n):
+        for i in range(n):
             child = BitGenerator.__new__(BitGenerator)
-            child._init(_gpurand._BitGenerator(self._core.generator, k))
+            child._init(_gpurand._BitGenerator(self._core.generator, i, n))
             out.append(child)
-        self._spawned += n
+        self._spawned = (n, _fork_generation)
         return out
 
     def __reduce__(self) -> Any:

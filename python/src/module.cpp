@@ -389,12 +389,21 @@ NB_MODULE(_gpurand, m) {
           "'cpu' or 'gpu': where the fills run.")
       .def_prop_ro("seeded_from_os", &Generator::seeded_from_os,
                    "True when the seed came from the OS (such a generator reseeds after fork).")
-      .def(
-          "check_fork", [](Generator& g) { g.launch(1); },
-          "Run the library's fork check now (it reserves one Philox block and launches "
-          "nothing): an OS-seeded generator in a forked child reseeds, a seeded one raises.")
-      .def("spawn", &Generator::spawn, "index"_a,
-           "Child generator `index` in [0, 65536): same seed, a disjoint offset window.")
+      .def("spawn", nb::overload_cast<std::uint64_t, std::uint64_t>(&Generator::spawn, nb::const_),
+           "index"_a, "n"_a,
+           "Child `index` of `n`: same seed, a disjoint slot of the spawn space (the first "
+           "spawn fixes n).")
+      .def_prop_ro("state", &Generator::state,
+                   "The whole state as one line of text (Generator.restore continues it).")
+      .def_static(
+          "restore",
+          [](const std::string& state, std::optional<std::string> backend) {
+            std::optional<backend_kind> b;
+            if (backend) b = parse_backend(*backend, "backend");
+            return Generator::restore(state, b);
+          },
+          "state"_a, "backend"_a.none() = nb::none(),
+          "A generator that continues `state` bit for bit.")
       .def("fill_bits", &fill_bits, "out"_a.noconvert(),
            "Fill a uint32 array with raw Philox draws (the C++ generate()).")
       .def("fill_uniform", &fill_uniform, "out"_a.noconvert(),
@@ -413,10 +422,11 @@ NB_MODULE(_gpurand, m) {
                             "The bitgen_t core of gpurand.BitGenerator (use that instead).")
       .def(
           "__init__",
-          [](bit_generator* self, Generator& parent, std::uint64_t index) {
-            new (self) bit_generator(parent.spawn(index));
+          [](bit_generator* self, Generator& parent, std::uint64_t index, std::uint64_t n) {
+            new (self) bit_generator(parent.spawn(index, n));
           },
-          "parent"_a, "index"_a, "Draw from child `index` of `parent` (see Generator.spawn).")
+          "parent"_a, "index"_a, "n"_a,
+          "Draw from child `index` of `n` of `parent` (see Generator.spawn).")
       .def(
           "__init__",
           [](bit_generator* self, std::optional<std::uint64_t> seed) {

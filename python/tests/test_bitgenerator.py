@@ -112,14 +112,16 @@ def test_module_level_bitgenerator_in_a_fork_pool_gives_distinct_values():
 def test_spawn_gives_disjoint_bitgenerators():
     bg = gpurand.BitGenerator(seed=11)
     kids = bg.spawn(3)
-    more = np.random.Generator(bg).spawn(2)  # NumPy's Generator.spawn calls ours
+    more = np.random.Generator(kids[0]).spawn(2)  # NumPy's Generator.spawn calls ours
     rows = [k.random_uint32(2048) for k in kids]
     rows += [m.bit_generator.random_uint32(2048) for m in more]
     rows.append(bg.random_uint32(2048))
     assert gpurand.audit(np.stack(rows)).clean
-    # child k is Generator(seed).spawn(k)'s stream
+    # child i of n is Generator(seed).spawn(n)[i]'s stream
     np.testing.assert_array_equal(rows[1][:16], gpurand.Generator(seed=11, backend="cpu")
-                                  .spawn(2)[1].bits(B)[:16])
+                                  .spawn(3)[1].bits(B)[:16])
+    with pytest.raises(ValueError, match="already spawned"):
+        np.random.Generator(bg).spawn(1)
 
 
 @pytest.mark.parametrize("call,exc,name", [

@@ -35,10 +35,19 @@ def test_explicitly_seeded_generator_raises_fork_error_in_a_child():
     assert res[0] == "err" and res[1] == "ForkError", res
     assert "Generator(seed=42)" in res[2] and "spawn" in res[2]
     assert "gpurand.Generator(seed=S).spawn(n_workers)[worker_index]" in res[2]
-    # also before any use in the parent, and for spawning in the child
+    # also before any use in the parent
     h = gpurand.Generator(seed=43)
     assert in_forked_child(lambda: h.bits(1))[1] == "ForkError"
-    assert in_forked_child(lambda: h.spawn(2))[1] == "ForkError"
+
+
+def test_seeded_generator_may_spawn_in_a_child_once_if_the_parent_did_not():
+    h = gpurand.Generator(seed=43)
+    res = in_forked_child(lambda: h.spawn(4)[2].bits(64))
+    assert res[0] == "ok", res
+    np.testing.assert_array_equal(res[1], gpurand.Generator(seed=43).spawn(4)[2].bits(64))
+    h.spawn(4)  # the parent spawned: a child would hand out the same children again
+    res = in_forked_child(lambda: h.spawn(4))
+    assert res[0] == "err" and res[1] == "ValueError" and "already spawned" in res[2]
 
 
 def test_fork_error_is_a_gpurand_error_and_a_runtime_error():
@@ -67,6 +76,7 @@ def test_worker_recipe_for_explicit_seeds_works_in_a_child():
 
 def test_os_seeded_spawn_in_a_child_takes_a_new_seed():
     g = gpurand.Generator()
+    g.spawn(2)  # spawned in the parent: the child has a new seed, so it may spawn again
     res = in_forked_child(lambda: [c.seed for c in g.spawn(2)] + [g.seed])
     assert res[0] == "ok"
     assert g.seed not in res[1]

@@ -257,7 +257,7 @@ def test_bad_constructor_arguments(call, exc, name):
     (lambda g: g.bits(out=np.zeros(3, np.int32)), TypeError, "out"),
     (lambda g: g.spawn(-1), ValueError, "n_children"),
     (lambda g: g.spawn(1.0), TypeError, "n_children"),
-    (lambda g: g.spawn(65537), ValueError, "n_children"),
+    (lambda g: g.spawn(1 << 25), ValueError, "n_children"),
 ])
 def test_bad_call_arguments_name_the_argument_and_consume_nothing(call, exc, name):
     g = gpurand.Generator(seed=1)
@@ -266,6 +266,16 @@ def test_bad_call_arguments_name_the_argument_and_consume_nothing(call, exc, nam
     assert str(e.value).startswith(name)
     assert g.offset == 0
     np.testing.assert_array_equal(g.bits(8), reference_bits(1, 8))
+
+
+def test_a_refused_spawn_fixes_nothing():
+    g = gpurand.Generator(seed=1)
+    kid = g.spawn(1)[0]
+    for _ in range(2):
+        kid = kid.spawn(65536)[7]
+    with pytest.raises(gpurand.Error, match="spawn"):  # the library: slots too small
+        kid.spawn(1 << 20)
+    assert len(kid.spawn(2)) == 2
 
 
 def test_read_only_out_is_refused():

@@ -10,9 +10,9 @@ import gpurand
 def test_spawned_children_are_disjoint_from_each_other_and_the_parent():
     g = gpurand.Generator(seed=123)
     kids = g.spawn(16)
-    later = g.spawn(4)  # successive calls continue with new children
     grand = kids[0].spawn(4)
-    rows = [k.bits(4096) for k in kids + later + grand] + [g.bits(4096)]
+    great = grand[3].spawn(2)
+    rows = [k.bits(4096) for k in kids + grand + great] + [g.bits(4096)]
     for k in kids[:4]:
         rows.append(k.bits(4096))  # second calls of some children
     report = gpurand.audit(np.stack(rows))
@@ -21,21 +21,53 @@ def test_spawned_children_are_disjoint_from_each_other_and_the_parent():
     assert all(k.seed == 123 for k in kids)
 
 
-def test_spawn_is_reproducible():
+def test_spawn_is_reproducible_and_happens_once():
     a = gpurand.Generator(seed=5).spawn(3)[2].random(50)
     b = gpurand.Generator(seed=5).spawn(3)[2].random(50)
     np.testing.assert_array_equal(a, b)
     g = gpurand.Generator(seed=5)
-    g.spawn(2)
-    np.testing.assert_array_equal(g.spawn(1)[0].random(50), a)  # child index 2
     assert g.spawn(0) == []
+    g.spawn(3)
+    for n in (3, 2):  # again: the same children, or overlapping ones
+        with pytest.raises(ValueError, match="^n_children: this generator already spawned 3"):
+            g.spawn(n)
+
+
+def test_spawn_is_the_cpp_spawn_i_of_n():
+    # child i of n owns slot i of the upper half of the root's window
+    g = gpurand.Generator(seed=9)
+    kids = g.spawn(4)
+    half = ((1 << 64) - 1) // 2
+    slot = ((1 << 64) - 1 - half) // 4
+    assert [k.offset for k in kids] == [half + i * slot for i in range(4)]
+
+
+def test_state_and_restore_continue_bit_for_bit():
+    g = gpurand.Generator(seed=17)
+    g.random(10)
+    kid = g.spawn(2)[1]
+    kid.bits(5)
+    for gen in (g, kid):
+        st = gen.state
+        assert isinstance(st, str) and st.startswith("gpurand-state/")
+        twin = gpurand.Generator.restore(st, backend="cpu")
+        np.testing.assert_array_equal(twin.bits(100), gen.bits(100))
+        assert twin.seed == gen.seed
+    with pytest.raises(ValueError):
+        gpurand.Generator.restore(g.state.replace("seed=17", "seed=18"))
+    with pytest.raises(ValueError):
+        gpurand.Generator.restore(g.state[:20])
+    with pytest.raises(TypeError, match="^state"):
+        gpurand.Generator.restore(b"gpurand-state/1")
+    with pytest.raises(ValueError, match="backend"):
+        gpurand.Generator.restore(g.state, backend="tpu")
 
 
 def test_audit_catches_a_repeated_child_negative_control():
     g = gpurand.Generator(seed=1)
     kids = g.spawn(4)
     rows = np.stack([kids[0].bits(512), kids[1].bits(512),
-                     gpurand.Generator(seed=1).spawn(1)[0].bits(512)])  # child 0 again
+                     gpurand.Generator(seed=1).spawn(4)[0].bits(512)])  # child 0 again
     r = gpurand.audit(rows)
     assert not r.clean
     assert r.duplicate_streams == 1
