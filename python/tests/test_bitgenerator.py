@@ -3,6 +3,7 @@ order, the lock, fork safety and spawning."""
 
 import ctypes
 import multiprocessing as mp
+import time
 
 import numpy as np
 import pytest
@@ -95,6 +96,7 @@ def test_explicitly_seeded_bitgenerator_raises_fork_error_through_numpy():
 
 
 def _pool_draw(_):
+    time.sleep(0.005)  # a little work, so that every worker takes calls
     return _MODULE_RNG.random(4)
 
 
@@ -104,7 +106,7 @@ _MODULE_RNG = np.random.Generator(gpurand.BitGenerator())
 def test_module_level_bitgenerator_in_a_fork_pool_gives_distinct_values():
     _MODULE_RNG.random()  # the parent draws first: the buffered case
     with mp.get_context("fork").Pool(4) as pool:
-        rows = np.array(pool.map(_pool_draw, range(100)))
+        rows = np.array(pool.map(_pool_draw, range(100), chunksize=1))
     assert len(np.unique(rows)) == rows.size
     assert gpurand.audit(rows).clean
 
