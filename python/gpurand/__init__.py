@@ -113,6 +113,13 @@ def _dtype(dtype: Any, allowed: Sequence[str], method: str) -> np.dtype:
     return dt
 
 
+def _empty(shape: Tuple[int, ...], dt: np.dtype) -> np.ndarray:
+    try:
+        return np.empty(shape, dtype=dt)
+    except (ValueError, MemoryError) as e:
+        raise ValueError(f"size: {shape} values of {dt.name} cannot be allocated ({e})") from None
+
+
 def _check_device(device: Any) -> str:
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device: must be 'cpu' or 'cuda', got {device!r}")
@@ -330,7 +337,7 @@ class Generator:
                 self._core.fill_address(_address_kind(kind, dt),
                                         arr._buffer.address, arr.size, mean, stddev)
             return arr
-        arr = np.empty(shape, dtype=dt)
+        arr = _empty(shape, dt)
         self._fill_into(kind, arr, dt, mean, stddev)
         return arr[()] if scalar else arr
 
@@ -397,7 +404,20 @@ class Generator:
         if not np.isfinite(scale_f) or scale_f < 0:
             raise ValueError(f"scale: must be finite and >= 0, got {scale!r}")
         dt = _dtype(dtype, ("float32", "float64"), "normal")
-        return self._fill("normal", size, dt, out, device, loc_f, scale_f)
+        if dt == np.float32:  # the float fill takes float parameters: no silent inf
+            top = float(np.finfo(np.float32).max)
+            if abs(loc_f) > top:
+                raise ValueError(f"loc: {loc!r} does not fit in float32")
+            if scale_f > top:
+                raise ValueError(f"scale: {scale!r} does not fit in float32")
+        try:
+            return self._fill("normal", size, dt, out, device, loc_f, scale_f)
+        except ValueError as e:  # the library calls them mean and stddev
+            msg = str(e)
+            for lib, ours in (("mean:", "loc:"), ("stddev:", "scale:")):
+                if msg.startswith(lib):
+                    raise ValueError(ours + msg[len(lib):]) from None
+            raise
 
     def bits(self, size: Any = None, out: Any = None, *, device: str = "cpu") -> Any:
         """Raw 32-bit Philox draws (uint32): exactly the C++ ``generate()`` fill."""
@@ -430,7 +450,7 @@ class Generator:
         if top > info.max:
             raise ValueError(f"high: {high} is out of bounds for {dt.name}")
         scalar = size is None
-        arr = np.empty(() if scalar else _shape(size), dtype=dt)
+        arr = _empty(() if scalar else _shape(size), dt)
         self._core.fill_integers(arr, low % _SEED_LIMIT, top - low)
         return arr[()] if scalar else arr
 

@@ -248,6 +248,10 @@ def test_bad_constructor_arguments(call, exc, name):
     (lambda g: g.normal(0.0, -1.0, 3), ValueError, "scale"),
     (lambda g: g.normal(0.0, np.inf, 3), ValueError, "scale"),
     (lambda g: g.normal("a", 1.0, 3), TypeError, "loc"),
+    (lambda g: g.normal(1e39, 1.0, 3, np.float32), ValueError, "loc"),
+    (lambda g: g.normal(0.0, 1e39, 3, np.float32), ValueError, "scale"),
+    (lambda g: g.normal(3e38, 1e38, 3, np.float32), ValueError, "scale"),  # the library's check
+    (lambda g: g.random(1 << 62, np.float32), ValueError, "size"),
     (lambda g: g.normal(0.0, [1.0], 3), TypeError, "scale"),
     (lambda g: g.random(out=np.zeros(3, np.float32)), TypeError, "out"),
     (lambda g: g.random(out=np.zeros(6)[::2]), ValueError, "out"),
