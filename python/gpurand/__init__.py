@@ -195,7 +195,11 @@ def _cuda_interface_target(out: Any, dt: np.dtype) -> Tuple[int, int]:
         raise TypeError(f"out: malformed __cuda_array_interface__ ({e})") from None
     if readonly:
         raise ValueError("out: the array is read-only (__cuda_array_interface__ data[1] is True)")
-    if np.dtype(typestr) != dt:
+    try:
+        typed = np.dtype(typestr)
+    except TypeError:
+        raise TypeError(f"out: unknown __cuda_array_interface__ typestr {typestr!r}") from None
+    if typed != dt:
         raise TypeError(f"out: expected an array of {dt.name}, got typestr {typestr!r}")
     n = int(np.prod(shape, dtype=np.int64))
     strides = cai.get("strides")

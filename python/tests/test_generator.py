@@ -149,6 +149,7 @@ def test_out_accepts_cuda_array_interface_objects():
     ({"typestr": "<f8"}, TypeError, "float32"),
     ({"strides": (8,)}, ValueError, "C-contiguous"),
     ({"data": None}, TypeError, "malformed"),
+    ({"typestr": "zz9"}, TypeError, "typestr"),
     ({"stream": 0}, ValueError, "stream 0"),
 ])
 def test_out_cuda_array_interface_errors(overrides, exc, text):
