@@ -382,8 +382,9 @@ class Generator:
         random bits, ``curand_uniform``) or float64 (53 bits,
         ``curand_uniform2_double``); ``out``: an array to fill in place (NumPy,
         or any DLPack or ``__cuda_array_interface__`` object: C-contiguous,
-        writeable, of ``dtype``); ``device``: ``"cpu"`` (a NumPy array) or
-        ``"cuda"`` (a :class:`DeviceArray`).
+        writeable, of ``dtype``; filled where it lives, host or device); ``device``
+        (for a new array, so ignored with ``out``): ``"cpu"`` (a NumPy array) or
+        ``"cuda"`` (a :class:`DeviceArray`, an error where no GPU is usable).
         """
         dt = _dtype(dtype, ("float32", "float64"), "random")
         return self._fill("random", size, dt, out, device)
