@@ -174,7 +174,10 @@ class DeviceArray:
         """A DLPack capsule over the device memory (no copy)."""
         if copy:
             raise BufferError("DeviceArray.__dlpack__: copy=True is not supported")
-        return self._view.__dlpack__()
+        kwargs = {"max_version": max_version} if max_version is not None else {}
+        if dl_device is not None:
+            kwargs["dl_device"] = dl_device
+        return self._view.__dlpack__(**kwargs)  # nanobind's export (versioned when asked)
 
     def __dlpack_device__(self) -> Tuple[int, int]:
         """(kDLCUDA = 2, device ordinal)."""
