@@ -301,3 +301,45 @@ def test_generator_cannot_be_pickled():
 def test_exception_hierarchy():
     assert issubclass(gpurand.Error, RuntimeError)
     assert issubclass(gpurand.ForkError, gpurand.Error)
+
+
+class FakeDeviceBuffer:
+    """Stands in for _gpurand._DeviceBuffer over host memory, so DeviceArray's
+    Python side (allocation, the fill, both exports) runs without a GPU."""
+
+    def __init__(self, nbytes):
+        self.backing = np.zeros(max(nbytes, 1), np.uint8)
+        self.address = self.backing.ctypes.data
+        self.nbytes = nbytes
+        self.device = 0
+        FakeDeviceBuffer.last = self
+
+    def as_ndarray(self, shape, dtype):
+        return self.backing[: self.nbytes].view(dtype).reshape(shape)
+
+
+def test_device_array_host_side(monkeypatch):
+    monkeypatch.setattr(gpurand._gpurand, "_DeviceBuffer", FakeDeviceBuffer)
+    g = gpurand.Generator(seed=31)
+    d = g.random((4, 5), np.float32, device="cuda")
+    assert isinstance(d, gpurand.DeviceArray)
+    host = FakeDeviceBuffer.last.backing.view(np.float32).reshape(4, 5)
+    np.testing.assert_array_equal(host, gpurand.Generator(seed=31).random((4, 5), np.float32))
+    cai = d.__cuda_array_interface__
+    assert cai == {"shape": (4, 5), "typestr": "<f4", "data": (FakeDeviceBuffer.last.address, False),
+                   "strides": None, "version": 3, "stream": None}
+    assert d.__dlpack_device__() == (2, 0) and d.shape == (4, 5) and d.size == 20
+    assert type(d.__dlpack__(max_version=(1, 0))).__name__ == "PyCapsule"
+    with pytest.raises(BufferError):
+        d.__dlpack__(copy=True)
+    z = g.standard_normal(7, np.float64, device="cuda")
+    np.testing.assert_array_equal(FakeDeviceBuffer.last.backing.view(np.float64),
+                                  _second_call_normals(31))
+    b = g.bits(3, device="cuda")
+    assert b.dtype == np.uint32 and "cuda:0" in repr(b) and z.size == 7
+
+
+def _second_call_normals(seed):
+    g = gpurand.Generator(seed=seed)
+    g.random((4, 5), np.float32)
+    return g.standard_normal(7)
