@@ -8,6 +8,8 @@ out= so that every case measures generation, not allocation; the median of
 --repeats timed runs after one warm-up):
 
   gpurand      gpurand.Generator(backend=auto).random(n, np.float32, out=a)
+               (the CPU backend uses every usable core)
+  gpurand-1cpu the same with GPURAND_CPU_THREADS=1 (one core, as NumPy uses)
   numpy-philox np.random.Generator(np.random.Philox()).random(n, np.float32, out=a)
   numpy-pcg64  np.random.Generator(np.random.PCG64()).random(n, np.float32, out=a)
   systemrandom random.SystemRandom().random() in a loop (the safe choice users fall
@@ -74,9 +76,21 @@ def main(argv=None):
     sysrand = random.SystemRandom()
     m = args.system_n
 
+    def one_core():
+        old = os.environ.get("GPURAND_CPU_THREADS")
+        os.environ["GPURAND_CPU_THREADS"] = "1"  # read by the library on every fill
+        try:
+            g.random(n, np.float32, out=a)
+        finally:
+            if old is None:
+                del os.environ["GPURAND_CPU_THREADS"]
+            else:
+                os.environ["GPURAND_CPU_THREADS"] = old
+
     load = os.getloadavg()
     cases = [
         ("gpurand", n, lambda: g.random(n, np.float32, out=a)),
+        ("gpurand-1cpu", n, one_core),
         ("numpy-philox", n, lambda: philox.random(n, np.float32, out=a)),
         ("numpy-pcg64", n, lambda: pcg.random(n, np.float32, out=a)),
         ("systemrandom", m, lambda: [sysrand.random() for _ in range(m)]),
