@@ -227,7 +227,9 @@ TEST(MpiGenerator, ExplicitSeedCommunicatesNothing) {
   o.seed = 8;
   o.offset = 1000;
   gpurand::Generator gen2 = gmpi::generator(MPI_COMM_WORLD, o);
-  EXPECT_EQ(g_calls, before) << "generator(comm, seed) made an MPI call that communicates";
+  // (ASSERT: every rank counts the same, so all ranks stop here together
+  // rather than leave rank 0 below waiting in a hidden collective.)
+  ASSERT_EQ(g_calls, before) << "generator(comm, seed) made an MPI call that communicates";
   // So it may be called on one rank alone without waiting for the others.
   if (world_rank() == 0) {
     gpurand::Generator alone = gmpi::generator(MPI_COMM_WORLD, 9);
