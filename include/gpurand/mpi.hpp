@@ -87,10 +87,7 @@ inline rank_size query(MPI_Comm comm, const char* what) {
 /// Rank r's child of the root: child r of `size` equal slots of the root's
 /// spawn space. The one place that names the spawn call.
 inline Generator rank_child(const Generator& root, int rank, int size) {
-  // Interim until Generator::spawn(i, n) is in main: 65,536 fixed slots.
-  // Then this becomes: return root.spawn(rank, size);
-  (void)size;
-  return root.spawn(static_cast<std::uint64_t>(rank));
+  return root.spawn(static_cast<std::uint64_t>(rank), static_cast<std::uint64_t>(size));
 }
 
 }  // namespace detail

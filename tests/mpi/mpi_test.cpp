@@ -117,9 +117,7 @@ gpurand::Generator expected_rank_generator(std::uint64_t seed, int rank, int siz
   gpurand::options o;
   o.seed = seed;
   const gpurand::Generator root(o);
-  // Interim until Generator::spawn(i, n) is in main; then spawn(rank, size).
-  (void)size;
-  return root.spawn(static_cast<std::uint64_t>(rank));
+  return root.spawn(static_cast<std::uint64_t>(rank), static_cast<std::uint64_t>(size));
 }
 
 // Every rank's `mine` (all the same length) gathered on rank 0, rank-major;
