@@ -144,9 +144,10 @@ std::vector<std::uint32_t> draw_rows(gpurand::Generator& gen) {
   return rows;
 }
 
-gpurand::audit::report audit_rows(const std::vector<std::uint32_t>& all) {
+// `parts` groups of rows per rank: one audited block per group.
+gpurand::audit::report audit_rows(const std::vector<std::uint32_t>& all, int parts = 1) {
   gpurand::audit::layout shape;
-  shape.blocks = static_cast<std::uint64_t>(world_size());  // one audited block per rank
+  shape.blocks = static_cast<std::uint64_t>(world_size()) * static_cast<std::uint64_t>(parts);
   shape.threads_per_block = rows_per_rank;
   shape.per_thread = per_row;
   shape.type = gpurand::audit::dtype::u32;
@@ -189,7 +190,23 @@ TEST(MpiGenerator, RanksArePairwiseDisjoint) {
   EXPECT_TRUE(r.clean()) << gpurand::audit::format(r);
 }
 
-// The negative control of the test above: the same draws from Generator(seed)
+// A rank x device tree: each rank's generator spawns two "device" children
+// and all three draw; every stream over all ranks is distinct.
+TEST(MpiGenerator, RankByDeviceTreeIsDisjoint) {
+  gpurand::Generator gen = gmpi::generator(MPI_COMM_WORLD, 31);
+  gpurand::Generator dev0 = gen.spawn(0, 2), dev1 = gen.spawn(1, 2);
+  std::vector<std::uint32_t> mine;
+  for (gpurand::Generator* g : {&gen, &dev0, &dev1}) {
+    const std::vector<std::uint32_t> rows = draw_rows(*g);
+    mine.insert(mine.end(), rows.begin(), rows.end());
+  }
+  const std::vector<std::uint32_t> all = gather_to_root(mine);
+  if (world_rank() != 0) return;
+  const gpurand::audit::report r = audit_rows(all, 3);
+  EXPECT_TRUE(r.clean()) << gpurand::audit::format(r);
+}
+
+// The negative control of RanksArePairwiseDisjoint: the same draws from Generator(seed)
 // on every rank, without spawn, must be flagged, every rank after rank 0 as
 // a duplicate of rank 0, row for row.
 TEST(MpiGenerator, SameSeedWithoutSpawnIsCaughtByTheAudit) {
