@@ -112,8 +112,7 @@ inline std::uint64_t broadcast_seed(MPI_Comm comm) {
   detail::check(MPI_Bcast(message, 2, MPI_UINT64_T, 0, comm), "MPI_Bcast");
   if (message[0] != 1)
     throw Error(errc::entropy,
-                "gpurand::mpi::broadcast_seed: rank 0 could not read a seed from "
-                "the OS" +
+                "gpurand::mpi::broadcast_seed: rank 0 could not read a seed from the OS" +
                     (failure.empty() ? std::string() : ": " + failure));
   return message[1];
 }

@@ -1,0 +1,1 @@
+#include "gpurand/mpi.hpp"  // must compile with MPI and no CUDA include path
