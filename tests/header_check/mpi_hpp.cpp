@@ -1,1 +1,0 @@
-#include "gpurand/mpi.hpp"  // must compile with MPI and no CUDA include path
