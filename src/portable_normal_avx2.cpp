@@ -1,5 +1,7 @@
 // The portable normal's AVX2 loops (this file is compiled with -mavx2 -mfma;
 // entered only when simd_active() is avx2 or better).
+#if defined(__x86_64__)
+
 #include <immintrin.h>
 
 #define GPURAND_PN_BITS 256
@@ -19,3 +21,5 @@ void portable_normal_double_avx2(const std::uint32_t* in, std::size_t groups, do
   run_d(in, groups, out, mean, stddev);
 }
 }  // namespace gpurand::detail::simd_impl
+
+#endif  // defined(__x86_64__)

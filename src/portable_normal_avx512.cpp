@@ -1,5 +1,7 @@
 // The portable normal's AVX-512 loops (this file is compiled with -mavx512f -mavx512dq
 // -mavx512vl -mavx512bw; entered only when simd_active() is avx512).
+#if defined(__x86_64__)
+
 // GCC 12's _mm512_sqrt_ps/_pd pass an undefined pass-through vector (__Y) to the masked
 // builtin, which -Wuninitialized flags inside the system header once inlined here.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -23,3 +25,5 @@ void portable_normal_double_avx512(const std::uint32_t* in, std::size_t groups, 
   run_d(in, groups, out, mean, stddev);
 }
 }  // namespace gpurand::detail::simd_impl
+
+#endif  // defined(__x86_64__)
