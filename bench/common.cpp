@@ -249,12 +249,14 @@ void curand_generate(curandGenerator_st* gen, dist d, void* out, std::size_t n) 
       return check_curand(curandGenerateUniform(gen, static_cast<float*>(out), n),
                           "curandGenerateUniform");
     case dist::normal:
+    case dist::normal_portable:  // the portable normal's baseline is cuRAND's normal
       return check_curand(curandGenerateNormal(gen, static_cast<float*>(out), n, 0.0f, 1.0f),
                           "curandGenerateNormal");
     case dist::uniform_double:
       return check_curand(curandGenerateUniformDouble(gen, static_cast<double*>(out), n),
                           "curandGenerateUniformDouble");
     case dist::normal_double:
+    case dist::normal_portable_double:
       return check_curand(curandGenerateNormalDouble(gen, static_cast<double*>(out), n, 0.0, 1.0),
                           "curandGenerateNormalDouble");
   }

@@ -43,7 +43,8 @@ std::string gpu_description() {
 namespace {
 
 constexpr std::uint64_t seed = 0x5eed5eed12345678ull;
-constexpr dist fill_dists[] = {dist::u32, dist::uniform, dist::normal, dist::uniform_double};
+constexpr dist fill_dists[] = {dist::u32, dist::uniform, dist::normal, dist::uniform_double,
+                               dist::normal_portable};
 /// Threads of the init and consume cases (the issue's 2^20), and draws per thread in consume:
 /// 2^30 draws in all, long enough (milliseconds) that launch latency is noise.
 constexpr unsigned case_threads = 1u << 20;
@@ -317,7 +318,8 @@ class gpu_runner {
 
   void fill(dist d, std::uint64_t n) {
     record r = base_record("fill", d, n);
-    const bool normal = d == dist::normal || d == dist::normal_double;
+    const bool normal = d == dist::normal || d == dist::normal_double ||
+                        d == dist::normal_portable || d == dist::normal_portable_double;
     const std::uint64_t nb = normal ? (n + 1) / 2 * 2 : n;  // cuRAND's normals: even counts
     std::uint64_t offset = 0;
     auto ours = [&] {

@@ -19,6 +19,7 @@
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
 #include "parallel.hpp"
+#include "portable_normal_simd.hpp"
 
 namespace gpurand {
 namespace {
@@ -112,6 +113,10 @@ void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, 
     philox_u32_groups(seed, offset, first, count, out, may_stream);
   } else if constexpr (D == dist::uniform) {
     philox_uniform_groups(seed, offset, first, count, out, may_stream);
+  } else if constexpr (D == dist::normal_portable) {
+    portable_normal_groups(seed, offset, first, count, out, np.mean, np.stddev);
+  } else if constexpr (D == dist::normal_portable_double) {
+    portable_normal_double_groups(seed, offset, first, count, out, np.mean, np.stddev);
   } else {
     constexpr std::uint64_t batch = 256;
     std::uint32_t x[4 * batch];

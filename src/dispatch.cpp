@@ -41,7 +41,10 @@ backend_kind default_backend(const std::optional<backend_kind>& requested) {
 
 namespace {
 
-bool is_normal(dist d) { return d == dist::normal || d == dist::normal_double; }
+bool is_normal(dist d) {
+  return d == dist::normal || d == dist::normal_double || d == dist::normal_portable ||
+         d == dist::normal_portable_double;
+}
 
 /// A double as it was passed (1e+39, not 1000000000000000000000...).
 std::string show(double v) {
@@ -102,7 +105,7 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
     // sqrt(-2 ln u_min), with u_min = 2^-33 for floats (curand_normal's
     // uniform) and 2^-53 for doubles, so |mean| + zmax * stddev <= max keeps
     // normal * stddev + mean finite (the scaling is done in the value type).
-    const bool is_float = req.kind == dist::normal;
+    const bool is_float = value_size(req.kind) == 4;
     const double zmax = is_float ? 6.77 : 8.58;
     const double top = is_float ? static_cast<double>(std::numeric_limits<float>::max())
                                 : std::numeric_limits<double>::max();

@@ -306,6 +306,12 @@ void Generator::normal(float* out, std::size_t n, float mean, float stddev) {
 void Generator::normal(double* out, std::size_t n, double mean, double stddev) {
   bulk(dist::normal_double, out, n, mean, stddev, nullptr);
 }
+void Generator::normal(float* out, std::size_t n, float mean, float stddev, portable_t) {
+  bulk(dist::normal_portable, out, n, mean, stddev, nullptr);
+}
+void Generator::normal(double* out, std::size_t n, double mean, double stddev, portable_t) {
+  bulk(dist::normal_portable_double, out, n, mean, stddev, nullptr);
+}
 void Generator::generate_async(std::uint32_t* out, std::size_t n, cuda_stream s) {
   bulk(dist::u32, out, n, 0, 1, &s);
 }

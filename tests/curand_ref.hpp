@@ -3,11 +3,14 @@
 // host (QUALIFIERS made __host__ __device__ by gpurand/device.cuh), called the
 // way a cuRAND user would call them: curand_init, then k calls.
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "gpurand/detail/portable_math.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/device.cuh"
 
@@ -31,6 +34,26 @@ std::vector<unsigned char> ref_stream(dist d, std::uint64_t seed, std::uint64_t 
   State s;
   curand_init(seed, g, offset, &s);
   std::vector<unsigned char> out(k * value_size(d));
+  if (d == dist::normal_portable || d == dist::normal_portable_double) {
+    // gpurand's portable normal: pairs of the portable Box-Muller over consecutive curand()
+    // draws (2 for float, 4 for double), sin-side value first.
+    for (std::uint64_t i = 0; i < k; i += 2) {
+      double pair[2];
+      if (d == dist::normal_portable) {
+        const unsigned x = curand(&s), y = curand(&s);
+        const auto p = detail::portable_box_muller_pair(x, y);
+        const float f[2] = {p.x, p.y};
+        std::memcpy(out.data() + 4 * i, f, 4 * std::min<std::uint64_t>(2, k - i));
+      } else {
+        const unsigned x0 = curand(&s), x1 = curand(&s), y0 = curand(&s), y1 = curand(&s);
+        const auto p = detail::portable_box_muller_double(x0, x1, y0, y1);
+        pair[0] = p.x;
+        pair[1] = p.y;
+        std::memcpy(out.data() + 8 * i, pair, 8 * std::min<std::uint64_t>(2, k - i));
+      }
+    }
+    return out;
+  }
   for (std::uint64_t i = 0; i < k; ++i) {
     if (d == dist::u32) {
       const unsigned v = ref_draw<State, unsigned>(s, d);
@@ -77,6 +100,15 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
         std::memcpy(dst, &u[i % 4], 4);
         continue;
       }
+      if (d == dist::normal_portable) {  // curand4's draws, portable pairs, one fma
+        const uint4 r = curand4(&s);
+        const auto a = detail::portable_box_muller_pair(r.x, r.y);
+        const auto b = detail::portable_box_muller_pair(r.z, r.w);
+        const float z[4] = {a.x, a.y, b.x, b.y};
+        const float v = std::fma(z[i % 4], static_cast<float>(stddev), static_cast<float>(mean));
+        std::memcpy(dst, &v, 4);
+        continue;
+      }
       const float4 r = d == dist::uniform ? curand_uniform4(&s) : curand_normal4(&s);
       f[0] = r.x, f[1] = r.y, f[2] = r.z, f[3] = r.w;
       float v = f[i % 4];
@@ -84,6 +116,13 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
       std::memcpy(dst, &v, 4);
     } else {
       curand_init(seed, i / 2, offset, &s);
+      if (d == dist::normal_portable_double) {
+        const uint4 x = curand4(&s);
+        const auto p = detail::portable_box_muller_double(x.x, x.y, x.z, x.w);
+        const double v = std::fma((i % 2) ? p.y : p.x, stddev, mean);
+        std::memcpy(dst, &v, 8);
+        continue;
+      }
       const double2 r =
           d == dist::uniform_double ? curand_uniform2_double(&s) : curand_normal2_double(&s);
       double v = (i % 2) ? r.y : r.x;

@@ -87,8 +87,12 @@ TEST(DeviceApi, DrawsAccountingMatchesTheHostApi) {
         (void)s.normal();
       else if (d == dist::uniform_double)
         (void)s.uniform_double();
-      else
+      else if (d == dist::normal_double)
         (void)s.normal_double();
+      else if (d == dist::normal_portable)
+        (void)s.normal_portable();
+      else
+        (void)s.normal_portable_double();
     }
   }
 }

@@ -84,8 +84,15 @@ TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
       case dist::normal_double:
         gen.normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5);
         break;
+      case dist::normal_portable:
+        gen.normal(reinterpret_cast<float*>(out.data()), n, 2.0f, 3.0f, portable);
+        break;
+      case dist::normal_portable_double:
+        gen.normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5, portable);
+        break;
     }
-    const double mean = d == dist::normal ? 2.0 : -1.0, sd = d == dist::normal ? 3.0 : 0.5;
+    const bool f = value_size(d) == 4;
+    const double mean = f ? 2.0 : -1.0, sd = f ? 3.0 : 0.5;
     EXPECT_EQ(ref_bulk(d, 31337, o, 0, n, mean, sd), out) << to_string(d);
     EXPECT_EQ(o + 4, gen.offset()) << to_string(d);
   }

@@ -128,6 +128,17 @@ TEST(Parity, BulkNearTheLastSubsequence) {
       } else if (d == dist::uniform_double) {
         const double2 r = curand_uniform2_double(&s);
         std::memcpy(want, &r, 16);
+      } else if (d == dist::normal_portable) {  // curand4's draws through the portable pair
+        const uint4 r = curand4(&s);
+        const auto a = detail::portable_box_muller_pair(r.x, r.y);
+        const auto b = detail::portable_box_muller_pair(r.z, r.w);
+        const float v[4] = {a.x, a.y, b.x, b.y};
+        std::memcpy(want, v, 16);
+      } else if (d == dist::normal_portable_double) {
+        const uint4 r = curand4(&s);
+        const auto a = detail::portable_box_muller_double(r.x, r.y, r.z, r.w);
+        const double v[2] = {a.x, a.y};
+        std::memcpy(want, v, 16);
       } else {
         const double2 r = curand_normal2_double(&s);
         std::memcpy(want, &r, 16);

@@ -61,7 +61,23 @@ enum class backend_kind { automatic, cpu, gpu };
 /// cuRAND engines. Philox is the default; the others are offered for porting.
 enum class engine { philox4_32_10, xorwow, mrg32k3a };
 /// Output distributions, named after the cuRAND device function they reproduce.
-enum class dist { u32, uniform, normal, uniform_double, normal_double };
+enum class dist {
+  u32,
+  uniform,
+  normal,
+  uniform_double,
+  normal_double,
+  /// gpurand's portable normal: the draws of `normal` through gpurand's own log/sqrt/sincos
+  /// (gpurand/detail/portable_math.hpp), the same bits on every CPU and GPU.
+  normal_portable,
+  normal_portable_double
+};
+
+/// Tag selecting the portable normal: gen.normal(out, n, mean, stddev, gpurand::portable).
+struct portable_t {
+  explicit constexpr portable_t() = default;
+};
+inline constexpr portable_t portable{};
 
 const char* to_string(backend_kind b) noexcept;
 const char* to_string(engine e) noexcept;
@@ -218,6 +234,11 @@ class Generator {
   void uniform(double* out, std::size_t n);
   void normal(float* out, std::size_t n, float mean = 0.0f, float stddev = 1.0f);
   void normal(double* out, std::size_t n, double mean = 0.0, double stddev = 1.0);
+  /// The portable normal (dist::normal_portable / normal_portable_double): the same (u, v)
+  /// draws and layout as normal(), gpurand's own log and sincos, out = fma(z, stddev, mean); the
+  /// same bits on the CPU backend at every SIMD level and thread count and on the GPU.
+  void normal(float* out, std::size_t n, float mean, float stddev, portable_t);
+  void normal(double* out, std::size_t n, double mean, double stddev, portable_t);
 
   /// Asynchronous fills into device memory on `stream`; they return once the
   /// kernel is enqueued. `out` must be device (or managed) memory.

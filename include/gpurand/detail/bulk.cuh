@@ -30,8 +30,12 @@ GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::
       v = s.normal();
     else if constexpr (D == dist::uniform_double)
       v = s.uniform_double();
-    else
+    else if constexpr (D == dist::normal_double)
       v = s.normal_double();
+    else if constexpr (D == dist::normal_portable)
+      v = s.normal_portable();
+    else
+      v = s.normal_portable_double();
     out[i * stride] = v;
   }
 }

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "gpurand/config.hpp"
+#include "gpurand/detail/portable_math.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/detail/transforms.hpp"
 #include "gpurand/gpurand.hpp"
@@ -54,10 +55,25 @@ GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, normal_para
   } else if constexpr (D == dist::uniform_double) {
     v[0] = uniform_double_hq(x.v[0], x.v[1]);  // as curand_uniform2_double
     v[1] = uniform_double_hq(x.v[2], x.v[3]);
-  } else {
+  } else if constexpr (D == dist::normal_double) {
     const double_pair a = box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);  // normal2_double
     v[0] = a.x * np.stddev + np.mean;
     v[1] = a.y * np.stddev + np.mean;
+  } else if constexpr (D == dist::normal_portable) {
+    // The draws of curand_normal4 through the portable Box-Muller; one explicit fma scales.
+    using ops = scalar_ops<float>;
+    const portable_pair_f a = portable_box_muller_pair(x.v[0], x.v[1]);
+    const portable_pair_f b = portable_box_muller_pair(x.v[2], x.v[3]);
+    v[0] = ops::fma(a.x, np.stddev, np.mean);
+    v[1] = ops::fma(a.y, np.stddev, np.mean);
+    v[2] = ops::fma(b.x, np.stddev, np.mean);
+    v[3] = ops::fma(b.y, np.stddev, np.mean);
+  } else {
+    static_assert(D == dist::normal_portable_double);
+    using ops = scalar_ops<double>;
+    const portable_pair_d a = portable_box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);
+    v[0] = ops::fma(a.x, np.stddev, np.mean);
+    v[1] = ops::fma(a.y, np.stddev, np.mean);
   }
 }
 

@@ -100,8 +100,28 @@ struct dist_traits<dist::normal_double> {
   static constexpr std::uint32_t draws(engine e) { return e == engine::mrg32k3a ? 2 : 4; }
 };
 
+template <>
+struct dist_traits<dist::normal_portable> {
+  static constexpr const char* name = "normal-portable";
+  using value = float;
+  static constexpr unsigned per_group = 4;
+  static constexpr bool pairs = true;
+  // portable_box_muller(x, y): two consecutive draws on every engine.
+  static constexpr std::uint32_t draws(engine) { return 2; }
+};
+template <>
+struct dist_traits<dist::normal_portable_double> {
+  static constexpr const char* name = "normal-portable-double";
+  using value = double;
+  static constexpr unsigned per_group = 2;
+  static constexpr bool pairs = true;
+  // portable_box_muller_double(x0, x1, y0, y1): four consecutive draws on every engine.
+  static constexpr std::uint32_t draws(engine) { return 4; }
+};
+
 using dist_list = type_list<dist_c<dist::u32>, dist_c<dist::uniform>, dist_c<dist::normal>,
-                            dist_c<dist::uniform_double>, dist_c<dist::normal_double>>;
+                            dist_c<dist::uniform_double>, dist_c<dist::normal_double>,
+                            dist_c<dist::normal_portable>, dist_c<dist::normal_portable_double>>;
 
 // ---- visit: run-time enums to compile-time types, once ----------------------------------
 
