@@ -81,8 +81,17 @@ std::uint64_t draws_for(engine e, dist d, std::uint64_t k);
 /// time or pid. Throws Error(entropy) if neither source works.
 std::uint64_t os_entropy64();
 
-/// True when a usable CUDA device is present (cached after the first call).
+/// True when the GPU backend can run in this process: a CUDA device is
+/// present, the current device can run the GPU code this gpurand was built
+/// for (compute capability against CMAKE_CUDA_ARCHITECTURES), and this is
+/// not a forked child of a process in which gpurand had initialised CUDA (a
+/// CUDA context does not survive fork()). Probed once per process.
 bool gpu_available() noexcept;
+/// Why gpu_available() is false (empty when it is true), e.g. "no CUDA
+/// device found", "built without CUDA", a compute capability the build has
+/// no code for, or CUDA initialised before fork(). backend=auto then uses
+/// the CPU; backend=gpu throws Error carrying this text.
+std::string gpu_unavailable_reason();
 
 /// CPU backend settings, process-wide. Results never depend on them: they
 /// only choose how the work is split.
