@@ -111,6 +111,7 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
     throw Error(errc::invalid_argument, "first_group: " + std::to_string(req.first_group) +
                                             " + n runs past subsequence 2^64-1");
   check_window(req.offset, 4, "fill");
+  cuda::check_window_report();  // a kernel's overrun surfaces at the next host call
   if (req.n > 0) check_alignment(req.kind, out, "out");
   if (async && req.n > 0) check_async_output(req, out);
 }
@@ -169,6 +170,7 @@ void run_grid(const grid_request& req, void* out) {
                                             " x " + std::to_string(req.per_thread) +
                                             " values overflow size_t");
   check_window(req.offset, draws_for(req.eng, req.kind, req.per_thread), "write_thread_streams");
+  cuda::check_window_report();
   check_alignment(req.kind, out, "out");
   const std::size_t vs = value_size(req.kind);
   // Units are threads: a chunk of threads [first, first + count) is a grid

@@ -530,3 +530,31 @@ TEST_F(CudaRuntime, AsyncFillUnderGraphCaptureIsRefused) {
 
 }  // namespace
 }  // namespace gpurand::test
+
+namespace gpurand::test {
+namespace {
+
+// Defect 8: a kernel's window overrun, recorded in the report words, turns
+// the next host call of gpurand into Error(exhausted) naming the subsequence.
+TEST_F(CudaRuntime, KernelWindowOverrunReachesTheNextHostCall) {
+  std::uint64_t* report = window_report_slot();
+  ASSERT_NE(nullptr, report);
+  EXPECT_EQ(report, window_report_slot()) << "one report slot per process";
+  report[1] = 77;  // what window_overrun() does on the device
+  report[0] = 1;
+  bulk_request r;
+  r.n = 4;
+  r.backend = backend_kind::cpu;
+  std::uint32_t out[4];
+  try {
+    fill(r, out);
+    FAIL() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(errc::exhausted, e.code());
+    EXPECT_NE(std::string(e.what()).find("subsequence 77"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(fill(r, out)) << "reported once";
+}
+
+}  // namespace
+}  // namespace gpurand::test

@@ -118,6 +118,11 @@ struct launch_handle {
   std::uint64_t seed;
   std::uint64_t offset;  ///< first 32-bit draw of the window
   std::uint64_t draws;   ///< window length in 32-bit draws, per subsequence
+  /// Where a checked kernel reports a stream that drew past the window: two
+  /// words (flag, subsequence) in host-mapped memory that gpurand reads at
+  /// its next host call, turning the report into Error(exhausted). nullptr:
+  /// the device only prints the report before trapping.
+  std::uint64_t* report = nullptr;
 
   /// The generator of logical thread `id` (any 64-bit id: a global thread
   /// index, a particle index): exactly cuRAND's curand_init(seed, id, offset).

@@ -78,6 +78,7 @@ struct process_state {
   pid_t cuda_pid = 0;  // the process in which gpurand first initialised CUDA
   std::size_t staging_bytes = std::size_t{8} << 20;
   std::map<int, std::unique_ptr<staging>> staging_by_device;
+  std::uint64_t* report = nullptr;  // launch_handle::report, pinned and mapped
 };
 
 process_state& state() {
@@ -358,6 +359,38 @@ void route(backend_kind resolved, void* out, const fill_ops& ops) {
   }
 }
 
+std::uint64_t* window_report_slot() {
+  if (!probe().usable) return nullptr;
+  process_state& s = state();
+  std::lock_guard<std::mutex> lock(s.m);
+  if (s.report == nullptr) {
+    void* p = nullptr;
+    // cudaMallocHost memory is mapped into every device's address space at
+    // the same address (UVA), so the kernel writes it through this pointer.
+    GPURAND_CUDA_CHECK(runtime().malloc_pinned(&p, 2 * sizeof(std::uint64_t)));
+    s.report = static_cast<std::uint64_t*>(p);
+    s.report[0] = s.report[1] = 0;
+  }
+  return s.report;
+}
+
+void check_window_report() {
+  process_state& s = state();
+  std::uint64_t id = 0;
+  {
+    std::lock_guard<std::mutex> lock(s.m);
+    if (s.report == nullptr) return;
+    if (__atomic_load_n(&s.report[0], __ATOMIC_ACQUIRE) == 0) return;
+    id = s.report[1];
+    s.report[1] = 0;
+    __atomic_store_n(&s.report[0], 0, __ATOMIC_RELEASE);
+  }
+  throw Error(errc::exhausted,
+              "a kernel's stream for subsequence " + std::to_string(id) +
+                  " drew past its launch window, and the kernel was stopped: reserve more draws "
+                  "per thread in Generator::launch (the CUDA context is unusable after the trap)");
+}
+
 void reset_process_state_for_testing() {
   process_state& s = state();
   std::lock_guard<std::mutex> lock(s.m);
@@ -366,6 +399,8 @@ void reset_process_state_for_testing() {
     st->release();
   }
   s.staging_by_device.clear();
+  if (s.report) (void)runtime().free_pinned(s.report);
+  s.report = nullptr;
   s.probed_pid = 0;
   s.cuda_pid = 0;
   s.cached = availability{};

@@ -7,6 +7,7 @@
 // reused pinned buffer.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -98,6 +99,16 @@ struct fill_ops {
 ///    memory after its device finished in-flight work; device memory
 ///    through the staging buffers.
 void route(backend_kind resolved, void* out, const fill_ops& ops);
+
+/// The report words for launch_handle::report (host-mapped pinned memory,
+/// allocated once per process; nullptr where the GPU is unusable). A checked
+/// kernel whose stream overruns its window sets them before trapping.
+std::uint64_t* window_report_slot();
+
+/// Throws Error(exhausted) naming the subsequence if a kernel reported a
+/// window overrun since the last check (then clears the report). No CUDA
+/// call: the words are read from host memory. Call at every host entry.
+void check_window_report();
 
 /// Releases staging buffers and forgets probe results (install_runtime_for_testing).
 void reset_process_state_for_testing();
