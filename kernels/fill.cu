@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <tuple>
 
 #include "backend/cuda/cuda_check.hpp"
 #include "gpurand/detail/bulk.cuh"
+#include "gpurand/detail/table.hpp"
 #include "launch.hpp"
 #include "shifted_store.hpp"
 
@@ -139,12 +141,16 @@ void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_g
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 
+}  // namespace
+
 template <dist D>
-void bulk_dispatch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-                   std::size_t n, double mean, double stddev, void* out, cudaStream_t s) {
+void gpu_bulk(const bulk_request& req, void* out, void* stream) {
   using T = typename bulk_traits<D>::value;
-  const normal_params<T> np{static_cast<T>(mean), static_cast<T>(stddev)};
+  const auto s = static_cast<cudaStream_t>(stream);
+  const normal_params<T> np{static_cast<T>(req.mean), static_cast<T>(req.stddev)};
   T* o = static_cast<T*>(out);
+  const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
+  const std::size_t n = req.n;
   // dispatch.cpp refused output that is not aligned to sizeof(T).
   switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
     case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s);
@@ -159,59 +165,29 @@ void bulk_dispatch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first
 }
 
 template <engine E, dist D>
-void grid_dispatch(std::uint64_t seed, std::uint64_t offset, const grid_layout& layout, void* out,
-                   cudaStream_t s) {
+void gpu_grid(const grid_request& req, void* out, void* stream) {
+  const grid_layout layout{req.first_thread, req.threads, req.per_thread, req.interleave};
   int grid = 0, block = 0;
   launch_shape<grid_kernel<E, D>>(layout.threads, grid, block);
   before_launch();
-  grid_kernel<E, D><<<grid, block, 0, s>>>(seed, offset, layout,
-                                           static_cast<typename bulk_traits<D>::value*>(out));
+  grid_kernel<E, D><<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
+      req.seed, req.offset, layout, static_cast<typename bulk_traits<D>::value*>(out));
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 
-template <engine E>
-void grid_by_dist(dist kind, std::uint64_t seed, std::uint64_t offset, const grid_layout& l,
-                  void* out, cudaStream_t s) {
-  switch (kind) {
-    case dist::u32: return grid_dispatch<E, dist::u32>(seed, offset, l, out, s);
-    case dist::uniform: return grid_dispatch<E, dist::uniform>(seed, offset, l, out, s);
-    case dist::normal: return grid_dispatch<E, dist::normal>(seed, offset, l, out, s);
-    case dist::uniform_double:
-      return grid_dispatch<E, dist::uniform_double>(seed, offset, l, out, s);
-    case dist::normal_double: return grid_dispatch<E, dist::normal_double>(seed, offset, l, out, s);
-  }
+namespace {
+// The launchers of every engine and distribution of the table, referenced
+// from an object with external linkage so that they are instantiated and
+// emitted here, where they are defined (the host dispatch calls them by type).
+template <engine E, class... D>
+constexpr auto gpu_grid_row(type_list<D...>) {
+  return std::make_tuple(&gpu_grid<E, D::value>...);
 }
-
+template <class... D, class... E>
+constexpr auto gpu_entry_points(type_list<D...>, type_list<E...>) {
+  return std::make_tuple(&gpu_bulk<D::value>..., gpu_grid_row<E::value>(dist_list{})...);
+}
 }  // namespace
-
-void gpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-              std::size_t n, double mean, double stddev, void* out, void* stream) {
-  auto s = static_cast<cudaStream_t>(stream);
-  switch (kind) {
-    case dist::u32:
-      return bulk_dispatch<dist::u32>(seed, offset, first_group, n, mean, stddev, out, s);
-    case dist::uniform:
-      return bulk_dispatch<dist::uniform>(seed, offset, first_group, n, mean, stddev, out, s);
-    case dist::normal:
-      return bulk_dispatch<dist::normal>(seed, offset, first_group, n, mean, stddev, out, s);
-    case dist::uniform_double:
-      return bulk_dispatch<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out,
-                                                 s);
-    case dist::normal_double:
-      return bulk_dispatch<dist::normal_double>(seed, offset, first_group, n, mean, stddev, out, s);
-  }
-}
-
-void gpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
-              const grid_layout& layout, void* out, void* stream) {
-  auto s = static_cast<cudaStream_t>(stream);
-  switch (eng) {
-    case engine::philox4_32_10:
-      return grid_by_dist<engine::philox4_32_10>(kind, seed, offset, layout, out, s);
-    case engine::xorwow: return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out, s);
-    case engine::mrg32k3a:
-      return grid_by_dist<engine::mrg32k3a>(kind, seed, offset, layout, out, s);
-  }
-}
+extern const auto gpu_launcher_entry_points = gpu_entry_points(dist_list{}, engine_list{});
 
 }  // namespace gpurand::detail

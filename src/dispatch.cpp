@@ -1,9 +1,12 @@
 #include "dispatch.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,8 @@
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
 #include "cpu_backend.hpp"
+#include "gpurand/detail/table.hpp"
+#include "parallel.hpp"
 
 namespace gpurand {
 namespace detail {
@@ -40,6 +45,13 @@ backend_kind default_backend(const std::optional<backend_kind>& requested) {
 namespace {
 
 bool is_normal(dist d) { return d == dist::normal || d == dist::normal_double; }
+
+/// A double as it was passed (1e+39, not 1000000000000000000000...).
+std::string show(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest form that reads back
+  return std::string(buf, r.ptr);
+}
 
 void check_window(std::uint64_t offset, std::uint64_t draws, const char* what) {
   if (offset > UINT64_MAX - draws + 1 && draws != 0)
@@ -90,10 +102,10 @@ void check_async_output(const bulk_request& req, const void* out) {
 
 }  // namespace
 
+void validate_cpu_settings() { (void)cpu_threads(); }
+
 void validate_bulk(const bulk_request& req, const void* out, bool async) {
-  const unsigned k = static_cast<unsigned>(req.kind);
-  if (k > static_cast<unsigned>(dist::normal_double))
-    throw Error(errc::invalid_argument, "kind: unknown dist value " + std::to_string(k));
+  visit(req.kind, [](auto) {});  // a value outside the table is an error naming `kind`
   if (out == nullptr && req.n > 0)
     throw Error(errc::invalid_argument,
                 "out: null pointer with n = " + std::to_string(req.n) + " values to write");
@@ -101,10 +113,27 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
     throw Error(errc::invalid_argument, "n: " + std::to_string(req.n) + " values overflow size_t");
   if (is_normal(req.kind)) {
     if (!std::isfinite(req.mean))
-      throw Error(errc::invalid_argument, "mean: must be finite, got " + std::to_string(req.mean));
+      throw Error(errc::invalid_argument, "mean: must be finite, got " + show(req.mean));
     if (!std::isfinite(req.stddev) || req.stddev < 0)
       throw Error(errc::invalid_argument,
-                  "stddev: must be finite and >= 0, got " + std::to_string(req.stddev));
+                  "stddev: must be finite and >= 0, got " + show(req.stddev));
+    // Every output must be finite in the value type: |z| never exceeds
+    // sqrt(-2 ln u_min), with u_min = 2^-33 for floats (curand_normal's
+    // uniform) and 2^-53 for doubles, so |mean| + zmax * stddev <= max keeps
+    // normal * stddev + mean finite (the scaling is done in the value type).
+    const bool is_float = req.kind == dist::normal;
+    const double zmax = is_float ? 6.77 : 8.58;
+    const double top = is_float ? static_cast<double>(std::numeric_limits<float>::max())
+                                : std::numeric_limits<double>::max();
+    const char* type = is_float ? "float" : "double";
+    if (std::fabs(req.mean) > top)
+      throw Error(errc::invalid_argument, "mean: " + show(req.mean) + " does not fit in " + type +
+                                              " (a " + type + " fill)");
+    if (req.stddev > (top - std::fabs(req.mean)) / zmax)
+      throw Error(errc::invalid_argument, "stddev: " + show(req.stddev) + " with mean " +
+                                              show(req.mean) + " gives values beyond the " + type +
+                                              " range (|mean| + " + show(zmax) +
+                                              " * stddev must stay below " + show(top) + ")");
   }
   const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
   if (req.n > 0 && req.first_group > UINT64_MAX - (req.n - 1) / per)
@@ -119,44 +148,52 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
 void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream) {
   if (req.n == 0) return;
   const std::size_t per = value_size(req.kind) == 8 ? 2 : 4;  // values per group
-  cuda::fill_ops ops;
-  ops.units = req.n;
-  ops.unit_bytes = value_size(req.kind);
-  ops.granularity = per;  // a chunk starts on a group: first_group advances by whole groups
-  ops.gpu = [&](std::size_t first, std::size_t count, void* dst, void* s) {
-    gpu_bulk(req.kind, req.seed, req.offset, req.first_group + first / per, count, req.mean,
-             req.stddev, dst, s);
-  };
-  ops.cpu = [&](std::size_t first, std::size_t count, void* dst) {
-    cpu_bulk(req.kind, req.seed, req.offset, req.first_group + first / per, count, req.mean,
-             req.stddev, dst);
-  };
-  if (stream) {  // validate_bulk(..., async = true) made sure `out` is device memory
-    bool capturing = false;
-    if (cuda::runtime().stream_is_capturing(*stream, &capturing) != cuda::status_success)
-      (void)cuda::runtime().get_last_error();
-    if (capturing)
-      throw Error(errc::unsupported,
-                  "stream: is being captured into a CUDA graph; a fill baked into a graph would "
-                  "repeat the same offset, hence the same numbers, on every replay. Fill "
-                  "outside the capture, or use launch() with a device API kernel per replay");
-    if (resolved == backend_kind::gpu) {
-      cuda::require_usable("GPU fill");
-      return ops.gpu(0, req.n, out, *stream);
+  // The one dispatch from the run-time distribution to the typed backends.
+  visit(req.kind, [&](auto d) {
+    constexpr dist D = decltype(d)::value;
+    // A chunk [first, first + count) of the fill is the same request started
+    // `first / per` groups later (chunks start on a group).
+    auto piece = [&req, per](std::size_t first, std::size_t count) {
+      bulk_request c = req;
+      c.first_group = req.first_group + first / per;
+      c.n = count;
+      return c;
+    };
+    cuda::fill_ops ops;
+    ops.units = req.n;
+    ops.unit_bytes = value_size(req.kind);
+    ops.granularity = per;
+    ops.gpu = [&](std::size_t first, std::size_t count, void* dst, void* s) {
+      gpu_bulk<D>(piece(first, count), dst, s);
+    };
+    ops.cpu = [&](std::size_t first, std::size_t count, void* dst) {
+      cpu_bulk<D>(piece(first, count), dst);
+    };
+    if (stream) {  // validate_bulk(..., async = true) made sure `out` is device memory
+      bool capturing = false;
+      if (cuda::runtime().stream_is_capturing(*stream, &capturing) != cuda::status_success)
+        (void)cuda::runtime().get_last_error();
+      if (capturing)
+        throw Error(errc::unsupported,
+                    "stream: is being captured into a CUDA graph; a fill baked into a graph "
+                    "would repeat the same offset, hence the same numbers, on every replay. Fill "
+                    "outside the capture, or use launch() with a device API kernel per replay");
+      if (resolved == backend_kind::gpu) {
+        cuda::require_usable("GPU fill");
+        return ops.gpu(0, req.n, out, *stream);
+      }
+      // The CPU backend has no stream to enqueue on: it orders the fill after
+      // the work already queued there and completes it before returning.
+      GPURAND_CUDA_CHECK(cuda::runtime().stream_synchronize(*stream));
     }
-    // The CPU backend has no stream to enqueue on: it orders the fill after
-    // the work already queued there and completes it before returning.
-    GPURAND_CUDA_CHECK(cuda::runtime().stream_synchronize(*stream));
-  }
-  cuda::route(resolved, out, ops);
+    cuda::route(resolved, out, ops);
+  });
 }
 
-void run_grid(const grid_request& req, void* out) {
-  const unsigned e = static_cast<unsigned>(req.eng), k = static_cast<unsigned>(req.kind);
-  if (e > static_cast<unsigned>(engine::mrg32k3a))
-    throw Error(errc::invalid_argument, "eng: unknown engine value " + std::to_string(e));
-  if (k > static_cast<unsigned>(dist::normal_double))
-    throw Error(errc::invalid_argument, "kind: unknown dist value " + std::to_string(k));
+void validate_grid(const grid_request& req, const void* out) {
+  visit(
+      req.eng, [](auto) {}, "eng");  // values outside the table are errors naming the field
+  visit(req.kind, [](auto) {});
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   if (out == nullptr)
     throw Error(errc::invalid_argument, "out: null pointer with " + std::to_string(req.threads) +
@@ -169,31 +206,46 @@ void run_grid(const grid_request& req, void* out) {
     throw Error(errc::invalid_argument, "threads x per_thread: " + std::to_string(req.threads) +
                                             " x " + std::to_string(req.per_thread) +
                                             " values overflow size_t");
+  (void)draws_for(req.eng, req.kind, req.per_thread);  // throws if it needs over 2^64 draws
+  check_alignment(req.kind, out, "out");
+}
+
+void run_grid(const grid_request& req, void* out) {
+  validate_grid(req, out);
+  if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   check_window(req.offset, draws_for(req.eng, req.kind, req.per_thread), "write_thread_streams");
   cuda::check_window_report();
   check_alignment(req.kind, out, "out");
   const std::size_t vs = value_size(req.kind);
   // Units are threads: a chunk of threads [first, first + count) is a grid
   // of its own, in its own (thread- or draw-major) layout.
-  auto chunk = [&req](std::size_t first, std::size_t count) {
-    return grid_layout{req.first_thread + first, count, req.per_thread, req.interleave};
+  auto piece = [&req](std::size_t first, std::size_t count) {
+    grid_request c = req;
+    c.first_thread = req.first_thread + first;
+    c.threads = count;
+    return c;
   };
-  cuda::fill_ops ops;
-  ops.units = req.threads;
-  ops.unit_bytes = req.per_thread * vs;
-  ops.gpu = [&](std::size_t first, std::size_t count, void* dst, void* s) {
-    gpu_grid(req.eng, req.kind, req.seed, req.offset, chunk(first, count), dst, s);
-  };
-  ops.cpu = [&](std::size_t first, std::size_t count, void* dst) {
-    cpu_grid(req.eng, req.kind, req.seed, req.offset, chunk(first, count), dst);
-  };
-  if (req.interleave)  // draw k of a chunk's thread i goes to row k of the whole grid
-    ops.place = [&req, vs](std::size_t first, std::size_t count, const void* src, void* out) {
-      for (std::uint64_t k = 0; k < req.per_thread; ++k)
-        std::memcpy(static_cast<unsigned char*>(out) + (k * req.threads + first) * vs,
-                    static_cast<const unsigned char*>(src) + k * count * vs, count * vs);
+  // The one dispatch from the run-time engine and distribution to the typed backends.
+  visit(req.eng, req.kind, [&](auto e, auto d) {
+    constexpr engine E = decltype(e)::value;
+    constexpr dist D = decltype(d)::value;
+    cuda::fill_ops ops;
+    ops.units = req.threads;
+    ops.unit_bytes = req.per_thread * vs;
+    ops.gpu = [&](std::size_t first, std::size_t count, void* dst, void* s) {
+      gpu_grid<E, D>(piece(first, count), dst, s);
     };
-  cuda::route(resolve_backend(req.backend), out, ops);
+    ops.cpu = [&](std::size_t first, std::size_t count, void* dst) {
+      cpu_grid<E, D>(piece(first, count), dst);
+    };
+    if (req.interleave)  // draw k of a chunk's thread i goes to row k of the whole grid
+      ops.place = [&req, vs](std::size_t first, std::size_t count, const void* src, void* out) {
+        for (std::uint64_t k = 0; k < req.per_thread; ++k)
+          std::memcpy(static_cast<unsigned char*>(out) + (k * req.threads + first) * vs,
+                      static_cast<const unsigned char*>(src) + k * count * vs, count * vs);
+      };
+    cuda::route(resolve_backend(req.backend), out, ops);
+  });
 }
 
 }  // namespace detail
@@ -204,5 +256,25 @@ void fill(const bulk_request& req, void* out) {
 }
 
 void write_thread_streams(const grid_request& req, void* out) { detail::run_grid(req, out); }
+
+bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t parts) {
+  if (parts == 0) throw Error(errc::invalid_argument, "parts: must be positive, got 0");
+  if (part >= parts)
+    throw Error(errc::invalid_argument, "part: must be below parts = " + std::to_string(parts) +
+                                            ", got " + std::to_string(part));
+  // Whole groups per piece, the remainder spread over the first pieces, so
+  // every piece but the last ends on a group boundary and the last one takes
+  // the partial group at the end.
+  const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
+  const std::uint64_t groups = req.n / per + (req.n % per != 0);
+  const std::uint64_t base = groups / parts, extra = groups % parts;
+  const std::uint64_t first = part * base + std::min<std::uint64_t>(part, extra);
+  const std::uint64_t count = base + (part < extra ? 1 : 0);
+  bulk_request piece = req;
+  piece.first_group = req.first_group + first;
+  piece.n = static_cast<std::size_t>(
+      std::min<std::uint64_t>(req.n - std::min<std::uint64_t>(req.n, first * per), count * per));
+  return piece;
+}
 
 }  // namespace gpurand

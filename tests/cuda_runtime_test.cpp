@@ -185,6 +185,27 @@ class CudaRuntime : public ::testing::Test {
   fake_runtime fake;
 };
 
+/// The CPU backend's bulk fill with explicit numbers (a u32 fill unless `D` says otherwise).
+template <dist D = dist::u32>
+void cpu_fill(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
+              void* out) {
+  bulk_request r;
+  r.kind = D;
+  r.seed = seed;
+  r.offset = offset;
+  r.first_group = first_group;
+  r.n = n;
+  detail::cpu_bulk<D>(r, out);
+}
+
+/// The CPU backend's writer for threads [first, first + threads).
+void cpu_writer(const grid_request& base, std::uint64_t first, std::uint64_t threads, void* out) {
+  grid_request r = base;
+  r.first_thread = first;
+  r.threads = threads;
+  detail::cpu_grid<engine::philox4_32_10, dist::u32>(r, out);
+}
+
 /// A bulk fill of u32 as dispatch.cpp describes it, with the "kernel" run by
 /// the CPU backend into the fake's device memory, checked like fill.cu checks
 /// a launch. `launched_on` records the current device at each launch.
@@ -196,19 +217,19 @@ fill_ops bulk_ops(std::size_t n, std::uint64_t seed, std::vector<int>* launched_
   ops.granularity = 4;
   ops.gpu = [=](std::size_t first, std::size_t count, void* dst, void*) {
     before_launch();
-    detail::cpu_bulk(dist::u32, seed, 8, first / 4, count, 0, 1, dst);
+    cpu_fill(seed, 8, first / 4, count, dst);
     if (launched_on) launched_on->push_back(fake->current);
     GPURAND_CUDA_CHECK_LAUNCH();
   };
   ops.cpu = [=](std::size_t first, std::size_t count, void* dst) {
-    detail::cpu_bulk(dist::u32, seed, 8, first / 4, count, 0, 1, dst);
+    cpu_fill(seed, 8, first / 4, count, dst);
   };
   return ops;
 }
 
 std::vector<std::uint32_t> reference_u32(std::size_t n, std::uint64_t seed) {
   std::vector<std::uint32_t> v(n);
-  detail::cpu_bulk(dist::u32, seed, 8, 0, n, 0, 1, v.data());
+  cpu_fill(seed, 8, 0, n, v.data());
   return v;
 }
 
@@ -416,12 +437,12 @@ TEST_F(CudaRuntime, InterleavedGridIsPlacedChunkByChunk) {
   r.first_thread = 7;
   r.interleave = true;
   std::vector<std::uint32_t> want(50), got(50);
-  detail::cpu_grid(r.eng, r.kind, r.seed, r.offset, {7, 10, 5, true}, want.data());
+  cpu_writer(r, 7, 10, want.data());
   fill_ops ops;
   ops.units = 10;
   ops.unit_bytes = 20;
   ops.gpu = [&](std::size_t first, std::size_t count, void* dst, void*) {
-    detail::cpu_grid(r.eng, r.kind, r.seed, r.offset, {7 + first, count, 5, true}, dst);
+    cpu_writer(r, 7 + first, count, dst);
   };
   ops.place = [&](std::size_t first, std::size_t count, const void* src, void* out) {
     for (std::size_t k = 0; k < 5; ++k)
@@ -482,11 +503,11 @@ void replay_shifted(std::size_t n) {
   using T =
       std::conditional_t<P == 2, double, std::conditional_t<D == dist::u32, std::uint32_t, float>>;
   std::vector<T> want(n);
-  detail::cpu_bulk(D, 21, 4, 3, n, 0, 1, want.data());
+  cpu_fill<D>(21, 4, 3, n, want.data());
   std::vector<T> got(n + P);
   const std::size_t groups = (n + P - 1) / P;
   std::vector<T> group((groups + 1) * P);
-  detail::cpu_bulk(D, 21, 4, 3, groups * P + P, 0, 1, group.data());
+  cpu_fill<D>(21, 4, 3, groups * P + P, group.data());
   for (std::size_t g = 0; g < groups; ++g) {  // one "thread" per group
     if (g == 0)
       for (unsigned l = 0; l < S && l < n; ++l) got[l] = group[l];

@@ -2,6 +2,9 @@
 // backend is never resolved there (gpu_available() is false), so these only
 // guard against a routing bug with a clear error instead of a link failure.
 
+#include <tuple>
+
+#include "gpurand/detail/table.hpp"
 #include "launch.hpp"
 
 namespace gpurand::detail {
@@ -14,13 +17,27 @@ namespace {
 }
 }  // namespace
 
-void gpu_bulk(dist, std::uint64_t, std::uint64_t, std::uint64_t, std::size_t, double, double, void*,
-              void*) {
+template <dist D>
+void gpu_bulk(const bulk_request&, void*, void*) {
   no_cuda();
 }
 
-void gpu_grid(engine, dist, std::uint64_t, std::uint64_t, const grid_layout&, void*, void*) {
+template <engine E, dist D>
+void gpu_grid(const grid_request&, void*, void*) {
   no_cuda();
 }
+
+namespace {
+// Instantiated for every entry of the table, as kernels/fill.cu does.
+template <engine E, class... D>
+constexpr auto gpu_grid_row(type_list<D...>) {
+  return std::make_tuple(&gpu_grid<E, D::value>...);
+}
+template <class... D, class... E>
+constexpr auto gpu_entry_points(type_list<D...>, type_list<E...>) {
+  return std::make_tuple(&gpu_bulk<D::value>..., gpu_grid_row<E::value>(dist_list{})...);
+}
+}  // namespace
+extern const auto gpu_launcher_entry_points = gpu_entry_points(dist_list{}, engine_list{});
 
 }  // namespace gpurand::detail
