@@ -79,6 +79,7 @@ struct process_state {
   std::size_t staging_bytes = std::size_t{8} << 20;
   std::map<int, std::unique_ptr<staging>> staging_by_device;
   std::uint64_t* report = nullptr;  // launch_handle::report, pinned and mapped
+  std::string archs = built_architectures();
 };
 
 process_state& state() {
@@ -246,7 +247,7 @@ availability probe() {
     a.reason = "querying the current CUDA device failed: " + status_text(rt, q);
     return s.cached = a;
   }
-  const std::string archs = built_architectures();
+  const std::string archs = s.archs;
   if (!architectures_run_on(archs, major, minor)) {
     a.reason = "CUDA device " + std::to_string(dev) + " has compute capability " +
                std::to_string(major) + "." + std::to_string(minor) +
@@ -391,6 +392,16 @@ void check_window_report() {
                   "per thread in Generator::launch (the CUDA context is unusable after the trap)");
 }
 
+std::string checked_architectures() {
+  std::lock_guard<std::mutex> lock(state().m);
+  return state().archs;
+}
+void set_architectures_for_testing(const std::string& archs) {
+  std::lock_guard<std::mutex> lock(state().m);
+  state().archs = archs;
+  state().probed_pid = 0;
+}
+
 void reset_process_state_for_testing() {
   process_state& s = state();
   std::lock_guard<std::mutex> lock(s.m);
@@ -405,6 +416,7 @@ void reset_process_state_for_testing() {
   s.cuda_pid = 0;
   s.cached = availability{};
   s.staging_bytes = std::size_t{8} << 20;
+  s.archs = built_architectures();
 }
 
 }  // namespace detail::cuda

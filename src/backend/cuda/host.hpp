@@ -110,6 +110,11 @@ std::uint64_t* window_report_slot();
 /// call: the words are read from host memory. Call at every host entry.
 void check_window_report();
 
+/// The architectures probe() checks devices against: built_architectures()
+/// unless a test sets others (a fake runtime in a build without CUDA).
+std::string checked_architectures();
+void set_architectures_for_testing(const std::string& archs);
+
 /// Releases staging buffers and forgets probe results (install_runtime_for_testing).
 void reset_process_state_for_testing();
 
