@@ -134,7 +134,8 @@ void bulk(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, s
   T* out = static_cast<T*>(out_v);
   const std::uint64_t full = n / per;
   const std::uint64_t block = cpu_block(full, /*bulk=*/true);
-  const std::uint64_t tasks = (full + block - 1) / block;
+  // Not (full + block - 1) / block: that overflows to 0 tasks for a block near 2^64.
+  const std::uint64_t tasks = full / block + (full % block != 0);
   // Streaming stores only pay when the output cannot stay in the last-level cache.
   const bool may_stream = n * sizeof(T) >= streaming_threshold();
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
@@ -155,11 +156,13 @@ void grid(std::uint64_t seed, std::uint64_t offset, const grid_layout& l, void* 
   T* out = static_cast<T*>(out_v);
   // The emulated grid: tasks of `block` consecutive threads.
   const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
-  const std::uint64_t tasks = (l.threads + block - 1) / block;
+  const std::uint64_t tasks = l.threads / block + (l.threads % block != 0);
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
-    // Local indices: first_thread + threads may be exactly 2^64.
-    const std::uint64_t end = std::min(l.threads, (t + 1) * block);
-    for (std::uint64_t i = t * block; i < end; ++i) {
+    // Local indices: first_thread + threads may be exactly 2^64; and
+    // (t + 1) * block may not fit in 64 bits.
+    const std::uint64_t begin = t * block;
+    const std::uint64_t end = l.threads - begin > block ? begin + block : l.threads;
+    for (std::uint64_t i = begin; i < end; ++i) {
       const std::uint64_t g = l.first_thread + i;
       thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g));
     }
