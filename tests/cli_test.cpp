@@ -524,6 +524,12 @@ TEST(CliInterleave, MemoryStaysBoundedWhenTwoRowsAreLarge) {
   // 2^25 threads x 2 u32: one row is 128 MiB, and the old approach held two
   // rows at once (256 MiB). The peak resident size of the run must stay far
   // below one row whatever the grid.
+#if defined(__SANITIZE_ADDRESS__)
+  // An ASan build's resident size counts shadow memory and the quarantine,
+  // and the 2^26 values take minutes there; the write_interleaved transpose
+  // test covers the same pieces under the sanitizers.
+  GTEST_SKIP() << "peak memory is measured in non-ASan builds (the ci preset)";
+#endif
   constexpr std::uint64_t blocks = 32768, tpb = 1024, threads = blocks * tpb, k = 2;
   int pipe_fd[2];
   ASSERT_EQ(0, ::pipe(pipe_fd));
