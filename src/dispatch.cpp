@@ -11,6 +11,7 @@
 #include "../kernels/launch.hpp"
 #include "cpu_backend.hpp"
 #include "gpu_runtime.hpp"
+#include "gpurand/detail/table.hpp"
 #include "parallel.hpp"
 
 namespace gpurand {
@@ -85,9 +86,7 @@ void route(backend_kind resolved, void* out, std::size_t bytes, OnGpu&& on_gpu, 
 void validate_cpu_settings() { (void)cpu_threads(); }
 
 void validate_bulk(const bulk_request& req, const void* out, bool async) {
-  const unsigned k = static_cast<unsigned>(req.kind);
-  if (k > static_cast<unsigned>(dist::normal_double))
-    throw Error(errc::invalid_argument, "kind: unknown dist value " + std::to_string(k));
+  visit(req.kind, [](auto) {});  // a value outside the table is an error naming `kind`
   if (out == nullptr && req.n > 0)
     throw Error(errc::invalid_argument,
                 "out: null pointer with n = " + std::to_string(req.n) + " values to write");
@@ -129,28 +128,25 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
 
 void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream) {
   if (req.n == 0) return;
-  auto on_gpu = [&](void* dst) {
-    gpu_bulk(req.kind, req.seed, req.offset, req.first_group, req.n, req.mean, req.stddev, dst,
-             stream ? *stream : nullptr);
-  };
-  auto on_cpu = [&](void* dst) {
-    cpu_bulk(req.kind, req.seed, req.offset, req.first_group, req.n, req.mean, req.stddev, dst);
-  };
-  if (stream) {  // validate_bulk(..., async = true) made sure `out` is device memory
-    if (resolved == backend_kind::gpu) return on_gpu(out);
-    // The CPU backend has no stream to enqueue on: it orders the fill after
-    // the work already queued there and completes it before returning.
-    synchronize(*stream);
-  }
-  route(resolved, out, req.n * value_size(req.kind), on_gpu, on_cpu);
+  // The one dispatch from the run-time distribution to the typed backends.
+  visit(req.kind, [&](auto d) {
+    constexpr dist D = decltype(d)::value;
+    auto on_gpu = [&](void* dst) { gpu_bulk<D>(req, dst, stream ? *stream : nullptr); };
+    auto on_cpu = [&](void* dst) { cpu_bulk<D>(req, dst); };
+    if (stream) {  // validate_bulk(..., async = true) made sure `out` is device memory
+      if (resolved == backend_kind::gpu) return on_gpu(out);
+      // The CPU backend has no stream to enqueue on: it orders the fill after
+      // the work already queued there and completes it before returning.
+      synchronize(*stream);
+    }
+    route(resolved, out, req.n * value_size(req.kind), on_gpu, on_cpu);
+  });
 }
 
 void validate_grid(const grid_request& req, const void* out) {
-  const unsigned e = static_cast<unsigned>(req.eng), k = static_cast<unsigned>(req.kind);
-  if (e > static_cast<unsigned>(engine::mrg32k3a))
-    throw Error(errc::invalid_argument, "eng: unknown engine value " + std::to_string(e));
-  if (k > static_cast<unsigned>(dist::normal_double))
-    throw Error(errc::invalid_argument, "kind: unknown dist value " + std::to_string(k));
+  visit(
+      req.eng, [](auto) {}, "eng");  // values outside the table are errors naming the field
+  visit(req.kind, [](auto) {});
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   if (out == nullptr)
     throw Error(errc::invalid_argument, "out: null pointer with " + std::to_string(req.threads) +
@@ -170,11 +166,15 @@ void run_grid(const grid_request& req, void* out) {
   validate_grid(req, out);
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   check_window(req.offset, draws_for(req.eng, req.kind, req.per_thread), "write_thread_streams");
-  const grid_layout layout{req.first_thread, req.threads, req.per_thread, req.interleave};
-  route(
-      resolve_backend(req.backend), out, req.threads * req.per_thread * value_size(req.kind),
-      [&](void* dst) { gpu_grid(req.eng, req.kind, req.seed, req.offset, layout, dst, nullptr); },
-      [&](void* dst) { cpu_grid(req.eng, req.kind, req.seed, req.offset, layout, dst); });
+  // The one dispatch from the run-time engine and distribution to the typed backends.
+  visit(req.eng, req.kind, [&](auto e, auto d) {
+    constexpr engine E = decltype(e)::value;
+    constexpr dist D = decltype(d)::value;
+    route(
+        resolve_backend(req.backend), out, req.threads * req.per_thread * value_size(req.kind),
+        [&](void* dst) { gpu_grid<E, D>(req, dst, nullptr); },
+        [&](void* dst) { cpu_grid<E, D>(req, dst); });
+  });
 }
 
 }  // namespace detail

@@ -129,11 +129,12 @@ struct Generator::impl {
 
   /// Step 2 of the choke point, also run alone by the calls that derive.
   void check_process(use u) {
-    if (g_fork_epoch.load(std::memory_order_relaxed) == epoch && ::getpid() == pid) return;
+    if (same_process()) return;
     std::lock_guard<std::mutex> lock(fork_mutex);
     const std::uint64_t now = g_fork_epoch.load(std::memory_order_relaxed);
     const pid_t me = ::getpid();
-    if (now == epoch && me == pid) return;
+    if (now == epoch.load(std::memory_order_relaxed) && me == pid.load(std::memory_order_relaxed))
+      return;
     if (!from_os) {
       if (u == use::derive) return;  // the seed is the user's; spawn(i) gives disjoint children
       throw Error(errc::forked,
@@ -149,8 +150,10 @@ struct Generator::impl {
     seed.store(os_entropy64(), std::memory_order_relaxed);
     next.store(win.begin, std::memory_order_relaxed);
     split.store(0, std::memory_order_relaxed);
-    epoch = now;
-    pid = me;
+    // Published last (release), so a thread that sees the new identity in
+    // same_process() also sees the new seed and window.
+    pid.store(me, std::memory_order_release);
+    epoch.store(now, std::memory_order_release);
   }
 
   std::uint64_t current_seed() const { return seed.load(std::memory_order_relaxed); }
@@ -174,9 +177,14 @@ struct Generator::impl {
   std::atomic<std::uint64_t> seed;
   std::atomic<std::uint64_t> next;
   std::atomic<std::uint64_t> split;  ///< slots of the spawn space; 0 until the first spawn
-  std::uint64_t epoch;
-  pid_t pid;
+  std::atomic<std::uint64_t> epoch;  ///< g_fork_epoch when this process's identity was taken
+  std::atomic<pid_t> pid;            ///< the process the seed and window belong to
   std::mutex fork_mutex;
+
+  bool same_process() const {
+    return g_fork_epoch.load(std::memory_order_relaxed) == epoch.load(std::memory_order_acquire) &&
+           ::getpid() == pid.load(std::memory_order_acquire);
+  }
 
   /// Step 3: the atomic reservation; only admit() calls it.
   ticket reserve(std::uint64_t draws, const char* what) {
@@ -371,8 +379,8 @@ Generator Generator::spawn(std::uint64_t index, std::uint64_t n) const {
   const std::uint64_t slot = (impl_->win.end - impl_->win.own_end()) / n;
   if (slot < min_spawn_window)
     throw Error(errc::exhausted,
-                "spawn: nesting too deep: a child window of " + std::to_string(n) +
-                    " would hold only " + std::to_string(slot) +
+                "spawn: nesting too deep: each of n = " + std::to_string(n) +
+                    " child windows would hold only " + std::to_string(slot) +
                     " draws per subsequence (at least 2^20 are needed; use a smaller n)");
   // (2) the process: an OS-seeded generator reseeds in a forked child, so
   // its children there are new streams rather than the parent's children.
