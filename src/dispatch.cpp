@@ -104,7 +104,7 @@ void check_async_output(const bulk_request& req, const void* out) {
 
 void validate_cpu_settings() { (void)cpu_threads(); }
 
-void validate_bulk(const bulk_request& req, const void* out, bool async) {
+void validate_bulk(const bulk_request& req, const void* out, bool async, cuda_stream stream) {
   visit(req.kind, [](auto) {});  // a value outside the table is an error naming `kind`
   if (out == nullptr && req.n > 0)
     throw Error(errc::invalid_argument,
@@ -142,7 +142,17 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
   check_window(req.offset, 4, "fill");
   cuda::check_window_report();  // a kernel's overrun surfaces at the next host call
   if (req.n > 0) check_alignment(req.kind, out, "out");
-  if (async && req.n > 0) check_async_output(req, out);
+  if (async && req.n > 0) {
+    check_async_output(req, out);
+    bool capturing = false;
+    if (cuda::runtime().stream_is_capturing(stream, &capturing) != cuda::status_success)
+      (void)cuda::runtime().get_last_error();
+    if (capturing)
+      throw Error(errc::unsupported,
+                  "stream: is being captured into a CUDA graph; a fill baked into a graph "
+                  "would repeat the same offset, hence the same numbers, on every replay. Fill "
+                  "outside the capture, or use launch() with a device API kernel per replay");
+  }
 }
 
 void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream) {
@@ -169,15 +179,7 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
     ops.cpu = [&](std::size_t first, std::size_t count, void* dst) {
       cpu_bulk<D>(piece(first, count), dst);
     };
-    if (stream) {  // validate_bulk(..., async = true) made sure `out` is device memory
-      bool capturing = false;
-      if (cuda::runtime().stream_is_capturing(*stream, &capturing) != cuda::status_success)
-        (void)cuda::runtime().get_last_error();
-      if (capturing)
-        throw Error(errc::unsupported,
-                    "stream: is being captured into a CUDA graph; a fill baked into a graph "
-                    "would repeat the same offset, hence the same numbers, on every replay. Fill "
-                    "outside the capture, or use launch() with a device API kernel per replay");
+    if (stream) {  // validate_bulk(..., async = true, stream) checked `out` and the capture
       if (resolved == backend_kind::gpu) {
         cuda::require_usable("GPU fill");
         return ops.gpu(0, req.n, out, *stream);

@@ -544,12 +544,21 @@ TEST_F(CudaRuntime, AsyncFillUnderGraphCaptureIsRefused) {
   bulk_request r;
   r.n = 4;
   try {
-    detail::run_bulk(r, backend_kind::gpu, p, &stream);
+    detail::validate_bulk(r, p, true, stream);
     FAIL() << "no throw";
   } catch (const Error& e) {
     EXPECT_EQ(errc::unsupported, e.code());
     EXPECT_NE(std::string(e.what()).find("CUDA graph"), std::string::npos) << e.what();
   }
+  // Refused at validation, before the Generator reserves: nothing consumed.
+  Generator gen(options{1, backend_kind::gpu, 0});
+  try {
+    gen.uniform_async(static_cast<float*>(p), 4, stream);
+    FAIL() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(errc::unsupported, e.code()) << e.what();
+  }
+  EXPECT_EQ(0u, gen.offset()) << "a fill refused under capture consumed offsets";
 }
 
 }  // namespace
@@ -578,6 +587,30 @@ TEST_F(CudaRuntime, KernelWindowOverrunReachesTheNextHostCall) {
     EXPECT_NE(std::string(e.what()).find("subsequence 77"), std::string::npos) << e.what();
   }
   EXPECT_NO_THROW(fill(r, out)) << "reported once";
+}
+
+// Defect 8 through the host API: a GPU generator's launch handle carries the
+// report words, and an overrun reported by an earlier kernel stops the next
+// launch before it reserves anything.
+TEST_F(CudaRuntime, LaunchHandlesCarryTheReportAndLaunchChecksIt) {
+  Generator gen(options{1, backend_kind::gpu, 0});
+  const launch_handle h = gen.launch(8);
+  ASSERT_NE(nullptr, h.report);
+  EXPECT_EQ(window_report_slot(), h.report);
+  h.report[1] = 12345;  // what the device does on an overrun
+  h.report[0] = 1;
+  const std::uint64_t before = gen.offset();
+  try {
+    (void)gen.launch(8);
+    FAIL() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(errc::exhausted, e.code());
+    EXPECT_NE(std::string(e.what()).find("12345"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(before, gen.offset());
+  EXPECT_EQ(before, gen.launch(8).offset) << "the report is cleared once raised";
+  Generator cpu(options{1, backend_kind::cpu, 0});
+  EXPECT_EQ(nullptr, cpu.launch(8).report);
 }
 
 }  // namespace
