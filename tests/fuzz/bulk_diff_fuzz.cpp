@@ -162,7 +162,9 @@ void reference_bulk(const gpurand::bulk_request& r, std::vector<unsigned char>& 
 
 void compare(const std::vector<unsigned char>& got, const std::vector<unsigned char>& want,
              std::size_t value_bytes, const std::string& request) {
-  if (got.size() != want.size()) fail("internal: size mismatch for " + request);
+  if (got.size() != want.size())
+    fail(std::to_string(got.size() / value_bytes) + " values instead of " +
+         std::to_string(want.size() / value_bytes) + " for " + request);
   for (std::size_t i = 0; i < got.size(); i += value_bytes) {
     if (std::memcmp(got.data() + i, want.data() + i, value_bytes) != 0)
       fail("value " + std::to_string(i / value_bytes) + " differs from cuRAND's for " + request);
@@ -261,6 +263,19 @@ void fuzz_bulk(FuzzedDataProvider& in) {
   std::vector<unsigned char> want(r.n * size);
   reference_bulk(r, want);
   compare(got, want, size, describe(r));
+
+  // gpurand::split: the pieces, each filled on its own, concatenate to the whole fill. Decoded
+  // last, so an input that ends before it (the older corpus entries) skips it.
+  const std::uint64_t parts = in.ConsumeIntegralInRange<std::uint64_t>(0, 7);
+  if (parts == 0) return;
+  std::vector<unsigned char> joined;
+  for (std::uint64_t part = 0; part < parts; ++part) {
+    const gpurand::bulk_request piece = gpurand::split(r, part, parts);
+    std::vector<unsigned char> out(piece.n * size, sentinel);
+    gpurand::fill(piece, out.data());
+    joined.insert(joined.end(), out.begin(), out.end());
+  }
+  compare(joined, got, size, describe(r) + " split into " + std::to_string(parts) + " pieces");
 }
 
 void fuzz_grid(FuzzedDataProvider& in) {
