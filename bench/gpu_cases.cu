@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "bench.hpp"
-#include "cuda_check.hpp"
+#include "backend/cuda/cuda_check.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
 #include "launch.hpp"

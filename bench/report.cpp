@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -180,88 +184,73 @@ void print_targets(const options& opt, const std::vector<record>& rows) {
   print_audit_targets(opt, rows);
 }
 
-/// A JSON string literal.
-std::string quoted(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += c;
-        }
-    }
-  }
-  return o + "\"";
-}
-
-/// A JSON number, or null for "not measured" (JSON has no NaN).
-std::string number(double v) {
-  if (!std::isfinite(v)) return "null";
+/// A measured figure as JSON: rounded to 9 significant digits (what a timing on a shared machine
+/// supports, and what the table's readers compare), or null for "not measured" (JSON has no NaN).
+nlohmann::ordered_json number(double v) {
+  if (!std::isfinite(v)) return nullptr;
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
+  return std::strtod(buf, nullptr);
 }
 
-/// A byte count as a JSON integer (all its digits, unlike number()), or null.
-std::string whole(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.0f", v);
-  return buf;
+/// A byte count as a JSON integer (all its digits), or null.
+nlohmann::ordered_json whole(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  return static_cast<std::int64_t>(std::llround(v));
 }
 
+/// One record as a JSON object, keys in the order the table and bench/README.md use.
+nlohmann::ordered_json to_json(const record& r, double other_busy) {
+  nlohmann::ordered_json j;
+  j["case"] = r.case_name;
+  j["backend"] = r.backend;
+  j["device"] = r.device;
+  j["impl"] = r.impl;
+  j["engine"] = r.engine;
+  j["dist"] = r.dist;
+  j["n"] = r.n;
+  j["value_bytes"] = r.value_bytes;
+  j["seconds"] = number(r.seconds);
+  j["repeats"] = r.repeats;
+  j["gsamples_per_s"] = number(r.gsamples_per_s);
+  j["gbytes_per_s"] = number(r.gbytes_per_s);
+  j["baseline"] = r.baseline;
+  j["baseline_seconds"] = number(r.baseline_seconds);
+  j["baseline_gsamples_per_s"] = number(r.baseline_gsamples_per_s);
+  j["ratio"] = number(r.ratio);
+  j["roofline"] = r.roofline;
+  j["roofline_gbytes_per_s"] = number(r.roofline_gbytes_per_s);
+  j["roofline_fraction"] = number(r.roofline_fraction);
+  j["threads"] = r.threads ? nlohmann::ordered_json(r.threads) : nullptr;
+  j["simd"] = r.simd.empty() ? nullptr : nlohmann::ordered_json(r.simd);
+  j["timer"] = r.timer;
+  j["build"] = r.build;
+  j["date"] = run_timestamp();
+  j["load_average_at_start"] = load_at_start();
+  j["other_cores_busy"] = number(other_busy);
+  j["peak_rss_bytes"] = whole(r.peak_rss_bytes);
+  j["rss_before_input_bytes"] = whole(r.rss_before_input_bytes);
+  j["memory_ratio"] = number(r.memory_ratio);
+  j["clean"] = r.clean ? nlohmann::ordered_json(*r.clean) : nullptr;
+  j["error"] = r.error.empty() ? nullptr : nlohmann::ordered_json(r.error);
+  j["note"] = r.note;
+  return j;
+}
+
+/// The records as a JSON array, one record per line (so that recorded results diff by row).
+/// Text that is not UTF-8 (a device name, a note) is written with U+FFFD in place of the bad
+/// bytes rather than failing the run after every case was measured.
 std::string to_json(const std::vector<record>& rows) {
   const double other_busy = other_cores_busy();
-  std::string j = "[\n";
+  std::string text = "[\n";
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const record& r = rows[i];
-    j += "  {";
-    auto field = [&](const char* key, const std::string& value, bool last = false) {
-      j += quoted(key) + ": " + value + (last ? "" : ", ");
-    };
-    field("case", quoted(r.case_name));
-    field("backend", quoted(r.backend));
-    field("device", quoted(r.device));
-    field("impl", quoted(r.impl));
-    field("engine", quoted(r.engine));
-    field("dist", quoted(r.dist));
-    field("n", std::to_string(r.n));
-    field("value_bytes", std::to_string(r.value_bytes));
-    field("seconds", number(r.seconds));
-    field("repeats", std::to_string(r.repeats));
-    field("gsamples_per_s", number(r.gsamples_per_s));
-    field("gbytes_per_s", number(r.gbytes_per_s));
-    field("baseline", quoted(r.baseline));
-    field("baseline_seconds", number(r.baseline_seconds));
-    field("baseline_gsamples_per_s", number(r.baseline_gsamples_per_s));
-    field("ratio", number(r.ratio));
-    field("roofline", quoted(r.roofline));
-    field("roofline_gbytes_per_s", number(r.roofline_gbytes_per_s));
-    field("roofline_fraction", number(r.roofline_fraction));
-    field("threads", r.threads ? std::to_string(r.threads) : "null");
-    field("simd", r.simd.empty() ? "null" : quoted(r.simd));
-    field("timer", quoted(r.timer));
-    field("build", quoted(r.build));
-    field("date", quoted(run_timestamp()));
-    field("load_average_at_start", quoted(load_at_start()));
-    field("other_cores_busy", number(other_busy));
-    field("peak_rss_bytes", whole(r.peak_rss_bytes));
-    field("rss_before_input_bytes", whole(r.rss_before_input_bytes));
-    field("memory_ratio", number(r.memory_ratio));
-    field("clean", r.clean ? (*r.clean ? "true" : "false") : "null");
-    field("error", r.error.empty() ? "null" : quoted(r.error));
-    field("note", quoted(r.note), true);
-    j += i + 1 < rows.size() ? "},\n" : "}\n";
+    text += "  ";
+    text += to_json(rows[i], other_busy)
+                .dump(-1, ' ', /*ensure_ascii=*/false,
+                      nlohmann::ordered_json::error_handler_t::replace);
+    text += i + 1 < rows.size() ? ",\n" : "\n";
   }
-  return j + "]\n";
+  return text + "]\n";
 }
 
 }  // namespace

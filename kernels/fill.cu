@@ -8,13 +8,16 @@
 #include <cstdint>
 #include <tuple>
 
-#include "cuda_check.hpp"
+#include "backend/cuda/cuda_check.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
 #include "launch.hpp"
+#include "shifted_store.hpp"
 
 namespace gpurand::detail {
 namespace {
+
+using cuda::before_launch;
 
 // A 16-byte vector of one group: uint4 / float4 / double2.
 template <class T, unsigned N>
@@ -22,10 +25,10 @@ struct alignas(16) group_vec {
   T v[N];
 };
 
-/// Grid-strided bulk fill. Full groups go out as one 16-byte store when the
-/// output is 16-byte aligned; the tail group (n not a multiple of the group
-/// size) stores element by element.
-template <dist D, bool Aligned>
+/// Grid-strided bulk fill into 16-byte aligned output: full groups go out
+/// as one 16-byte store; the tail group (n not a multiple of the group size)
+/// stores element by element.
+template <dist D>
 __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
                             std::size_t n, normal_params<typename bulk_traits<D>::value> np,
                             typename bulk_traits<D>::value* out) {
@@ -38,12 +41,54 @@ __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint6
        g < groups; g += stride) {
     group_vec<T, per> r;
     bulk_group<D>(seed, offset, first_group + g, np, r.v);
-    if (Aligned && g < full) {
+    if (g < full) {
       reinterpret_cast<group_vec<T, per>*>(out)[g] = r;
     } else {
       const std::uint64_t base = g * per;
       for (unsigned l = 0; l < per; ++l)
         if (base + l < n) out[base + l] = r.v[l];
+    }
+  }
+}
+
+/// Bulk fill into naturally aligned output whose first 16-byte boundary is
+/// `Shift` values in (see shifted_store.hpp): the thread of group g stores
+/// the aligned vector g, made of its own group and its right neighbour's
+/// (a warp shuffle; lane 31 computes the next group itself), so the body
+/// keeps 16-byte stores. The thread of group 0 also stores the head.
+/// Needs blockDim.x to be a multiple of 32 (whole warps loop together).
+template <dist D, unsigned Shift>
+__global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
+                                    std::uint64_t first_group, std::size_t n,
+                                    normal_params<typename bulk_traits<D>::value> np,
+                                    typename bulk_traits<D>::value* out) {
+  using T = typename bulk_traits<D>::value;
+  constexpr unsigned per = bulk_traits<D>::per_group;
+  const std::uint64_t groups = (n + per - 1) / per;
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  const unsigned lane = threadIdx.x % 32;
+  for (std::uint64_t base =
+           blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x - lane;
+       base < groups; base += stride) {
+    const std::uint64_t g = base + lane;
+    T cur[per] = {};
+    if (g < groups) bulk_group<D>(seed, offset, first_group + g, np, cur);
+    T next[per];
+#pragma unroll
+    for (unsigned l = 0; l < per; ++l) next[l] = __shfl_down_sync(0xffffffffu, cur[l], 1);
+    if (lane == 31 && g + 1 < groups) bulk_group<D>(seed, offset, first_group + g + 1, np, next);
+    if (g >= groups) continue;
+    if (g == 0)
+      for (unsigned l = 0; l < Shift; ++l)
+        if (l < n) out[l] = cur[l];
+    group_vec<T, per> v;
+    shifted_vector<per, Shift>(cur, next, v.v);
+    const std::uint64_t i0 = Shift + per * g;
+    if (i0 + per <= n) {
+      *reinterpret_cast<group_vec<T, per>*>(out + i0) = v;
+    } else {
+      for (unsigned l = 0; l < per; ++l)
+        if (i0 + l < n) out[i0 + l] = v.v[l];
     }
   }
 }
@@ -72,9 +117,28 @@ void launch_shape(std::uint64_t work, int& grid, int& block) {
     GPURAND_CUDA_CHECK(cudaOccupancyMaxPotentialBlockSize(&r.grid, &r.block, Kernel, 0, 0));
     return r;
   }();
-  block = s.block;
+  block =
+      std::max(32, s.block / 32 * 32);  // whole warps: the shifted kernel shuffles across a warp
   const std::uint64_t need = (work + block - 1) / block;
   grid = static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(need, s.grid)));
+}
+
+template <dist D, unsigned Shift>
+void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
+                 normal_params<typename bulk_traits<D>::value> np,
+                 typename bulk_traits<D>::value* out, cudaStream_t s) {
+  const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
+  int grid = 0, block = 0;
+  if constexpr (Shift == 0) {
+    launch_shape<bulk_kernel<D>>(groups, grid, block);
+    before_launch();
+    bulk_kernel<D><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, out);
+  } else {
+    launch_shape<bulk_kernel_shifted<D, Shift>>(groups, grid, block);
+    before_launch();
+    bulk_kernel_shifted<D, Shift><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, out);
+  }
+  GPURAND_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace
@@ -84,19 +148,20 @@ void gpu_bulk(const bulk_request& req, void* out, void* stream) {
   using T = typename bulk_traits<D>::value;
   const auto s = static_cast<cudaStream_t>(stream);
   const normal_params<T> np{static_cast<T>(req.mean), static_cast<T>(req.stddev)};
-  const std::uint64_t groups = (req.n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
-  int grid = 0, block = 0;
   T* o = static_cast<T*>(out);
-  if (reinterpret_cast<std::uintptr_t>(out) % 16 == 0) {
-    launch_shape<bulk_kernel<D, true>>(groups, grid, block);
-    bulk_kernel<D, true>
-        <<<grid, block, 0, s>>>(req.seed, req.offset, req.first_group, req.n, np, o);
-  } else {
-    launch_shape<bulk_kernel<D, false>>(groups, grid, block);
-    bulk_kernel<D, false>
-        <<<grid, block, 0, s>>>(req.seed, req.offset, req.first_group, req.n, np, o);
+  const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
+  const std::size_t n = req.n;
+  // dispatch.cpp refused output that is not aligned to sizeof(T).
+  switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
+    case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s);
+    case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s);
+    default:
+      if constexpr (bulk_traits<D>::per_group == 4) {
+        if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
+          return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s);
+        return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s);
+      }
   }
-  GPURAND_CUDA_CHECK_LAUNCH();
 }
 
 template <engine E, dist D>
@@ -104,6 +169,7 @@ void gpu_grid(const grid_request& req, void* out, void* stream) {
   const grid_layout layout{req.first_thread, req.threads, req.per_thread, req.interleave};
   int grid = 0, block = 0;
   launch_shape<grid_kernel<E, D>>(layout.threads, grid, block);
+  before_launch();
   grid_kernel<E, D><<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
       req.seed, req.offset, layout, static_cast<typename bulk_traits<D>::value*>(out));
   GPURAND_CUDA_CHECK_LAUNCH();

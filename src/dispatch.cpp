@@ -3,14 +3,17 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "../kernels/launch.hpp"
+#include "backend/cuda/cuda_check.hpp"
+#include "backend/cuda/host.hpp"
 #include "cpu_backend.hpp"
-#include "gpu_runtime.hpp"
 #include "gpurand/detail/table.hpp"
 #include "parallel.hpp"
 
@@ -23,9 +26,9 @@ backend_kind resolve_backend(backend_kind requested) {
     case backend_kind::automatic: return gpu_available() ? backend_kind::gpu : backend_kind::cpu;
     case backend_kind::gpu:
       if (!gpu_available())
-        throw Error(errc::unsupported,
-                    "backend=gpu requested, but no usable CUDA device was found (use "
-                    "backend=auto to fall back to the CPU)");
+        throw Error(errc::unsupported, "backend=gpu requested, but the GPU backend is unusable: " +
+                                           gpu_unavailable_reason() +
+                                           " (use backend=auto to fall back to the CPU)");
       return backend_kind::gpu;
   }
   throw Error(errc::invalid_argument,
@@ -60,35 +63,51 @@ void check_window(std::uint64_t offset, std::uint64_t draws, const char* what) {
                                      " draws runs past the end of the 64-bit offset space");
 }
 
-/// Runs `on_gpu(dst)` or `on_cpu(dst)` so that the result lands in `out`
-/// wherever it lives: a GPU writing host memory goes through a device
-/// buffer, the CPU writing device memory through a host buffer. Synchronous.
-template <class OnGpu, class OnCpu>
-void route(backend_kind resolved, void* out, std::size_t bytes, OnGpu&& on_gpu, OnCpu&& on_cpu) {
-  const memory_kind mem = classify(out);
-  if (resolved == backend_kind::gpu) {
-    if (mem == memory_kind::host) {
-      device_buffer tmp(bytes);
-      on_gpu(tmp.get());
-      copy_to_host(out, tmp.get(), bytes);  // waits for the kernel
-    } else {
-      on_gpu(out);
-      synchronize(nullptr);
-    }
-  } else if (mem == memory_kind::device) {
-    std::vector<unsigned char> tmp(bytes);
-    on_cpu(tmp.data());
-    copy_to_device(out, tmp.data(), bytes);
-  } else {
-    on_cpu(out);
-  }
+std::string address_text(const void* p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%p", p);
+  return buf;
+}
+
+/// Output memory checks shared by fills and the writer, on every backend:
+/// values must be naturally aligned (a misaligned double faults on the GPU,
+/// so the CPU refuses it too: one behaviour everywhere).
+void check_alignment(dist kind, const void* out, const char* what) {
+  const std::size_t align = value_size(kind);
+  const auto addr = reinterpret_cast<std::uintptr_t>(out);
+  if (out != nullptr && addr % align != 0)
+    throw Error(errc::invalid_argument, std::string(what) + ": address " + address_text(out) +
+                                            " is not aligned to " + std::to_string(align) +
+                                            " bytes, as " + to_string(kind) +
+                                            " values require (it is " +
+                                            std::to_string(addr & (~addr + 1)) + "-byte aligned)");
+}
+
+/// The asynchronous path's memory checks (before anything is reserved).
+void check_async_output(const bulk_request& req, const void* out) {
+  const backend_kind b = resolve_backend(req.backend);
+  const cuda::pointer_info info = cuda::classify(out, b == backend_kind::gpu);
+  if (info.kind != cuda::memory_kind::device && info.kind != cuda::memory_kind::managed)
+    throw Error(errc::invalid_argument,
+                "out: asynchronous fills need device or managed memory, got a host pointer (" +
+                    address_text(out) + ")");
+  if (b != backend_kind::gpu) return;
+  int current = 0;
+  GPURAND_CUDA_CHECK(cuda::runtime().get_device(&current));
+  if (info.device >= 0 && info.device != current)
+    throw Error(errc::invalid_argument,
+                "out: memory of CUDA device " + std::to_string(info.device) +
+                    ", but the current device is " + std::to_string(current) +
+                    ": an asynchronous fill runs on the current device and its stream; call "
+                    "cudaSetDevice(" +
+                    std::to_string(info.device) + ") and pass a stream of that device");
 }
 
 }  // namespace
 
 void validate_cpu_settings() { (void)cpu_threads(); }
 
-void validate_bulk(const bulk_request& req, const void* out, bool async) {
+void validate_bulk(const bulk_request& req, const void* out, bool async, cuda_stream stream) {
   visit(req.kind, [](auto) {});  // a value outside the table is an error naming `kind`
   if (out == nullptr && req.n > 0)
     throw Error(errc::invalid_argument,
@@ -124,25 +143,55 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
     throw Error(errc::invalid_argument, "first_group: " + std::to_string(req.first_group) +
                                             " + n runs past subsequence 2^64-1");
   check_window(req.offset, 4, "fill");
-  if (async && req.n > 0 && classify(out) == memory_kind::host)
-    throw Error(errc::invalid_argument,
-                "out: asynchronous fills need device or managed memory, got a host pointer");
+  cuda::check_window_report();  // a kernel's overrun surfaces at the next host call
+  if (req.n > 0) check_alignment(req.kind, out, "out");
+  if (async && req.n > 0) {
+    check_async_output(req, out);
+    bool capturing = false;
+    if (cuda::runtime().stream_is_capturing(stream, &capturing) != cuda::status_success)
+      (void)cuda::runtime().get_last_error();
+    if (capturing)
+      throw Error(errc::unsupported,
+                  "stream: is being captured into a CUDA graph; a fill baked into a graph "
+                  "would repeat the same offset, hence the same numbers, on every replay. Fill "
+                  "outside the capture, or use launch() with a device API kernel per replay");
+  }
 }
 
 void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream) {
   if (req.n == 0) return;
+  const std::size_t per = value_size(req.kind) == 8 ? 2 : 4;  // values per group
   // The one dispatch from the run-time distribution to the typed backends.
   visit(req.kind, [&](auto d) {
     constexpr dist D = decltype(d)::value;
-    auto on_gpu = [&](void* dst) { gpu_bulk<D>(req, dst, stream ? *stream : nullptr); };
-    auto on_cpu = [&](void* dst) { cpu_bulk<D>(req, dst); };
-    if (stream) {  // validate_bulk(..., async = true) made sure `out` is device memory
-      if (resolved == backend_kind::gpu) return on_gpu(out);
+    // A chunk [first, first + count) of the fill is the same request started
+    // `first / per` groups later (chunks start on a group).
+    auto piece = [&req, per](std::size_t first, std::size_t count) {
+      bulk_request c = req;
+      c.first_group = req.first_group + first / per;
+      c.n = count;
+      return c;
+    };
+    cuda::fill_ops ops;
+    ops.units = req.n;
+    ops.unit_bytes = value_size(req.kind);
+    ops.granularity = per;
+    ops.gpu = [&](std::size_t first, std::size_t count, void* dst, void* s) {
+      gpu_bulk<D>(piece(first, count), dst, s);
+    };
+    ops.cpu = [&](std::size_t first, std::size_t count, void* dst) {
+      cpu_bulk<D>(piece(first, count), dst);
+    };
+    if (stream) {  // validate_bulk(..., async = true, stream) checked `out` and the capture
+      if (resolved == backend_kind::gpu) {
+        cuda::require_usable("GPU fill");
+        return ops.gpu(0, req.n, out, *stream);
+      }
       // The CPU backend has no stream to enqueue on: it orders the fill after
       // the work already queued there and completes it before returning.
-      synchronize(*stream);
+      GPURAND_CUDA_CHECK(cuda::runtime().stream_synchronize(*stream));
     }
-    route(resolved, out, req.n * value_size(req.kind), on_gpu, on_cpu);
+    cuda::route(resolved, out, ops);
   });
 }
 
@@ -163,20 +212,44 @@ void validate_grid(const grid_request& req, const void* out) {
                                             " x " + std::to_string(req.per_thread) +
                                             " values overflow size_t");
   (void)draws_for(req.eng, req.kind, req.per_thread);  // throws if it needs over 2^64 draws
+  check_alignment(req.kind, out, "out");
 }
 
 void run_grid(const grid_request& req, void* out) {
   validate_grid(req, out);
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   check_window(req.offset, draws_for(req.eng, req.kind, req.per_thread), "write_thread_streams");
+  cuda::check_window_report();
+  check_alignment(req.kind, out, "out");
+  const std::size_t vs = value_size(req.kind);
+  // Units are threads: a chunk of threads [first, first + count) is a grid
+  // of its own, in its own (thread- or draw-major) layout.
+  auto piece = [&req](std::size_t first, std::size_t count) {
+    grid_request c = req;
+    c.first_thread = req.first_thread + first;
+    c.threads = count;
+    return c;
+  };
   // The one dispatch from the run-time engine and distribution to the typed backends.
   visit(req.eng, req.kind, [&](auto e, auto d) {
     constexpr engine E = decltype(e)::value;
     constexpr dist D = decltype(d)::value;
-    route(
-        resolve_backend(req.backend), out, req.threads * req.per_thread * value_size(req.kind),
-        [&](void* dst) { gpu_grid<E, D>(req, dst, nullptr); },
-        [&](void* dst) { cpu_grid<E, D>(req, dst); });
+    cuda::fill_ops ops;
+    ops.units = req.threads;
+    ops.unit_bytes = req.per_thread * vs;
+    ops.gpu = [&](std::size_t first, std::size_t count, void* dst, void* s) {
+      gpu_grid<E, D>(piece(first, count), dst, s);
+    };
+    ops.cpu = [&](std::size_t first, std::size_t count, void* dst) {
+      cpu_grid<E, D>(piece(first, count), dst);
+    };
+    if (req.interleave)  // draw k of a chunk's thread i goes to row k of the whole grid
+      ops.place = [&req, vs](std::size_t first, std::size_t count, const void* src, void* out) {
+        for (std::uint64_t k = 0; k < req.per_thread; ++k)
+          std::memcpy(static_cast<unsigned char*>(out) + (k * req.threads + first) * vs,
+                      static_cast<const unsigned char*>(src) + k * count * vs, count * vs);
+      };
+    cuda::route(resolve_backend(req.backend), out, ops);
   });
 }
 

@@ -16,7 +16,10 @@ backend_kind default_backend(const std::optional<backend_kind>& requested);
 
 /// Checks a bulk request's arguments; throws Error naming the bad one.
 /// `async`: the fill will be enqueued on a stream, so `out` must be device memory.
-void validate_bulk(const bulk_request& req, const void* out, bool async = false);
+/// `stream`: the stream of an asynchronous fill, refused while it is being
+/// captured into a CUDA graph (before anything is reserved).
+void validate_bulk(const bulk_request& req, const void* out, bool async = false,
+                   cuda_stream stream = nullptr);
 
 /// Runs a validated bulk request on a resolved backend. With `stream`
 /// non-null the fill is enqueued there and not awaited (device memory only).

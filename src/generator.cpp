@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/cuda/host.hpp"
 #include "dispatch.hpp"
 #include "gpurand/gpurand.hpp"
 
@@ -257,11 +258,11 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
   req.stddev = stddev;
   req.backend = impl_->backend;
   if (n == 0) {  // a no-op, but a bad argument is still an error
-    detail::validate_bulk(req, out, stream != nullptr);
+    detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
     return;
   }
   const auto t = impl_->admit("fill", [&] {
-    detail::validate_bulk(req, out, stream != nullptr);
+    detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
     if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
     return std::uint64_t{4};  // one Philox block per subsequence
   });
@@ -345,9 +346,13 @@ launch_handle Generator::launch(std::uint64_t draws_per_thread) {
   const auto t = impl_->admit("launch", [&] {
     if (draws_per_thread == 0)
       throw Error(errc::invalid_argument, "draws_per_thread: must be positive, got 0");
+    detail::cuda::check_window_report();  // an earlier kernel's overrun surfaces here
     return window = round_up4(draws_per_thread, "draws_per_thread");
   });
-  return launch_handle{t.seed, t.offset, window};
+  launch_handle h{t.seed, t.offset, window};
+  // Checked kernels report a window overrun there (nullptr: CPU backend).
+  if (impl_->backend == backend_kind::gpu) h.report = detail::cuda::window_report_slot();
+  return h;
 }
 
 std::uint64_t Generator::thread_streams(dist kind, std::uint64_t threads, std::uint64_t per_thread,

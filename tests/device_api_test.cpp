@@ -15,7 +15,7 @@ namespace gpurand::test {
 namespace {
 
 static_assert(std::is_trivially_copyable_v<launch_handle>, "passed by value into kernels");
-static_assert(sizeof(launch_handle) == 24, "three 64-bit words: seed, offset, draws");
+static_assert(sizeof(launch_handle) == 32, "four 64-bit words: seed, offset, draws, report");
 
 TEST(DeviceApi, StreamEqualsCurandForEveryEngineAndCall) {
   const launch_handle h{0xfeedfacecafebeefull, 8, 1 << 20};

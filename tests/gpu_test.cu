@@ -5,13 +5,16 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "gpurand/device.cuh"
@@ -20,8 +23,10 @@
 namespace gpurand::test {
 namespace {
 
-#define REQUIRE_GPU() \
-  if (!gpu_available()) GTEST_SKIP() << "no usable CUDA device on this machine: GPU path not run"
+#define REQUIRE_GPU()                                                                   \
+  if (!gpu_available())                                                                 \
+  GTEST_SKIP() << "no usable CUDA device on this machine (" << gpu_unavailable_reason() \
+               << "): GPU path not run"
 
 template <class T>
 std::vector<T> fill_on(backend_kind b, dist d, std::uint64_t seed, std::uint64_t offset,
@@ -132,12 +137,16 @@ TEST(Gpu, DeviceApiKernelEqualsTheCliGridOutput) {
   ASSERT_EQ(cudaSuccess, cudaMalloc(&f, n * 4));
   user_kernel<<<blocks, threads>>>(h, u, f, k);
   ASSERT_EQ(cudaSuccess, cudaGetLastError());
+  ASSERT_EQ(cudaSuccess, cudaDeviceSynchronize());
   std::vector<std::uint32_t> hu(n);
+  std::vector<float> hf(n);
   ASSERT_EQ(cudaSuccess, cudaMemcpy(hu.data(), u, n * 4, cudaMemcpyDeviceToHost));
+  ASSERT_EQ(cudaSuccess, cudaMemcpy(hf.data(), f, n * 4, cudaMemcpyDeviceToHost));
   cudaFree(u);
   cudaFree(f);
-  // The CLI writes each thread's first k draws: they must be the kernel's.
-  const std::string out = ::testing::TempDir() + "gpurand_gpu_grid.bin";
+  // The CLI writes each thread's first k draws: they must be the kernel's u32 values.
+  const std::string out =
+      ::testing::TempDir() + "gpurand_gpu_grid_" + std::to_string(getpid()) + ".bin";
   const std::string cmd =
       std::string(GPURAND_CLI) + " generate --backend cpu --seed 4242 --offset " +
       std::to_string(h.offset) + " --blocks " + std::to_string(blocks) + " --threads " +
@@ -146,8 +155,301 @@ TEST(Gpu, DeviceApiKernelEqualsTheCliGridOutput) {
   std::ifstream in(out, std::ios::binary);
   const std::string cli((std::istreambuf_iterator<char>(in)), {});
   ASSERT_EQ(n * 4, cli.size());
-  EXPECT_EQ(0, std::memcmp(cli.data(), hu.data(), n * 4));
+  std::vector<std::uint32_t> want(n);
+  std::memcpy(want.data(), cli.data(), n * 4);
+  EXPECT_EQ(want, hu);
   std::remove(out.c_str());
+  // The uniforms: draws k..2k-1 of each thread's stream, from the host-side device API.
+  for (std::uint64_t g = 0; g < std::uint64_t(blocks) * threads; ++g) {
+    auto s = h.stream(g);
+    for (int i = 0; i < k; ++i) (void)s.next();
+    for (int i = 0; i < k; ++i) ASSERT_EQ(s.uniform(), hf[g * k + i]) << "thread " << g;
+  }
+}
+
+// ---- Paths the tests above never reach (issue 12) --------------------------
+
+template <class T>
+struct device_mem {
+  T* p = nullptr;
+  explicit device_mem(std::size_t n) { EXPECT_EQ(cudaSuccess, cudaMalloc(&p, n * sizeof(T) + 64)); }
+  ~device_mem() { cudaFree(p); }
+};
+
+template <class T>
+std::vector<T> cpu_values(dist d, std::uint64_t first_group, std::size_t n) {
+  bulk_request r;
+  r.kind = d;
+  r.seed = 31;
+  r.offset = 12;
+  r.n = n;
+  r.first_group = first_group;
+  r.mean = 1.0;
+  r.stddev = 2.0;
+  r.backend = backend_kind::cpu;
+  std::vector<T> v(n);
+  fill(r, v.data());
+  return v;
+}
+
+/// GPU fill into device memory at element offset `head` from a 256-byte
+/// aligned base, compared bit for bit (normals: the stated tolerance).
+template <class T>
+void check_device_fill(dist d, std::size_t head, std::uint64_t first_group, std::size_t n,
+                       cudaStream_t stream = nullptr) {
+  device_mem<T> mem(n + head);
+  bulk_request r;
+  r.kind = d;
+  r.seed = 31;
+  r.offset = 12;
+  r.n = n;
+  r.first_group = first_group;
+  r.mean = 1.0;
+  r.stddev = 2.0;
+  r.backend = backend_kind::gpu;
+  // A canary around the output: the peeled head and the tail write nothing outside.
+  std::vector<T> canary(n + head + 4);
+  std::memset(canary.data(), 0xA5, canary.size() * sizeof(T));
+  ASSERT_EQ(cudaSuccess,
+            cudaMemcpy(mem.p, canary.data(), (n + head) * sizeof(T), cudaMemcpyHostToDevice));
+  fill(r, mem.p + head);
+  std::vector<T> got(n + head);
+  ASSERT_EQ(cudaSuccess,
+            cudaMemcpy(got.data(), mem.p, (n + head) * sizeof(T), cudaMemcpyDeviceToHost));
+  for (std::size_t i = 0; i < head; ++i)
+    ASSERT_EQ(0, std::memcmp(&got[i], &canary[i], sizeof(T))) << "wrote before out, head " << head;
+  const std::vector<T> want = cpu_values<T>(d, first_group, n);
+  if (d == dist::normal || d == dist::normal_double) {
+    const double tol = d == dist::normal ? 2e-3 * 2 : 1e-12;  // the stated tolerance, stddev 2
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_LE(std::fabs(double(got[head + i]) - double(want[i])),
+                tol * (1.0 + std::fabs(double(want[i]))))
+          << to_string(d) << " head " << head << " n " << n << " i " << i;
+  } else {
+    ASSERT_EQ(0, std::memcmp(got.data() + head, want.data(), n * sizeof(T)))
+        << to_string(d) << " head " << head << " n " << n << " first_group " << first_group;
+  }
+  (void)stream;
+}
+
+TEST(Gpu, UnalignedHeadsAndTailsForEveryTypeEqualTheCpu) {
+  REQUIRE_GPU();
+  const std::size_t sizes[] = {1, 2, 3, 5, 6, 7, 31, 33, 127, 1001, (std::size_t{1} << 20) + 3};
+  for (std::size_t n : sizes)
+    for (std::uint64_t fg : {std::uint64_t{0}, std::uint64_t{5}}) {
+      for (std::size_t head = 0; head < 4; ++head) {
+        check_device_fill<std::uint32_t>(dist::u32, head, fg, n);
+        check_device_fill<float>(dist::uniform, head, fg, n);
+        check_device_fill<float>(dist::normal, head, fg, n);
+      }
+      for (std::size_t head = 0; head < 2; ++head) {
+        check_device_fill<double>(dist::uniform_double, head, fg, n);
+        check_device_fill<double>(dist::normal_double, head, fg, n);
+      }
+    }
+}
+
+TEST(Gpu, MisalignedDoubleIsRefusedNotFaulted) {
+  REQUIRE_GPU();
+  device_mem<double> mem(16);
+  bulk_request r;
+  r.kind = dist::uniform_double;
+  r.n = 4;
+  r.backend = backend_kind::gpu;
+  EXPECT_THROW(fill(r, reinterpret_cast<unsigned char*>(mem.p) + 4), Error);
+  EXPECT_EQ(cudaSuccess, cudaDeviceSynchronize()) << "the context must stay healthy";
+}
+
+TEST(Gpu, AsyncFillOnAUserStreamEqualsTheCpu) {
+  REQUIRE_GPU();
+  cudaStream_t s = nullptr;
+  ASSERT_EQ(cudaSuccess, cudaStreamCreate(&s));
+  Generator a(options{77, backend_kind::gpu, 0}), b(options{77, backend_kind::cpu, 0});
+  const std::size_t n = 100003;
+  device_mem<float> mem(n + 1);
+  a.uniform_async(mem.p + 1, n, s);  // unaligned head on a user stream
+  ASSERT_EQ(cudaSuccess, cudaStreamSynchronize(s));
+  std::vector<float> got(n), want(n);
+  ASSERT_EQ(cudaSuccess, cudaMemcpy(got.data(), mem.p + 1, n * 4, cudaMemcpyDeviceToHost));
+  b.uniform(want.data(), n);
+  EXPECT_EQ(0, std::memcmp(got.data(), want.data(), n * 4));
+  cudaStreamDestroy(s);
+}
+
+TEST(Gpu, ManagedAndPinnedHostMemoryEqualTheCpu) {
+  REQUIRE_GPU();
+  const std::size_t n = (std::size_t{1} << 22) + 5;
+  const std::vector<std::uint32_t> want = cpu_values<std::uint32_t>(dist::u32, 0, n);
+  bulk_request r;
+  r.kind = dist::u32;
+  r.seed = 31;
+  r.offset = 12;
+  r.n = n;
+  r.mean = 1.0;
+  r.stddev = 2.0;
+  for (backend_kind b : {backend_kind::gpu, backend_kind::cpu}) {
+    r.backend = b;
+    std::uint32_t* managed = nullptr;
+    ASSERT_EQ(cudaSuccess, cudaMallocManaged(&managed, n * 4));
+    fill(r, managed);
+    EXPECT_EQ(0, std::memcmp(managed, want.data(), n * 4)) << "managed, " << to_string(b);
+    cudaFree(managed);
+    std::uint32_t* pinned = nullptr;
+    ASSERT_EQ(cudaSuccess, cudaMallocHost(&pinned, n * 4));
+    fill(r, pinned);
+    EXPECT_EQ(0, std::memcmp(pinned, want.data(), n * 4)) << "pinned, " << to_string(b);
+    cudaFreeHost(pinned);
+  }
+}
+
+TEST(Gpu, HostFillsLargerThanTheStagingBufferEqualTheCpu) {
+  REQUIRE_GPU();
+  const std::size_t n = (std::size_t{48} << 20) + 7;  // 192 MB of u32: many staging chunks
+  std::vector<std::uint32_t> got(n);
+  bulk_request r;
+  r.seed = 31;
+  r.offset = 12;
+  r.n = n;
+  r.backend = backend_kind::gpu;
+  fill(r, got.data());
+  EXPECT_EQ(cpu_values<std::uint32_t>(dist::u32, 0, n), got);
+}
+
+TEST(Gpu, SecondDeviceMemoryIsFilledOnItsOwnDevice) {
+  REQUIRE_GPU();
+  int count = 0;
+  ASSERT_EQ(cudaSuccess, cudaGetDeviceCount(&count));
+  if (count < 2) GTEST_SKIP() << "one CUDA device only: the second-device path not run";
+  ASSERT_EQ(cudaSuccess, cudaSetDevice(1));
+  std::uint32_t* p = nullptr;
+  ASSERT_EQ(cudaSuccess, cudaMalloc(&p, 4096 * 4));
+  ASSERT_EQ(cudaSuccess, cudaSetDevice(0));
+  bulk_request r;
+  r.seed = 31;
+  r.offset = 12;
+  r.n = 4096;
+  r.backend = backend_kind::gpu;
+  fill(r, p);
+  int current = -1;
+  ASSERT_EQ(cudaSuccess, cudaGetDevice(&current));
+  EXPECT_EQ(0, current) << "the current device was not restored";
+  std::vector<std::uint32_t> got(4096);
+  ASSERT_EQ(cudaSuccess, cudaMemcpy(got.data(), p, 4096 * 4, cudaMemcpyDefault));
+  EXPECT_EQ(cpu_values<std::uint32_t>(dist::u32, 0, 4096), got);
+  cudaFree(p);
+}
+
+TEST(Gpu, MoreThan2To31ValuesEqualTheCpuWhereMemoryAllows) {
+  REQUIRE_GPU();
+  const std::size_t n = (std::size_t{1} << 31) + 9;
+  std::size_t free_b = 0, total = 0;
+  ASSERT_EQ(cudaSuccess, cudaMemGetInfo(&free_b, &total));
+  if (free_b < n * 4 + (std::size_t{1} << 30))
+    GTEST_SKIP() << "needs " << (n * 4 >> 20) << " MiB of device memory";
+  device_mem<std::uint32_t> mem(n);
+  bulk_request r;
+  r.seed = 31;
+  r.offset = 12;
+  r.n = n;
+  r.backend = backend_kind::gpu;
+  fill(r, mem.p);
+  // The last values, past index 2^31: compare a window at the end against the CPU.
+  const std::size_t tail = 4099, at = n - tail;
+  std::vector<std::uint32_t> got(tail);
+  ASSERT_EQ(cudaSuccess, cudaMemcpy(got.data(), mem.p + at, tail * 4, cudaMemcpyDeviceToHost));
+  bulk_request c = r;
+  c.backend = backend_kind::cpu;
+  c.first_group = at / 4;
+  c.n = tail;
+  std::vector<std::uint32_t> want(tail);
+  fill(c, want.data());
+  EXPECT_EQ(want, got);
+}
+
+__global__ void kat_kernel(const uint4* ctr, const uint2* key, uint4* out, int n) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = curand_Philox4x32_10(ctr[i], key[i]);
+}
+
+TEST(Gpu, PhiloxKnownAnswersOnTheDevice) {
+  REQUIRE_GPU();
+  std::ifstream f(GPURAND_TEST_DATA "/philox4x32_10_kat.txt");
+  ASSERT_TRUE(f) << "missing known-answer file";
+  std::vector<uint4> ctr, out;
+  std::vector<uint2> key;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream in(line);
+    unsigned w[10];
+    for (unsigned& x : w) in >> std::hex >> x;
+    ASSERT_FALSE(in.fail()) << line;
+    ctr.push_back(make_uint4(w[0], w[1], w[2], w[3]));
+    key.push_back(make_uint2(w[4], w[5]));
+    out.push_back(make_uint4(w[6], w[7], w[8], w[9]));
+  }
+  ASSERT_EQ(3u, ctr.size());
+  const int n = static_cast<int>(ctr.size());
+  uint4 *dc = nullptr, *dout = nullptr;
+  uint2* dk = nullptr;
+  ASSERT_EQ(cudaSuccess, cudaMalloc(&dc, n * sizeof(uint4)));
+  ASSERT_EQ(cudaSuccess, cudaMalloc(&dout, n * sizeof(uint4)));
+  ASSERT_EQ(cudaSuccess, cudaMalloc(&dk, n * sizeof(uint2)));
+  cudaMemcpy(dc, ctr.data(), n * sizeof(uint4), cudaMemcpyHostToDevice);
+  cudaMemcpy(dk, key.data(), n * sizeof(uint2), cudaMemcpyHostToDevice);
+  kat_kernel<<<1, 32>>>(dc, dk, dout, n);
+  ASSERT_EQ(cudaSuccess, cudaGetLastError());
+  std::vector<uint4> got(n);
+  ASSERT_EQ(cudaSuccess, cudaMemcpy(got.data(), dout, n * sizeof(uint4), cudaMemcpyDeviceToHost));
+  EXPECT_EQ(0, std::memcmp(got.data(), out.data(), n * sizeof(uint4)));
+  cudaFree(dc);
+  cudaFree(dk);
+  cudaFree(dout);
+}
+
+TEST(Gpu, StaleErrorRetryAfterAFailedAllocation) {
+  REQUIRE_GPU();
+  // The user's own failed call leaves a non-sticky error behind.
+  void* huge = nullptr;
+  ASSERT_NE(cudaSuccess, cudaMalloc(&huge, std::size_t{1} << 62));
+  bulk_request r;
+  r.seed = 31;
+  r.offset = 12;
+  r.n = 1000;
+  r.backend = backend_kind::gpu;
+  device_mem<std::uint32_t> mem(r.n);
+  ASSERT_NO_THROW(fill(r, mem.p)) << "a stale error was blamed on gpurand's launch";
+  std::vector<std::uint32_t> got(r.n);
+  ASSERT_EQ(cudaSuccess, cudaMemcpy(got.data(), mem.p, r.n * 4, cudaMemcpyDeviceToHost));
+  EXPECT_EQ(cpu_values<std::uint32_t>(dist::u32, 0, r.n), got);
+}
+
+TEST(Gpu, ForkedChildAfterCudaGetsAClearErrorAndTheCpuStillWorks) {
+  REQUIRE_GPU();
+  Generator gen(options{5, backend_kind::gpu, 0});
+  device_mem<std::uint32_t> mem(16);
+  gen.generate(mem.p, 16);  // CUDA is initialised in this process
+  std::fflush(nullptr);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int bad = 0;
+    std::vector<std::uint32_t> host(16);
+    try {
+      Generator g(options{5, backend_kind::gpu, 0});
+      bad |= 1;  // backend=gpu must be refused here
+    } catch (const Error& e) {
+      if (std::string(e.what()).find("fork") == std::string::npos) bad |= 2;
+    }
+    if (gpu_available()) bad |= 4;
+    Generator cpu(options{5, backend_kind::cpu, 0});
+    cpu.generate(host.data(), 16);  // the CPU backend needs no CUDA
+    _exit(bad);
+  }
+  int status = 0;
+  ASSERT_EQ(child, waitpid(child, &status, 0));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(0, WEXITSTATUS(status)) << "failed checks, bit mask";
 }
 
 }  // namespace

@@ -24,6 +24,27 @@
 #endif
 #include <curand_kernel.h>
 
+namespace gpurand::detail {
+constexpr bool text_contains(const char* s, const char* word) {
+  for (; *s; ++s) {
+    const char *a = s, *b = word;
+    while (*b && *a == *b) ++a, ++b;
+    if (!*b) return true;
+  }
+  return false;
+}
+}  // namespace gpurand::detail
+#define GPURAND_STRINGIFY_(x) #x
+#define GPURAND_STRINGIFY(x) GPURAND_STRINGIFY_(x)
+// <curand_kernel.h> included first leaves QUALIFIERS device-only under nvcc:
+// host-side streams would then compile and silently do nothing useful.
+static_assert(!gpurand::detail::text_contains(GPURAND_STRINGIFY(QUALIFIERS), "device") ||
+                  gpurand::detail::text_contains(GPURAND_STRINGIFY(QUALIFIERS), "host"),
+              "gpurand/device.cuh: cuRAND's QUALIFIERS is device-only because <curand_kernel.h> "
+              "was included before gpurand/device.cuh. Include gpurand/device.cuh first, or "
+              "define QUALIFIERS as `static __forceinline__ __host__ __device__` before "
+              "including <curand_kernel.h>.");
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -58,14 +79,22 @@ struct engine_traits<engine::mrg32k3a> : engine_traits_of<engine::mrg32k3a, cura
 };
 
 /// Called when a stream draws past its launch window (checked builds only).
-/// A kernel cannot throw, so the device traps; the host aborts. Either way
-/// the overlap with the next launch never goes unnoticed.
-GPURAND_HD inline void window_overrun(std::uint64_t id) {
+/// A kernel cannot throw: the device records the subsequence in the
+/// handle's host-mapped report words (gpurand's next host call turns it into
+/// Error(exhausted)), prints it, and traps so that the thread draws nothing
+/// that overlaps the next launch. The host aborts with the message.
+GPURAND_HD inline void window_overrun(std::uint64_t id, std::uint64_t* report) {
 #if defined(__CUDA_ARCH__)
+  if (report != nullptr &&
+      atomicCAS(reinterpret_cast<unsigned long long*>(report), 0ull, 1ull) == 0ull) {
+    report[1] = id;
+    __threadfence_system();  // reach host memory before the trap ends the context
+  }
   printf("gpurand: subsequence %llu drew past its launch window\n",
          static_cast<unsigned long long>(id));
   __trap();
 #else
+  (void)report;
   std::fprintf(stderr,
                "gpurand: subsequence %llu drew past its launch window (reserve more draws in "
                "Generator::launch)\n",
@@ -96,15 +125,13 @@ class basic_stream {
   GPURAND_HD basic_stream(std::uint64_t seed, std::uint64_t id, std::uint64_t offset,
                           std::uint64_t window = ~std::uint64_t{0}) {
     curand_init(seed, id, offset, &s_);
-#if GPURAND_CHECK_WINDOW
     id_ = id;
     remaining_ = window;
-#else
-    (void)window;
-#endif
   }
   GPURAND_HD basic_stream(const launch_handle& h, std::uint64_t id)
-      : basic_stream(h.seed, id, h.offset, h.draws) {}
+      : basic_stream(h.seed, id, h.offset, h.draws) {
+    report_ = h.report;
+  }
 
   GPURAND_HD result_type operator()() { return next(); }
   /// curand()
@@ -215,22 +242,24 @@ class basic_stream {
  private:
   GPURAND_HD void consume(std::uint64_t n) {
 #if GPURAND_CHECK_WINDOW
-    if (n > remaining_) detail::window_overrun(id_);
+    if (n > remaining_) detail::window_overrun(id_, report_);
     remaining_ -= n;
 #else
     (void)n;
 #endif
   }
 
+  // The window fields exist in every build mode: one layout whatever
+  // NDEBUG / GPURAND_CHECK_WINDOW say, so translation units built both ways
+  // (a debug user file, the release library) agree on the type.
   state_type s_;
   float pn_extra_ = 0.0f;  // the portable normals' cached second values
   double pnd_extra_ = 0.0;
   bool pn_have_ = false;
   bool pnd_have_ = false;
-#if GPURAND_CHECK_WINDOW
-  std::uint64_t id_;
-  std::uint64_t remaining_;
-#endif
+  std::uint64_t id_ = 0;
+  std::uint64_t remaining_ = ~std::uint64_t{0};
+  std::uint64_t* report_ = nullptr;
 };
 
 template <engine E>

@@ -101,8 +101,17 @@ std::uint64_t draws_for(engine e, dist d, std::uint64_t k);
 /// time or pid. Throws Error(entropy) if neither source works.
 std::uint64_t os_entropy64();
 
-/// True when a usable CUDA device is present (cached after the first call).
+/// True when the GPU backend can run in this process: a CUDA device is
+/// present, the current device can run the GPU code this gpurand was built
+/// for (compute capability against CMAKE_CUDA_ARCHITECTURES), and this is
+/// not a forked child of a process in which gpurand had initialised CUDA (a
+/// CUDA context does not survive fork()). Probed once per process.
 bool gpu_available() noexcept;
+/// Why gpu_available() is false (empty when it is true), e.g. "no CUDA
+/// device found", "built without CUDA", a compute capability the build has
+/// no code for, or CUDA initialised before fork(). backend=auto then uses
+/// the CPU; backend=gpu throws Error carrying this text.
+std::string gpu_unavailable_reason();
 
 /// CPU backend settings, process-wide. Results never depend on them: they
 /// only choose how the work is split.
@@ -129,6 +138,11 @@ struct launch_handle {
   std::uint64_t seed;
   std::uint64_t offset;  ///< first 32-bit draw of the window
   std::uint64_t draws;   ///< window length in 32-bit draws, per subsequence
+  /// Where a checked kernel reports a stream that drew past the window: two
+  /// words (flag, subsequence) in host-mapped memory that gpurand reads at
+  /// its next host call, turning the report into Error(exhausted). nullptr:
+  /// the device only prints the report before trapping.
+  std::uint64_t* report = nullptr;
 
   /// The generator of logical thread `id` (any 64-bit id: a global thread
   /// index, a particle index): exactly cuRAND's curand_init(seed, id, offset).

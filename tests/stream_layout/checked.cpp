@@ -1,0 +1,11 @@
+// Built with window checks on (see stream_layout_test.cpp).
+#define GPURAND_CHECK_WINDOW 1
+#include "gpurand/device.cuh"
+#include "stream_layout/sizes.hpp"
+
+namespace gpurand::test {
+stream_sizes stream_sizes_checked() {
+  return {sizeof(philox_stream), sizeof(xorwow_stream), sizeof(mrg32k3a_stream),
+          alignof(mrg32k3a_stream)};
+}
+}  // namespace gpurand::test
