@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "dispatch.hpp"
+#include "gpurand/detail/table.hpp"
 
 namespace gpurand::cli {
 namespace {
@@ -59,7 +60,8 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   auto* o_engine =
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
   auto* o_dist = add_text(app, "--dist", "NAME", dist_s,
-                          "u32|uniform|normal|uniform-double|normal-double (default u32)");
+                          "u32|uniform|normal|uniform-double|normal-double|normal-portable|normal-"
+                          "portable-double (default u32)");
   auto* o_seed =
       add_text(app, "--seed", "N", seed_s, "seed (default: 64 bits from the OS, printed)");
   auto* o_offset = add_text(app, "--offset", "N", offset_s, "first 32-bit draw of the window (0)");
@@ -206,8 +208,10 @@ void write_interleaved(const grid_request& base, std::uint64_t piece_values,
                        const std::function<void(const void* values, std::uint64_t count)>& emit) {
   const std::uint64_t threads = base.threads, k = base.per_thread;
   if (threads == 0 || k == 0) return;
-  // Normals come in Box-Muller pairs: a piece must start on a pair (even k0).
-  const bool normal = base.kind == dist::normal || base.kind == dist::normal_double;
+  // Normals come in Box-Muller pairs (the table's `pairs`): a piece must start on a pair (even k0).
+  bool normal = false;
+  gpurand::detail::visit(
+      base.kind, [&](auto c) { normal = gpurand::detail::dist_traits<decltype(c)::value>::pairs; });
   const std::uint64_t step = normal ? 2 : 1;
   piece_values = std::max(piece_values, step);
   const std::size_t size = value_size(base.kind);
