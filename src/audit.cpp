@@ -539,6 +539,16 @@ void find_overlaps(const grid<Word>& gr, u64 w, const std::vector<unsigned char>
 // Check 3: duplicate values
 
 constexpr double kTwo32 = 4294967296.0;
+// cuRAND's curand_kernel.h: MRG32K3A_MOD1 and MRG32K3A_NORM.
+constexpr double kMrgM1 = 4294967087.0;
+constexpr double kMrgNorm = 2.3283065498378288e-10;
+
+// Whether d is x * MRG32K3A_NORM (rounded as cuRAND's double product) for an
+// integer x in [1, m1].
+bool on_mrg32k3a_grid(double d) {
+  const double x = std::nearbyint(d / kMrgNorm);
+  return x >= 1 && x <= kMrgM1 && x * kMrgNorm == d;
+}
 
 // Exact collision moments of curand_uniform: y = float(x) * 2^-32 + 2^-33 in
 // float arithmetic for x uniform on [0, 2^32). y is monotone in x, so every
@@ -608,30 +618,125 @@ double erf_diff(double a, double b) {
   return std::erf(b) - std::erf(a);
 }
 
-// For a smooth density f on a floating-point grid, a value v is hit with
-// probability p_v ~ f(v) * ulp(v); so q2 = sum p_v^2 ~ integral of f^2 * ulp
-// and q3 ~ integral of f^3 * ulp^2, summed binade by binade with ulp fixed.
-// For f = N(mean, stddev^2) both integrals are erf differences.
-collision_moments normal_moments(int mantissa_bits, int min_exp, int max_exp, double mean,
-                                 double stddev) {
+// Integrals of phi^2 * ulp and phi^3 * ulp^2 over [lo, hi] for the standard
+// normal density phi and a fixed grid spacing `ulp`: erf differences.
+collision_moments normal_cell_integrals(double lo, double hi, double ulp) {
   const double pi = 3.14159265358979323846;
-  const double c2 = 1.0 / (4.0 * std::sqrt(pi) * stddev);
-  const double c3 = std::pow(2.0 * pi, -1.5) * 0.5 * std::sqrt(2.0 * pi / 3.0) / (stddev * stddev);
+  const double c2 = 1.0 / (4.0 * std::sqrt(pi));
+  const double c3 = std::pow(2.0 * pi, -1.5) * 0.5 * std::sqrt(2.0 * pi / 3.0);
   const double r3 = std::sqrt(1.5);
-  collision_moments q;
-  auto add = [&](double lo, double hi, double ulp) {
-    const double za = (lo - mean) / stddev, zb = (hi - mean) / stddev;
-    q.q2 += ulp * c2 * erf_diff(za, zb);
-    q.q3 += ulp * ulp * c3 * erf_diff(r3 * za, r3 * zb);
+  return collision_moments{ulp * c2 * erf_diff(lo, hi),
+                           ulp * ulp * c3 * erf_diff(r3 * lo, r3 * hi)};
+}
+
+// Spacing of the Real grid just above |x|.
+template <class Real>
+double ulp_above(Real x) {
+  const Real a = std::fabs(x);
+  return static_cast<double>(std::nextafter(a, std::numeric_limits<Real>::infinity())) -
+         static_cast<double>(a);
+}
+
+// Collision moments of y = fl(fl(z * stddev) + mean) in Real arithmetic (what
+// Generator::normal and a kernel computing `z * stddev + mean` produce), for z
+// a standard normal on the Real grid, hit with probability p_z ~ phi(z) *
+// ulp(z) (Box-Muller's resolution is finer than the grid; checked by Monte
+// Carlo in the tests). Scaling by a stddev that is not a power of two maps
+// the z grid onto the y grid unevenly: some y collect two (or 40) z points,
+// others none. So q2 = sum_y P(y)^2 is not the integral of f_y^2 * ulp(y);
+// with runs of c_y consecutive z points per y, it is the integral of
+// phi^2 * ulp(z) * R2 over z, where R2 = sum c^2 / sum c is the local mean
+// run length seen from a z point (and R3 = sum c^3 / sum c for q3). R2 is
+// constant wherever the spacings of z, z * stddev and y are, so the z axis is
+// cut where any of them changes binade, and R2 is measured in each piece by
+// walking 8192 consecutive z points through the exact rounding. Where runs
+// are longer than that (y much coarser than z), R2 is the mean run length
+// ulp(y) / (stddev * ulp(z)): the smooth model, exact in that limit.
+template <class Real>
+collision_moments transformed_normal_moments(double mean, double stddev) {
+  constexpr int mant = std::numeric_limits<Real>::digits - 1;
+  constexpr int emin = std::numeric_limits<Real>::min_exponent - 1;  // lowest normal binade
+  constexpr int emax = 4;  // |z| >= 32 has no mass worth counting (and Box-Muller never gives it)
+  const Real s = static_cast<Real>(stddev), m = static_cast<Real>(mean);
+  const double sd = static_cast<double>(s), md = static_cast<double>(m);
+  auto transform = [&](Real z) {
+    const Real p = z * s;  // two roundings, as the generator (-ffp-contract=off)
+    return static_cast<Real>(p + m);
   };
-  for (int e = min_exp; e <= max_exp; ++e) {
-    const double lo = std::ldexp(1.0, e), hi = std::ldexp(1.0, e + 1);  // hi may be inf: erf = 1
-    const double ulp = std::ldexp(1.0, e - mantissa_bits);
-    add(lo, hi, ulp);
-    add(-hi, -lo, ulp);
+  // Anything below this adds less than 1e-13 of the result (which is at least
+  // the integral of phi^2 * ulp, about 2^-(mant + 3)).
+  const double negligible = 1e-13 * std::ldexp(1.0, -mant - 3);
+  collision_moments q;
+  auto piece = [&](double p, double r, double ulp_z) {
+    const collision_moments base = normal_cell_integrals(p, r, ulp_z);
+    if (base.q2 == 0 && base.q3 == 0) return;
+    const Real mid = static_cast<Real>(0.5 * (p + r));
+    const double ulp_eff =
+        std::max(ulp_above<Real>(static_cast<Real>(mid * s)), ulp_above<Real>(transform(mid)));
+    const double mean_run = std::max(1.0, ulp_eff / (sd * ulp_z));
+    double r2 = mean_run, r3 = mean_run * mean_run;
+    if (mean_run <= 256 && base.q2 * mean_run >= negligible) {
+      constexpr int steps = 8192;
+      Real z = mid, prev = transform(z);
+      double c = 1, s1 = 0, s2 = 0, s3 = 0;
+      bool first = true;
+      for (int i = 0; i < steps; ++i) {
+        z = std::nextafter(z, std::numeric_limits<Real>::infinity());
+        const Real y = transform(z);
+        if (y == prev) {  // numerically: -0 and +0 are one value, as the audit counts
+          ++c;
+          continue;
+        }
+        if (!first) {  // the first and the last run are cut by the window
+          s1 += c;
+          s2 += c * c;
+          s3 += c * c * c;
+        }
+        first = false;
+        prev = y;
+        c = 1;
+      }
+      if (s1 >= 16 * mean_run) {
+        r2 = s2 / s1;
+        r3 = s3 / s1;
+      }
+    }
+    q.q2 += base.q2 * r2;
+    q.q3 += base.q3 * r3;
+  };
+  std::vector<double> cuts;
+  for (int sign : {1, -1}) {
+    for (int e = emin; e <= emax; ++e) {
+      const double ulp_z = std::ldexp(1.0, e - mant);
+      const double lo = std::ldexp(1.0, e), hi = std::ldexp(1.0, e + 1);
+      const double a = sign > 0 ? lo : -hi, b = sign > 0 ? hi : -lo;
+      cuts.assign({a, b});
+      auto cut = [&](double z) {
+        if (z > a && z < b) cuts.push_back(z);
+      };
+      // Where |z * stddev| changes binade.
+      const double lo_s = std::min(std::fabs(a * sd), std::fabs(b * sd));
+      const double hi_s = std::max(std::fabs(a * sd), std::fabs(b * sd));
+      for (int k = std::ilogb(lo_s); k <= std::ilogb(hi_s) + 1; ++k)
+        cut(sign * std::ldexp(1.0, k) / sd);
+      // Where |y| changes binade, for binades coarse enough to matter (y's
+      // spacing only counts where it is not finer than that of z * stddev).
+      const double y_hi = std::max(std::fabs(a * sd + md), std::fabs(b * sd + md));
+      if (y_hi >= lo_s / 4)
+        for (int k = std::ilogb(lo_s / 4); k <= std::ilogb(y_hi) + 1; ++k) {
+          cut((std::ldexp(1.0, k) - md) / sd);
+          cut((-std::ldexp(1.0, k) - md) / sd);
+        }
+      std::sort(cuts.begin(), cuts.end());
+      for (std::size_t i = 0; i + 1 < cuts.size(); ++i) piece(cuts[i], cuts[i + 1], ulp_z);
+    }
   }
-  const double sub = std::ldexp(1.0, min_exp);  // subnormals: the spacing of the lowest binade
-  add(-sub, sub, std::ldexp(1.0, min_exp - mantissa_bits));
+  // Subnormal z: one spacing; their mass is far below anything that counts.
+  const double sub = std::ldexp(1.0, emin);
+  const collision_moments tiny = normal_cell_integrals(-sub, sub, std::ldexp(1.0, emin - mant));
+  const double run = std::max(1.0, ulp_above<Real>(m) / (sd * std::ldexp(1.0, emin - mant)));
+  q.q2 += tiny.q2 * run;
+  q.q3 += tiny.q3 * run * run;
   return q;
 }
 
@@ -682,9 +787,24 @@ bool model_fits(value_model m, dtype t) {
     case value_model::normal_f32: return t == dtype::f32;
     case value_model::uniform_f64_32bit:
     case value_model::uniform_f64_53bit:
+    case value_model::uniform_f64_mrg32k3a:
     case value_model::normal_f64: return t == dtype::f64;
   }
   return false;
+}
+
+// `x` rounded to the fewest decimal places that stay within `tolerance` of
+// it (and positive if asked). The normal model needs the exact scale and
+// shift the generator used, since they decide which grid points merge; users
+// pass short decimals (3, 0.1, -2), which a fit within 4 standard errors
+// recovers. Other values stay as fitted.
+double snap_decimal(double x, double tolerance, bool positive) {
+  for (int d = 0; d <= 17; ++d) {
+    const double scale = std::pow(10.0, d);
+    const double c = std::round(x * scale) / scale;
+    if (std::fabs(c - x) <= tolerance && (!positive || c > 0)) return c;
+  }
+  return x;
 }
 
 bool is_normal(value_model m) {
@@ -742,8 +862,10 @@ void check_values(const grid<Word>& gr, dtype type, const options& opts, unsigne
     });
     double ss = 0;
     for (double s : squares) ss += s;
-    v.mean = mean;
-    v.stddev = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
+    const double sd = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
+    const double root_n = std::sqrt(static_cast<double>(n));
+    v.mean = snap_decimal(mean, 4 * sd / root_n, false);
+    v.stddev = snap_decimal(sd, 4 * sd / (std::sqrt(2.0) * root_n), true);
     fitted = std::isfinite(v.mean) && std::isfinite(v.stddev) && v.stddev > 0;
   }
 
@@ -872,6 +994,7 @@ const char* to_string(value_model m) noexcept {
     case value_model::uniform_f64_53bit: return "uniform_f64_53bit";
     case value_model::normal_f32: return "normal_f32";
     case value_model::normal_f64: return "normal_f64";
+    case value_model::uniform_f64_mrg32k3a: return "uniform_f64_mrg32k3a";
   }
   return "?";
 }
@@ -883,13 +1006,14 @@ dtype parse_dtype(std::string_view text, std::string_view what) {
 }
 
 value_model parse_value_model(std::string_view text, std::string_view what) {
-  for (value_model m : {value_model::automatic, value_model::u32, value_model::uniform_f32,
-                        value_model::uniform_f64_32bit, value_model::uniform_f64_53bit,
-                        value_model::normal_f32, value_model::normal_f64})
+  for (value_model m :
+       {value_model::automatic, value_model::u32, value_model::uniform_f32,
+        value_model::uniform_f64_32bit, value_model::uniform_f64_53bit, value_model::normal_f32,
+        value_model::normal_f64, value_model::uniform_f64_mrg32k3a})
     if (text == to_string(m)) return m;
   invalid(std::string(what) +
-          ": expected auto, u32, uniform_f32, uniform_f64_32bit, uniform_f64_53bit, normal_f32 "
-          "or normal_f64, got '" +
+          ": expected auto, u32, uniform_f32, uniform_f64_32bit, uniform_f64_53bit, normal_f32, "
+          "normal_f64 or uniform_f64_mrg32k3a, got '" +
           std::string(text) + "'");
 }
 
@@ -910,6 +1034,10 @@ collision_moments collision_probabilities(value_model m, double mean, double std
       return collision_moments{(3.0 * t52 - 2.0) * std::ldexp(1.0, -106),
                                (5.0 * t52 - 6.0) * std::ldexp(1.0, -159)};
     }
+    case value_model::uniform_f64_mrg32k3a:
+      // x * MRG32K3A_NORM for x in [1, m1]: products 2^-32 apart, far above
+      // the double spacing, so m1 distinct values, equally likely.
+      return collision_moments{1.0 / kMrgM1, 1.0 / (kMrgM1 * kMrgM1)};
     case value_model::uniform_f32: {
       static const collision_moments q = compute_uniform_f32();  // ~0.2 s, once
       return q;
@@ -918,8 +1046,8 @@ collision_moments collision_probabilities(value_model m, double mean, double std
     case value_model::normal_f64:
       if (!(stddev > 0) || !std::isfinite(stddev) || !std::isfinite(mean))
         invalid("stddev: must be positive and finite, got " + fmt_double(stddev));
-      return m == value_model::normal_f32 ? normal_moments(23, -126, 127, mean, stddev)
-                                          : normal_moments(52, -1022, 1023, mean, stddev);
+      return m == value_model::normal_f32 ? transformed_normal_moments<float>(mean, stddev)
+                                          : transformed_normal_moments<double>(mean, stddev);
     case value_model::automatic: break;
   }
   invalid("value_model: 'auto' has no collision probability; pick a model");
@@ -947,7 +1075,7 @@ value_model infer_model(const void* data, dtype type, std::uint64_t n) {
     return value_model::uniform_f32;
   }
   const double* d = static_cast<const double*>(data);
-  bool grid32 = true;
+  bool grid32 = true, mrg = true;
   for (u64 i = 0; i < n; ++i) {
     if (!(d[i] > 0.0 && d[i] <= 1.0)) return value_model::normal_f64;
     // curand_uniform_double gives (x + 1) * 2^-32; accept any multiple of
@@ -955,8 +1083,11 @@ value_model infer_model(const void* data, dtype type, std::uint64_t n) {
     // on that grid with probability 2^-21, so honest 53-bit data never do.
     const double t = d[i] * 8589934592.0;  // exact: a power-of-two scale
     grid32 = grid32 && t == std::floor(t);
+    // MRG32k3a's grid: likewise a 53-bit value lands on it with probability ~2^-21.
+    mrg = mrg && on_mrg32k3a_grid(d[i]);
   }
-  return grid32 ? value_model::uniform_f64_32bit : value_model::uniform_f64_53bit;
+  if (grid32) return value_model::uniform_f64_32bit;
+  return mrg ? value_model::uniform_f64_mrg32k3a : value_model::uniform_f64_53bit;
 }
 
 report run(const void* data, const layout& shape, const options& opts) {

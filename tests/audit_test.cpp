@@ -179,6 +179,82 @@ TEST(Audit, PassesHonestNormals) {
   EXPECT_EQ(rd.values.model, ga::value_model::normal_f64);
 }
 
+// Generator::normal with a mean and stddev other than (0, 1): scaling by a
+// stddev that is not a power of two merges float grid points, so the pair
+// count is well above the smooth-density expectation (normal(0, 3), 2^20
+// floats: 9322 pairs against 7528 expected, p = 5e-88, before the model
+// followed the rounding). Honest output must pass, float and double, at
+// several seeds, with the model inferred or named.
+TEST(Audit, PassesHonestScaledNormalsFromGenerator) {
+  struct shape {
+    double mean, stddev;
+  };
+  const u64 n = u64{1} << 20, tpb = 64, k = 1024, blocks = n / (tpb * k);
+  for (const shape sh : {shape{0, 3}, shape{5, 0.1}, shape{-2, 7}}) {
+    for (u64 seed : {1u, 2u, 3u}) {
+      gpurand::options go;
+      go.seed = seed;
+      go.backend = gpurand::backend_kind::cpu;
+      gpurand::Generator gen(go);
+      std::vector<float> f(n);
+      gen.normal(f.data(), n, static_cast<float>(sh.mean), static_cast<float>(sh.stddev));
+      const ga::report rf = audit(f, blocks, tpb, k, ga::dtype::f32);
+      EXPECT_EQ(rf.values.model, ga::value_model::normal_f32);
+      EXPECT_FALSE(rf.values.flagged)
+          << "normal(" << sh.mean << ", " << sh.stddev << ") seed " << seed << "\n"
+          << ga::format(rf);
+      EXPECT_TRUE(rf.clean()) << ga::format(rf);
+      EXPECT_EQ(rf.values.equal_pairs, count_equal_pairs(bits_of(f)));
+      // Within 5 standard deviations of the (overdispersed) count.
+      EXPECT_NEAR(static_cast<double>(rf.values.equal_pairs), rf.values.expected,
+                  5 * std::sqrt(rf.values.variance))
+          << ga::format(rf);
+      EXPECT_EQ(rf.values.mean, sh.mean);
+      EXPECT_EQ(rf.values.stddev, sh.stddev);
+      if (seed == 1) {
+        ga::options named;
+        named.model = ga::value_model::normal_f32;
+        EXPECT_TRUE(audit(f, blocks, tpb, k, ga::dtype::f32, named).clean());
+      }
+
+      std::vector<double> d(n / 8);
+      gen.normal(d.data(), d.size(), sh.mean, sh.stddev);
+      const ga::report rd = audit(d, blocks / 8, tpb, k, ga::dtype::f64);
+      EXPECT_EQ(rd.values.model, ga::value_model::normal_f64);
+      EXPECT_TRUE(rd.clean()) << ga::format(rd);
+    }
+  }
+}
+
+// MRG32k3a's curand_uniform_double is x * MRG32K3A_NORM for a 32-bit-ish
+// integer x: about 2^32 values, not 2^53 (22 pairs against 2.3e-5 expected).
+TEST(Audit, PassesHonestMrg32k3aUniformDouble) {
+  const u64 blocks = 16, tpb = 64, k = 2048, threads = blocks * tpb;
+  for (u64 seed : {4u, 5u, 6u}) {
+    gpurand::grid_request req;
+    req.eng = gpurand::engine::mrg32k3a;
+    req.kind = gpurand::dist::uniform_double;
+    req.seed = seed;
+    req.threads = threads;
+    req.per_thread = k;
+    req.backend = gpurand::backend_kind::cpu;
+    std::vector<double> v(threads * k);
+    gpurand::write_thread_streams(req, v.data());
+    const ga::report r = audit(v, blocks, tpb, k, ga::dtype::f64);
+    EXPECT_EQ(r.values.model, ga::value_model::uniform_f64_mrg32k3a);
+    EXPECT_TRUE(r.clean()) << ga::format(r);
+    const double nd = static_cast<double>(v.size());
+    EXPECT_NEAR(r.values.expected, nd * (nd - 1) / 2 / 4294967087.0, 1e-9 * r.values.expected);
+    // 2^21 values: about 512 pairs, so some are there to be judged.
+    EXPECT_GT(r.values.equal_pairs, 300u);
+    // The 53-bit model would have flagged them.
+    ga::options o53;
+    o53.model = ga::value_model::uniform_f64_53bit;
+    EXPECT_TRUE(audit(v, blocks, tpb, k, ga::dtype::f64, o53).values.flagged);
+  }
+  EXPECT_EQ(ga::parse_value_model("uniform_f64_mrg32k3a"), ga::value_model::uniform_f64_mrg32k3a);
+}
+
 // ---------------------------------------------------------------------------
 // Negative controls: each is caught every time, naming the right threads.
 

@@ -38,13 +38,17 @@ enum class value_model {
   uniform_f64_53bit,  ///< curand_uniform2_double(): 53 bits
   normal_f32,         ///< curand_normal() (Box-Muller), any mean and stddev
   normal_f64,         ///< curand_normal_double(), any mean and stddev
+  /// curand_uniform_double() on MRG32k3a: x * MRG32K3A_NORM (2.3283065498378288e-10)
+  /// for the combined generator's integer x in [1, 4294967087]: that many values.
+  uniform_f64_mrg32k3a,
 };
 
 const char* to_string(dtype t) noexcept;
 const char* to_string(value_model m) noexcept;
 /// Parse "u32|f32|f64"; throws Error(invalid_argument) naming `what` and the value.
 dtype parse_dtype(std::string_view text, std::string_view what = "dtype");
-/// Parse "auto|u32|uniform_f32|uniform_f64_32bit|uniform_f64_53bit|normal_f32|normal_f64".
+/// Parse "auto|u32|uniform_f32|uniform_f64_32bit|uniform_f64_53bit|normal_f32|normal_f64|
+/// uniform_f64_mrg32k3a".
 value_model parse_value_model(std::string_view text, std::string_view what = "value_model");
 /// Bytes per value: 4 for u32 and f32, 8 for f64.
 std::size_t value_size(dtype t) noexcept;
@@ -114,9 +118,12 @@ struct value_result {
   double variance = 0.0;                       ///< exact variance of the pair count under the model
   double p_value = 1.0;                        ///< P(count >= equal_pairs) under the model
   double alpha = 0.0;
-  bool flagged = false;              ///< p_value < alpha
-  double mean = 0.0;                 ///< normal models: the fitted mean
-  double stddev = 0.0;               ///< normal models: the fitted standard deviation
+  bool flagged = false;  ///< p_value < alpha
+  /// Normal models: the mean the model uses, the sample mean rounded to the
+  /// fewest decimals within 4 standard errors (users pass short decimals, and
+  /// the exact shift and scale decide which float grid points merge).
+  double mean = 0.0;
+  double stddev = 0.0;  ///< normal models: the standard deviation used, rounded the same way
   std::vector<value_pair> examples;  ///< when flagged: the most repeated values
 };
 
@@ -167,8 +174,9 @@ std::string format(const report& r);
 /// Collision moments of a value model: q2 = sum of p_v^2 (two independent
 /// values are equal) and q3 = sum of p_v^3 (three are). Exact for u32 and the
 /// uniforms (uniform_f32 by an exact walk over every float curand_uniform
-/// can return); for normals the integral of f^2 * ulp (f^3 * ulp^2) over the
-/// float grid, for a normal of the given mean and stddev.
+/// can return); for normals, of z * stddev + mean rounded as the generator
+/// rounds it (in the model's float type) for z a standard normal on the
+/// float grid, measured through that rounding piece by piece.
 struct collision_moments {
   double q2 = 0.0;
   double q3 = 0.0;
@@ -186,7 +194,9 @@ double poisson_upper_tail(double expected, double observed, double dispersion = 
 /// The model `automatic` picks: u32 data are u32; f32 data all in (0, 1] are
 /// uniform_f32, else normal_f32; f64 data all in (0, 1] are uniform_f64_32bit
 /// when every value is a multiple of 2^-33 (curand_uniform_double's 32-bit
-/// grid), else uniform_f64_53bit; other f64 data are normal_f64.
+/// grid), else uniform_f64_mrg32k3a when every value is x * MRG32K3A_NORM
+/// for an integer x in [1, 4294967087], else uniform_f64_53bit; other f64
+/// data are normal_f64.
 value_model infer_model(const void* data, dtype type, std::uint64_t n);
 
 }  // namespace gpurand::audit
