@@ -801,7 +801,7 @@ bool model_fits(value_model m, dtype t) {
 double snap_decimal(double x, double tolerance, bool positive) {
   for (int d = 0; d <= 17; ++d) {
     const double scale = std::pow(10.0, d);
-    const double c = std::round(x * scale) / scale;
+    const double c = std::round(x * scale) / scale + 0.0;  // + 0.0: no -0
     if (std::fabs(c - x) <= tolerance && (!positive || c > 0)) return c;
   }
   return x;
@@ -831,10 +831,11 @@ Word canonical(Word w, bool is_float) {
   return (is_float && w == sign) ? Word{0} : w;
 }
 
+// Picks the value model and, for normals, fits the mean and stddev. Returns
+// false for a "normal" sample that fits no model (constant or non-finite).
 template <class Word>
-void check_values(const grid<Word>& gr, dtype type, const options& opts, unsigned workers,
-                  report& r) {
-  value_result& v = r.values;
+bool fit_model(const grid<Word>& gr, dtype type, const options& opts, unsigned workers,
+               value_result& v) {
   const u64 n = gr.threads * gr.k;
   v.values = n;
   v.alpha = opts.alpha;
@@ -868,7 +869,14 @@ void check_values(const grid<Word>& gr, dtype type, const options& opts, unsigne
     v.stddev = snap_decimal(sd, 4 * sd / (std::sqrt(2.0) * root_n), true);
     fitted = std::isfinite(v.mean) && std::isfinite(v.stddev) && v.stddev > 0;
   }
+  return fitted;
+}
 
+template <class Word>
+void check_values(const grid<Word>& gr, dtype type, bool fitted, const options& opts,
+                  unsigned workers, report& r) {
+  value_result& v = r.values;
+  const u64 n = gr.threads * gr.k;
   const bool is_float = type != dtype::u32;
   std::vector<Word> sorted(n);
   parallel_chunks(workers, n, [&](unsigned, u64 b, u64 e) {
@@ -943,6 +951,142 @@ void check_values(const grid<Word>& gr, dtype type, const options& opts, unsigne
   }
 }
 
+// ---------------------------------------------------------------------------
+// Check 2b: overlapping normal streams, through the raw draws behind them
+//
+// A Box-Muller pair consumes two raw draws (four for doubles); a stream that
+// restarts one raw draw later pairs them differently and shares no value
+// with the original. So for the normal models each pair is inverted back to
+// its draws: with (x, y) = ((a - mean) / stddev, (b - mean) / stddev) =
+// s * (sin t, cos t) and s = sqrt(-2 log u) (cuRAND's _curand_box_muller and
+// _curand_box_muller_double), u = exp(-(x^2 + y^2) / 2) and t = atan2(x, y).
+//  - float: u = r0 * 2^-32 + 2^-33 and t = r1 * 2pi 2^-32 + pi 2^-32 give
+//    both draws; their top bits (14 when the values carry full precision)
+//    are the keys.
+//  - double: u = zx * 2^-53 + 2^-54 with zx = r0 ^ (r1 << 21), and
+//    t = pi (zy * 2^-52 + 2^-53) with zy = r2 ^ (r3 << 21); zx bits 11..20 are
+//    r0's bits 11..20 and zx bits 32..41 are r1's, so every draw, in either
+//    position of a pair, gives its bits 11..20 (fewer when the values are
+//    coarser, e.g. after a large shift).
+// Each thread's values are paired both ways (from its value 0 and from its
+// value 1), since a shifted stream may split pairs at the other phase; the
+// key sequences are matched like u32 streams, on windows of >= 128 key bits,
+// and a match is reported in raw draws: position 2i + c (4i + c for doubles)
+// is component c of the pair starting at value i.
+
+template <class Real>
+struct draw_keys {
+  static constexpr bool is_double = sizeof(Real) == 8;
+  static constexpr u64 per_pair = is_double ? 4 : 2;   // keys (raw draws) per value pair
+  static constexpr u64 per_value = is_double ? 2 : 1;  // raw draws per value
+  double mean, stddev;
+  int shift;  // float: keys are raw >> shift; double: bits [shift, 21) of each draw
+  unsigned bits;
+
+  draw_keys(double m, double s) : mean(m), stddev(s) {
+    // Resolution of a recovered z: the output spacing around |mean| + 2
+    // stddev, scaled back, or the type's own relative precision.
+    const Real around = static_cast<Real>(std::fabs(m) + 2 * s);
+    const double res =
+        std::max(std::ldexp(1.0, is_double ? -51 : -22), ulp_above<Real>(around) / s);
+    const int err = std::max(0, std::ilogb(res * std::ldexp(1.0, is_double ? 53 : 32)) + 1);
+    if (is_double) {
+      shift = std::clamp(err + 6, 11, 17);
+      bits = static_cast<unsigned>(21 - shift);
+    } else {
+      bits = static_cast<unsigned>(std::clamp(32 - err - 6, 6, 14));
+      shift = 32 - static_cast<int>(bits);
+    }
+  }
+
+  void pair(Real a, Real b, std::uint32_t* out) const {
+    const double pi = 3.14159265358979323846;
+    const double x = (static_cast<double>(a) - mean) / stddev;
+    const double y = (static_cast<double>(b) - mean) / stddev;
+    const double u = std::exp(-0.5 * (x * x + y * y));
+    double t = std::atan2(x, y);
+    if (t < 0) t += 2 * pi;
+    if constexpr (is_double) {
+      const u64 zx = to_int(u * 0x1p53 - 0.5, 0x1p53);
+      const u64 zy = to_int(t / pi * 0x1p52 - 0.5, 0x1p53);
+      const u64 mask = (u64{1} << bits) - 1;
+      out[0] = static_cast<std::uint32_t>((zx >> shift) & mask);
+      out[1] = static_cast<std::uint32_t>((zx >> (21 + shift)) & mask);
+      out[2] = static_cast<std::uint32_t>((zy >> shift) & mask);
+      out[3] = static_cast<std::uint32_t>((zy >> (21 + shift)) & mask);
+    } else {
+      out[0] = static_cast<std::uint32_t>(to_int(u * 0x1p32 - 0.5, 0x1p32) >> shift);
+      out[1] = static_cast<std::uint32_t>(to_int(t / (2 * pi) * 0x1p32 - 0.5, 0x1p32) >> shift);
+    }
+  }
+
+  static u64 to_int(double v, double limit) {
+    if (!(v > 0)) return 0;  // also NaN from a non-finite value
+    if (v >= limit - 1) return static_cast<u64>(limit - 1);
+    return static_cast<u64>(v);
+  }
+};
+
+template <class Real, class Word>
+void find_draw_overlaps(const grid<Word>& gr, const std::vector<unsigned char>& is_dup, double mean,
+                        double stddev, const options& opts, unsigned workers, report& r) {
+  using keys_t = draw_keys<Real>;
+  const keys_t kd(mean, stddev);
+  const u64 pairs = gr.k / 2;  // pairs from value 0; from value 1 there are (k - 1) / 2
+  const u64 len = pairs * keys_t::per_pair;
+  const u64 w = (128 + kd.bits - 1) / kd.bits;
+  r.draw_window = w;
+  r.draw_key_bits = kd.bits;
+  r.draw_checks_run = len >= w;
+  if (!r.draw_checks_run) return;
+
+  // Stream 2g + phase holds thread g's keys paired from value `phase`. The
+  // second phase has one pair fewer when k is even: its tail holds keys that
+  // match nothing (above every real key, distinct per position).
+  const u64 streams = 2 * gr.threads;
+  std::vector<std::uint32_t> keys(streams * len);
+  parallel_chunks(workers, gr.threads, [&](unsigned, u64 b, u64 e) {
+    for (u64 g = b; g < e; ++g) {
+      const Word* v = gr.stream(g);
+      for (u64 phase = 0; phase < 2; ++phase) {
+        std::uint32_t* out = keys.data() + (2 * g + phase) * len;
+        const u64 have = (gr.k - phase) / 2;
+        for (u64 i = 0; i < have; ++i) {
+          const u64 at = phase + 2 * i;
+          kd.pair(static_cast<Real>(as_real(v[at])), static_cast<Real>(as_real(v[at + 1])),
+                  out + i * keys_t::per_pair);
+        }
+        for (u64 j = have * keys_t::per_pair; j < len; ++j)
+          out[j] =
+              0x80000000u | static_cast<std::uint32_t>(((2 * g + phase) * len + j) & 0x7FFFFFFFu);
+      }
+    }
+  });
+  std::vector<unsigned char> skip(streams);
+  for (u64 g = 0; g < gr.threads; ++g) skip[2 * g] = skip[2 * g + 1] = is_dup[g];
+
+  const grid<std::uint32_t> kg{keys.data(), streams, 2, len};
+  report scratch;
+  find_overlaps(kg, w, skip, opts, workers, scratch);
+  keys = std::vector<std::uint32_t>();
+  r.draw_overlap_runs = scratch.overlap_runs;
+  r.draw_matched_window_pairs = scratch.matched_window_pairs;
+  r.draw_overlap_list_complete = scratch.overlap_list_complete;
+  // Back to threads and raw-draw coordinates (phase 1 starts one value in).
+  for (const stream_match& m : scratch.overlaps) {
+    const u64 ga = m.a.global / 2, gb = m.b.global / 2;
+    const u64 pa = m.a_pos + (m.a.global % 2) * keys_t::per_value;
+    const u64 pb = m.b_pos + (m.b.global % 2) * keys_t::per_value;
+    stream_match d{gr.ref(ga), gr.ref(gb), 0, pa, pb, m.length};
+    if (pa < pb || (pa == pb && ga > gb)) {
+      std::swap(d.a, d.b);
+      std::swap(d.a_pos, d.b_pos);
+    }
+    d.lag = d.a_pos - d.b_pos;
+    r.draw_overlaps.push_back(d);
+  }
+}
+
 template <class Word>
 report run_typed(const Word* data, const layout& shape, const options& opts, u64 w,
                  unsigned workers) {
@@ -951,13 +1095,20 @@ report run_typed(const Word* data, const layout& shape, const options& opts, u64
   r.window = w;
   const grid<Word> gr{data, shape.blocks * shape.threads_per_block, shape.threads_per_block,
                       shape.per_thread};
+  const bool fitted = fit_model(gr, shape.type, opts, workers, r.values);
   r.stream_checks_run = shape.per_thread >= w;
+  std::vector<unsigned char> is_dup(gr.threads, 0);
   if (r.stream_checks_run) {
-    std::vector<unsigned char> is_dup;
     find_duplicate_streams(gr, opts, workers, is_dup, r);
     find_overlaps(gr, w, is_dup, opts, workers, r);
   }
-  check_values(gr, shape.type, opts, workers, r);
+  if (is_normal(r.values.model) && fitted) {
+    if constexpr (sizeof(Word) == 4)
+      find_draw_overlaps<float>(gr, is_dup, r.values.mean, r.values.stddev, opts, workers, r);
+    else
+      find_draw_overlaps<double>(gr, is_dup, r.values.mean, r.values.stddev, opts, workers, r);
+  }
+  check_values(gr, shape.type, fitted, opts, workers, r);
   return r;
 }
 
@@ -1169,6 +1320,29 @@ std::string format(const report& r) {
           << (m.a.global == m.b.global ? " (the thread repeats itself)" : "") << "\n";
       more(r.overlap_runs, r.overlaps.size());
     }
+  }
+
+  if (r.draw_checks_run) {
+    o << "overlapping raw draws (recovered from normal pairs, " << r.draw_key_bits
+      << " bits each, window " << r.draw_window << " draws): ";
+    if (r.draw_matched_window_pairs == 0) {
+      o << "none\n";
+    } else {
+      o << r.draw_overlap_runs << " run(s) (" << r.draw_matched_window_pairs
+        << " equal window pairs"
+        << (r.draw_overlap_list_complete ? ""
+                                         : "; some windows repeat > 16 times, listing a selection")
+        << ")\n";
+      for (const stream_match& m : r.draw_overlaps)
+        o << "  " << fmt_ref(m.b) << " draw " << m.b_pos << ".. == " << fmt_ref(m.a) << " draw "
+          << m.a_pos << "..: " << m.length << " draws, lag " << m.lag << " raw draw(s)"
+          << (m.a.global == m.b.global ? " (the thread repeats itself)" : "") << "\n";
+      if (r.draw_overlap_runs > r.draw_overlaps.size())
+        o << "  ... and " << (r.draw_overlap_runs - r.draw_overlaps.size()) << " more\n";
+    }
+  } else if (is_normal(r.values.model)) {
+    o << "overlapping raw draws: skipped (streams too short for a window of 128 key bits, or "
+         "no normal fits)\n";
   }
 
   const value_result& v = r.values;

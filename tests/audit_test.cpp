@@ -360,6 +360,103 @@ TEST(Audit, FlagsReusedOffset) {
   EXPECT_EQ(rd.overlaps[0].length, k - 4);
 }
 
+// Normal streams restarted a few raw draws later: an odd lag pairs the draws
+// differently, so no value is shared and only the draws behind the values
+// (recovered from the Box-Muller pairs) can show the overlap. Every lag is
+// caught, on Philox and XORWOW, with the right threads and the lag in raw
+// draws; honest grids stay clean at every seed.
+template <class T, class State>
+void normal_stream(u64 seed, u64 sub, u64 off, u64 k, T* out) {
+  State s;
+  curand_init(seed, sub, off, &s);
+  for (u64 i = 0; i < k; ++i) {
+    if constexpr (std::is_same_v<T, float>)
+      out[i] = curand_normal(&s);
+    else
+      out[i] = curand_normal_double(&s);
+  }
+}
+
+template <class T, class State>
+void check_draw_overlaps(ga::dtype type, std::initializer_list<u64> lags) {
+  const u64 blocks = 8, tpb = 64, k = 128, threads = blocks * tpb;
+  auto fill = normal_stream<T, State>;
+  for (u64 seed : {101u, 102u, 103u}) {
+    auto v = honest<T>(seed, threads, k, fill);
+    const ga::report clean = audit(v, blocks, tpb, k, type);
+    EXPECT_TRUE(clean.draw_checks_run);
+    EXPECT_TRUE(clean.clean()) << ga::format(clean);
+    EXPECT_EQ(clean.draw_matched_window_pairs, 0u);
+    for (const u64 lag : lags) {
+      auto w = v;
+      const u64 a = (seed * 37 + lag * 11) % threads, b = (a + 1 + lag * 53) % threads;
+      fill(seed, a, lag, k, w.data() + b * k);  // thread b reuses a's subsequence, `lag` draws on
+      const ga::report r = audit(w, blocks, tpb, k, type);
+      EXPECT_FALSE(r.clean()) << "lag " << lag;
+      EXPECT_EQ(r.duplicate_threads, 0u);
+      ASSERT_GT(r.draw_overlap_runs, 0u) << "lag " << lag << "\n" << ga::format(r);
+      ASSERT_FALSE(r.draw_overlaps.empty());
+      const ga::stream_match& m = r.draw_overlaps[0];
+      expect_ref(m.a, a, tpb);
+      expect_ref(m.b, b, tpb);
+      EXPECT_EQ(m.lag, lag);
+      EXPECT_EQ(m.a_pos, m.b_pos + lag);
+      // The run covers most of the shared draws (a draw whose recovered bits
+      // straddle a rounding edge can cut it).
+      u64 covered = 0;
+      for (const ga::stream_match& x : r.draw_overlaps) {
+        EXPECT_EQ(x.a.global, a);
+        EXPECT_EQ(x.b.global, b);
+        EXPECT_EQ(x.lag, lag);
+        covered += x.length;
+      }
+      const u64 draws = k * (sizeof(T) / 4);
+      EXPECT_GT(covered, (draws - lag) / 2) << ga::format(r);
+      EXPECT_NE(ga::format(r).find("lag " + std::to_string(lag) + " raw draw"), std::string::npos);
+    }
+  }
+}
+
+TEST(Audit, FlagsNormalStreamsShiftedByRawDraws) {
+  check_draw_overlaps<float, curandStatePhilox4_32_10_t>(ga::dtype::f32, {1, 2, 3, 5, 7});
+  check_draw_overlaps<float, curandStateXORWOW_t>(ga::dtype::f32, {1, 3});
+}
+
+TEST(Audit, FlagsNormalDoubleStreamsShiftedByRawDraws) {
+  check_draw_overlaps<double, curandStatePhilox4_32_10_t>(ga::dtype::f64, {1, 2, 3, 4, 5, 7});
+  check_draw_overlaps<double, curandStateXORWOW_t>(ga::dtype::f64, {1, 2, 3});
+}
+
+// Pairs split at the other phase: thread b's stream starts at the second
+// value of a pair (an odd cut of one long stream), and scaled values from the
+// Generator's bulk layout are judged after undoing mean and stddev.
+TEST(Audit, FlagsNormalOverlapAcrossPairPhases) {
+  const u64 blocks = 4, tpb = 64, k = 96, threads = blocks * tpb;
+  auto v = honest<float>(7, threads, k, philox_normal);
+  std::vector<float> longer(k + 2);
+  philox_normal(7, 40, 3, k + 2, longer.data());  // a's subsequence, 3 draws on ...
+  std::copy(longer.begin() + 1, longer.begin() + 1 + k, v.begin() + 200 * k);  // ... cut at value 1
+  const ga::report r = audit(v, blocks, tpb, k, ga::dtype::f32);
+  ASSERT_FALSE(r.draw_overlaps.empty()) << ga::format(r);
+  expect_ref(r.draw_overlaps[0].a, 40, tpb);
+  expect_ref(r.draw_overlaps[0].b, 200, tpb);
+  // Positions count one draw per float value. b's value 1 starts the pair of
+  // a's draws 5 and 6 (the pair after draws 3, 4), so b's position j is a's
+  // position j + 4; pairing b from value 0 would have matched nothing.
+  EXPECT_EQ(r.draw_overlaps[0].lag, 4u);
+  EXPECT_EQ(r.draw_overlaps[0].b_pos % 2, 1u);
+
+  for (u64 seed : {1u, 2u}) {
+    gpurand::options go;
+    go.seed = seed;
+    go.backend = gpurand::backend_kind::cpu;
+    gpurand::Generator gen(go);
+    std::vector<float> f(threads * k);
+    gen.normal(f.data(), f.size(), 5.0f, 0.1f);
+    EXPECT_TRUE(audit(f, blocks, tpb, k, ga::dtype::f32).clean());
+  }
+}
+
 TEST(Audit, FlagsOneDuplicatePairAmongThousands) {
   const u64 blocks = 64, tpb = 64, k = 64, threads = blocks * tpb;
   struct plant {

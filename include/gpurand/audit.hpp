@@ -151,12 +151,32 @@ struct report {
   bool overlap_list_complete = true;
   std::vector<stream_match> overlaps;
 
+  /// Normal models only: overlaps between the raw 32-bit draws behind the
+  /// values. A stream restarted an odd number of draws later (one for
+  /// `normal`, 1-3 for `normal_f64`) pairs its draws differently and shares
+  /// no value with the original, so each Box-Muller pair is inverted back to
+  /// its draws (u = exp(-r^2 / 2), angle = atan2), both pairings of every
+  /// thread are tried, and the draws' top bits (bits 11..20 for doubles),
+  /// quantised to the precision the values carry, are matched in windows of
+  /// >= 128 bits. Positions, lags and lengths count raw draws from the
+  /// thread's first value (2 per float pair, 4 per double pair). Overlaps at
+  /// a lag of whole pairs appear here too, besides in `overlaps`.
+  bool draw_checks_run = false;
+  std::uint64_t draw_window = 0;  ///< window, in recovered draws
+  unsigned draw_key_bits = 0;     ///< bits kept per recovered draw
+  std::uint64_t draw_overlap_runs = 0;
+  std::uint64_t draw_matched_window_pairs = 0;  ///< nonzero exactly when draw overlaps exist
+  bool draw_overlap_list_complete = true;
+  std::vector<stream_match> draw_overlaps;
+
   value_result values;
   bool used_gpu = false;
 
-  /// No duplicate stream, no overlap, and the value test did not flag.
+  /// No duplicate stream, no overlap (of values or of recovered draws), and
+  /// the value test did not flag.
   bool clean() const noexcept {
-    return duplicate_threads == 0 && matched_window_pairs == 0 && !values.flagged;
+    return duplicate_threads == 0 && matched_window_pairs == 0 && draw_matched_window_pairs == 0 &&
+           !values.flagged;
   }
 };
 
