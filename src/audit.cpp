@@ -22,10 +22,10 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 #include "gpurand/gpurand.hpp"
+#include "parallel.hpp"
 
 #if defined(GPURAND_HAVE_CUDA) && GPURAND_HAVE_CUDA
 // Relative so that no extra include directory is needed for the kernels folder.
@@ -66,37 +66,18 @@ u128 pairs_of(u64 m) { return static_cast<u128>(m) * (m - (m > 0 ? 1 : 0)) / 2; 
 // ---------------------------------------------------------------------------
 // Threads
 
-// Runs fn(worker, begin, end) over `workers` contiguous chunks of [0, n), the
-// first on the calling thread; rethrows the first exception after joining.
+// Runs fn(chunk, begin, end) over `chunks` contiguous chunks of [0, n) (at
+// most n of them) on the library's one executor (parallel.hpp): on up to
+// `chunks` threads, fewer if threads cannot be created; rethrows the first
+// exception after joining. A chunk index is a task, not a thread, so per-chunk
+// results never depend on how many threads really ran.
 template <class Fn>
-void parallel_chunks(unsigned workers, u64 n, Fn&& fn) {
-  if (workers == 0) workers = 1;
-  if (n < workers) workers = static_cast<unsigned>(std::max<u64>(n, 1));
-  auto bound = [&](unsigned w) { return static_cast<u64>(static_cast<u128>(n) * w / workers); };
-  if (workers == 1) {
-    fn(0u, u64{0}, n);
-    return;
-  }
-  std::vector<std::exception_ptr> errors(workers);
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (unsigned w = 1; w < workers; ++w) {
-    pool.emplace_back([&, w] {
-      try {
-        fn(w, bound(w), bound(w + 1));
-      } catch (...) {
-        errors[w] = std::current_exception();
-      }
-    });
-  }
-  try {
-    fn(0u, bound(0), bound(1));
-  } catch (...) {
-    errors[0] = std::current_exception();
-  }
-  for (auto& t : pool) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+void parallel_chunks(unsigned chunks, u64 n, Fn&& fn) {
+  if (chunks == 0) chunks = 1;
+  if (n < chunks) chunks = static_cast<unsigned>(std::max<u64>(n, 1));
+  auto bound = [&](u64 c) { return static_cast<u64>(static_cast<u128>(n) * c / chunks); };
+  detail::parallel_for(chunks, chunks,
+                       [&](u64 c) { fn(static_cast<unsigned>(c), bound(c), bound(c + 1)); });
 }
 
 // ---------------------------------------------------------------------------
@@ -1271,7 +1252,7 @@ report run(const void* data, const layout& shape, const options& opts) {
             std::to_string(opts.window));
   // 128 bits of data: a chance match of that length is out of the question.
   const u64 w = opts.window != 0 ? opts.window : (shape.type == dtype::f64 ? 2 : 4);
-  unsigned workers = opts.workers != 0 ? opts.workers : std::thread::hardware_concurrency();
+  unsigned workers = opts.workers != 0 ? opts.workers : detail::cpu_threads();
   workers = std::max(1u, std::min(workers, 256u));
 
   if (shape.type == dtype::f64)

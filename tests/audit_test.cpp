@@ -20,11 +20,13 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <vector>
 
 #include "cli/audit_cmd.hpp"
 #include "gpurand/gpurand.hpp"
+#include "parallel.hpp"
 
 // cuRAND's device functions compiled for the host (DESIGN.md, "Streams").
 // clang-format off
@@ -806,6 +808,58 @@ TEST(Audit, ResultDoesNotDependOnWorkerCount) {
   const ga::report b = audit(v, blocks, tpb, k, ga::dtype::u32, four);
   EXPECT_EQ(a.overlap_runs, 40u);
   EXPECT_EQ(ga::format(a), ga::format(b));
+}
+
+// The audit runs on the library's one executor: when worker threads cannot
+// be created it finishes on fewer (the same report), and it never aborts.
+void fail_from_third_worker(unsigned index) {
+  if (index >= 3)
+    throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                            "injected thread creation failure");
+}
+void fail_every_worker(unsigned) {
+  throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                          "injected");
+}
+
+TEST(Audit, SameReportWhenThreadCreationFails) {
+  const u64 blocks = 16, tpb = 64, k = 128, threads = blocks * tpb;
+  auto v = honest<std::uint32_t>(62, threads, k, philox_u32);
+  for (u64 g = 100; g < 140; ++g) philox_u32(62, g - 90, g % 7 + 1, k, v.data() + g * k);
+  auto z = honest<float>(63, threads, k, philox_normal);
+  philox_normal(63, 5, 3, k, z.data() + 700 * k);
+  ga::options eight;
+  eight.workers = 8;
+  const std::string u_text = ga::format(audit(v, blocks, tpb, k, ga::dtype::u32, eight));
+  const std::string z_text = ga::format(audit(z, blocks, tpb, k, ga::dtype::f32, eight));
+  for (auto hook : {fail_from_third_worker, fail_every_worker}) {
+    gpurand::detail::set_thread_spawn_hook_for_testing(hook);
+    const ga::report ru = audit(v, blocks, tpb, k, ga::dtype::u32, eight);
+    const ga::report rz = audit(z, blocks, tpb, k, ga::dtype::f32, eight);
+    gpurand::detail::set_thread_spawn_hook_for_testing(nullptr);
+    EXPECT_EQ(ru.overlap_runs, 40u);
+    EXPECT_EQ(ga::format(ru), u_text);
+    EXPECT_GT(rz.draw_overlap_runs, 0u);
+    EXPECT_EQ(ga::format(rz), z_text);
+  }
+}
+
+// workers = 0 follows the CPU backend's thread count (set_cpu_settings).
+TEST(Audit, DefaultWorkersFollowTheCpuBackendSetting) {
+  const gpurand::cpu_settings saved = gpurand::get_cpu_settings();
+  gpurand::set_cpu_settings({3, 0});
+  std::atomic<unsigned> spawned{0};
+  static std::atomic<unsigned>* counter = nullptr;
+  counter = &spawned;
+  gpurand::detail::set_thread_spawn_hook_for_testing([](unsigned) { counter->fetch_add(1); });
+  const auto v = honest<std::uint32_t>(64, 256, 64, philox_u32);
+  const ga::report r = audit(v, 4, 64, 64, ga::dtype::u32);
+  gpurand::detail::set_thread_spawn_hook_for_testing(nullptr);
+  gpurand::set_cpu_settings(saved);
+  EXPECT_TRUE(r.clean());
+  // Every parallel step of the audit asks for 3 threads: 2 spawns each.
+  EXPECT_GT(spawned.load(), 0u);
+  EXPECT_EQ(spawned.load() % 2, 0u);
 }
 
 // ---------------------------------------------------------------------------

@@ -71,7 +71,9 @@ struct options {
   double alpha = 1e-4;  ///< the value test flags when p < alpha; must be in (0, 1)
   value_model model = value_model::automatic;
   std::size_t max_listed = 20;  ///< matches listed per check (all are counted)
-  unsigned workers = 0;         ///< CPU threads; 0 means std::thread::hardware_concurrency()
+  /// CPU threads (at most 256); 0 means the CPU backend's count
+  /// (set_cpu_settings, else $GPURAND_CPU_THREADS, else the usable CPUs).
+  unsigned workers = 0;
   /// Sort keys on the GPU with Thrust when the library was built with CUDA
   /// and a device is usable; otherwise (or on any GPU failure) sort on the CPU.
   bool use_gpu = false;
