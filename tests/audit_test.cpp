@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "audit/statistics.hpp"
 #include "cli/audit_cmd.hpp"
 #include "gpurand/gpurand.hpp"
 #include "parallel.hpp"

@@ -193,26 +193,6 @@ report run(const void* data, const layout& shape, const options& opts = {});
 /// A readable multi-line text report, ending in a verdict line.
 std::string format(const report& r);
 
-/// Collision moments of a value model: q2 = sum of p_v^2 (two independent
-/// values are equal) and q3 = sum of p_v^3 (three are). Exact for u32 and the
-/// uniforms (uniform_f32 by an exact walk over every float curand_uniform
-/// can return); for normals, of z * stddev + mean rounded as the generator
-/// rounds it (in the model's float type) for z a standard normal on the
-/// float grid, measured through that rounding piece by piece.
-struct collision_moments {
-  double q2 = 0.0;
-  double q3 = 0.0;
-};
-collision_moments collision_probabilities(value_model m, double mean = 0.0, double stddev = 1.0);
-
-/// Expected number of equal pairs among n independent values: C(n, 2) * q2.
-double expected_equal_pairs(value_model m, std::uint64_t n, double mean = 0.0, double stddev = 1.0);
-
-/// Upper tail P(X >= observed) of a Poisson variable with mean `expected`,
-/// stretched to `dispersion` = variance / mean (1: exact Poisson) as a
-/// quasi-Poisson: P(Poisson(expected / d) >= observed / d), continuous in observed.
-double poisson_upper_tail(double expected, double observed, double dispersion = 1.0);
-
 /// The model `automatic` picks: u32 data are u32; f32 data all in (0, 1] are
 /// uniform_f32, else normal_f32; f64 data all in (0, 1] are uniform_f64_32bit
 /// when every value is a multiple of 2^-33 (curand_uniform_double's 32-bit
