@@ -109,8 +109,11 @@ child_result measure_in_child(const audit_grid& g, unsigned workers) {
     // The CPU backend's per-thread writer, which gpurand::write_thread_streams runs for host
     // memory, called directly: the public function first asks the CUDA runtime where `out`
     // lives, and a forked child must not touch a runtime its parent may have initialised.
-    detail::cpu_grid(engine::philox4_32_10, dist::u32, seed, 0,
-                     detail::grid_layout{0, g.threads, g.per_thread, false}, input.get());
+    grid_request req;
+    req.seed = seed;
+    req.threads = g.threads;
+    req.per_thread = g.per_thread;
+    detail::cpu_grid<engine::philox4_32_10, dist::u32>(req, input.get());
     audit::layout shape;
     shape.blocks = g.threads / g.threads_per_block;
     shape.threads_per_block = g.threads_per_block;

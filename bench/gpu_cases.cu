@@ -20,6 +20,7 @@
 
 #include "bench.hpp"
 #include "cuda_check.hpp"
+#include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
 #include "launch.hpp"
 
@@ -321,7 +322,13 @@ class gpu_runner {
     std::uint64_t offset = 0;
     auto ours = [&] {
       offset += 4;  // a fresh window per call, as a Generator would take
-      detail::gpu_bulk(d, seed, offset, 0, n, 0.0, 1.0, buffer_->get(), stream_);
+      bulk_request req;
+      req.kind = d;
+      req.seed = seed;
+      req.offset = offset;
+      req.n = n;
+      detail::visit(
+          d, [&](auto c) { detail::gpu_bulk<decltype(c)::value>(req, buffer_->get(), stream_); });
     };
     auto base = [&] { curand_generate(gen_, d, buffer_->get(), nb); };
     timing to, tb;

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <tuple>
 
 #include "cuda_check.hpp"
 #include "gpurand/detail/bulk.cuh"
+#include "gpurand/detail/table.hpp"
 #include "launch.hpp"
 
 namespace gpurand::detail {
@@ -75,77 +77,51 @@ void launch_shape(std::uint64_t work, int& grid, int& block) {
   grid = static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(need, s.grid)));
 }
 
+}  // namespace
+
 template <dist D>
-void bulk_dispatch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-                   std::size_t n, double mean, double stddev, void* out, cudaStream_t s) {
+void gpu_bulk(const bulk_request& req, void* out, void* stream) {
   using T = typename bulk_traits<D>::value;
-  const normal_params<T> np{static_cast<T>(mean), static_cast<T>(stddev)};
-  const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
+  const auto s = static_cast<cudaStream_t>(stream);
+  const normal_params<T> np{static_cast<T>(req.mean), static_cast<T>(req.stddev)};
+  const std::uint64_t groups = (req.n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
   int grid = 0, block = 0;
   T* o = static_cast<T*>(out);
   if (reinterpret_cast<std::uintptr_t>(out) % 16 == 0) {
     launch_shape<bulk_kernel<D, true>>(groups, grid, block);
-    bulk_kernel<D, true><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, o);
+    bulk_kernel<D, true>
+        <<<grid, block, 0, s>>>(req.seed, req.offset, req.first_group, req.n, np, o);
   } else {
     launch_shape<bulk_kernel<D, false>>(groups, grid, block);
-    bulk_kernel<D, false><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, o);
+    bulk_kernel<D, false>
+        <<<grid, block, 0, s>>>(req.seed, req.offset, req.first_group, req.n, np, o);
   }
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 
 template <engine E, dist D>
-void grid_dispatch(std::uint64_t seed, std::uint64_t offset, const grid_layout& layout, void* out,
-                   cudaStream_t s) {
+void gpu_grid(const grid_request& req, void* out, void* stream) {
+  const grid_layout layout{req.first_thread, req.threads, req.per_thread, req.interleave};
   int grid = 0, block = 0;
   launch_shape<grid_kernel<E, D>>(layout.threads, grid, block);
-  grid_kernel<E, D><<<grid, block, 0, s>>>(seed, offset, layout,
-                                           static_cast<typename bulk_traits<D>::value*>(out));
+  grid_kernel<E, D><<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
+      req.seed, req.offset, layout, static_cast<typename bulk_traits<D>::value*>(out));
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 
-template <engine E>
-void grid_by_dist(dist kind, std::uint64_t seed, std::uint64_t offset, const grid_layout& l,
-                  void* out, cudaStream_t s) {
-  switch (kind) {
-    case dist::u32: return grid_dispatch<E, dist::u32>(seed, offset, l, out, s);
-    case dist::uniform: return grid_dispatch<E, dist::uniform>(seed, offset, l, out, s);
-    case dist::normal: return grid_dispatch<E, dist::normal>(seed, offset, l, out, s);
-    case dist::uniform_double:
-      return grid_dispatch<E, dist::uniform_double>(seed, offset, l, out, s);
-    case dist::normal_double: return grid_dispatch<E, dist::normal_double>(seed, offset, l, out, s);
-  }
+namespace {
+// The launchers of every engine and distribution of the table, referenced
+// from an object with external linkage so that they are instantiated and
+// emitted here, where they are defined (the host dispatch calls them by type).
+template <engine E, class... D>
+constexpr auto gpu_grid_row(type_list<D...>) {
+  return std::make_tuple(&gpu_grid<E, D::value>...);
 }
-
+template <class... D, class... E>
+constexpr auto gpu_entry_points(type_list<D...>, type_list<E...>) {
+  return std::make_tuple(&gpu_bulk<D::value>..., gpu_grid_row<E::value>(dist_list{})...);
+}
 }  // namespace
-
-void gpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-              std::size_t n, double mean, double stddev, void* out, void* stream) {
-  auto s = static_cast<cudaStream_t>(stream);
-  switch (kind) {
-    case dist::u32:
-      return bulk_dispatch<dist::u32>(seed, offset, first_group, n, mean, stddev, out, s);
-    case dist::uniform:
-      return bulk_dispatch<dist::uniform>(seed, offset, first_group, n, mean, stddev, out, s);
-    case dist::normal:
-      return bulk_dispatch<dist::normal>(seed, offset, first_group, n, mean, stddev, out, s);
-    case dist::uniform_double:
-      return bulk_dispatch<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out,
-                                                 s);
-    case dist::normal_double:
-      return bulk_dispatch<dist::normal_double>(seed, offset, first_group, n, mean, stddev, out, s);
-  }
-}
-
-void gpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
-              const grid_layout& layout, void* out, void* stream) {
-  auto s = static_cast<cudaStream_t>(stream);
-  switch (eng) {
-    case engine::philox4_32_10:
-      return grid_by_dist<engine::philox4_32_10>(kind, seed, offset, layout, out, s);
-    case engine::xorwow: return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out, s);
-    case engine::mrg32k3a:
-      return grid_by_dist<engine::mrg32k3a>(kind, seed, offset, layout, out, s);
-  }
-}
+extern const auto gpu_launcher_entry_points = gpu_entry_points(dist_list{}, engine_list{});
 
 }  // namespace gpurand::detail

@@ -3,6 +3,9 @@
 // that the host component (compiled by g++) can call them. Every function
 // enqueues on `stream` (a cudaStream_t, nullptr = default stream), checks the
 // launch, and does not synchronise. Pointers are device-accessible memory.
+// The host dispatch (src/dispatch.cpp) turns the run-time engine and
+// distribution into these template arguments once (detail::visit); fill.cu
+// instantiates them for every entry of the table (gpurand/detail/table.hpp).
 
 #include <cstddef>
 #include <cstdint>
@@ -12,13 +15,14 @@
 
 namespace gpurand::detail {
 
-/// Bulk fill of n values of `kind` at (seed, offset) in the contract layout.
-/// Values [first_group * per_group, + n) of the layout go to out[0..n).
-void gpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-              std::size_t n, double mean, double stddev, void* out, void* stream);
+/// Bulk fill of req.n values of D at (req.seed, req.offset) in the contract
+/// layout. Values [first_group * per_group, + n) of the layout go to out[0..n).
+/// Only the request's numbers are read (kind and backend are the caller's).
+template <dist D>
+void gpu_bulk(const bulk_request& req, void* out, void* stream);
 
-/// Per-thread writer (see grid_request): threads [first, first + count).
-void gpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
-              const grid_layout& layout, void* out, void* stream);
+/// Per-thread writer (see grid_request): threads [first_thread, + threads).
+template <engine E, dist D>
+void gpu_grid(const grid_request& req, void* out, void* stream);
 
 }  // namespace gpurand::detail

@@ -13,9 +13,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "cpu_simd.hpp"
 #include "gpurand/detail/bulk.cuh"
+#include "gpurand/detail/table.hpp"
 #include "parallel.hpp"
 
 namespace gpurand {
@@ -126,15 +128,17 @@ void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, 
 }
 
 template <dist D>
-void bulk(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
-          double mean, double stddev, void* out_v) {
+void bulk(const bulk_request& req, void* out_v) {
   using T = typename bulk_traits<D>::value;
   constexpr unsigned per = bulk_traits<D>::per_group;
-  const normal_params<T> np{static_cast<T>(mean), static_cast<T>(stddev)};
+  const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
+  const std::size_t n = req.n;
+  const normal_params<T> np{static_cast<T>(req.mean), static_cast<T>(req.stddev)};
   T* out = static_cast<T*>(out_v);
   const std::uint64_t full = n / per;
   const std::uint64_t block = cpu_block(full, /*bulk=*/true);
-  const std::uint64_t tasks = (full + block - 1) / block;
+  // Not (full + block - 1) / block: that overflows to 0 tasks for a block near 2^64.
+  const std::uint64_t tasks = full / block + (full % block != 0);
   // Streaming stores only pay when the output cannot stay in the last-level cache.
   const bool may_stream = n * sizeof(T) >= streaming_threshold();
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
@@ -150,58 +154,52 @@ void bulk(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, s
 }
 
 template <engine E, dist D>
-void grid(std::uint64_t seed, std::uint64_t offset, const grid_layout& l, void* out_v) {
+void grid(const grid_request& req, void* out_v) {
   using T = typename bulk_traits<D>::value;
+  const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
+  const std::uint64_t seed = req.seed, offset = req.offset;
   T* out = static_cast<T*>(out_v);
   // The emulated grid: tasks of `block` consecutive threads.
   const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
-  const std::uint64_t tasks = (l.threads + block - 1) / block;
+  const std::uint64_t tasks = l.threads / block + (l.threads % block != 0);
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
-    // Local indices: first_thread + threads may be exactly 2^64.
-    const std::uint64_t end = std::min(l.threads, (t + 1) * block);
-    for (std::uint64_t i = t * block; i < end; ++i) {
+    // Local indices: first_thread + threads may be exactly 2^64; and
+    // (t + 1) * block may not fit in 64 bits.
+    const std::uint64_t begin = t * block;
+    const std::uint64_t end = l.threads - begin > block ? begin + block : l.threads;
+    for (std::uint64_t i = begin; i < end; ++i) {
       const std::uint64_t g = l.first_thread + i;
       thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g));
     }
   });
 }
 
-template <engine E>
-void grid_by_dist(dist kind, std::uint64_t seed, std::uint64_t offset, const grid_layout& l,
-                  void* out) {
-  switch (kind) {
-    case dist::u32: return grid<E, dist::u32>(seed, offset, l, out);
-    case dist::uniform: return grid<E, dist::uniform>(seed, offset, l, out);
-    case dist::normal: return grid<E, dist::normal>(seed, offset, l, out);
-    case dist::uniform_double: return grid<E, dist::uniform_double>(seed, offset, l, out);
-    case dist::normal_double: return grid<E, dist::normal_double>(seed, offset, l, out);
-  }
-}
-
 }  // namespace
 
-void cpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-              std::size_t n, double mean, double stddev, void* out) {
-  switch (kind) {
-    case dist::u32: return bulk<dist::u32>(seed, offset, first_group, n, mean, stddev, out);
-    case dist::uniform: return bulk<dist::uniform>(seed, offset, first_group, n, mean, stddev, out);
-    case dist::normal: return bulk<dist::normal>(seed, offset, first_group, n, mean, stddev, out);
-    case dist::uniform_double:
-      return bulk<dist::uniform_double>(seed, offset, first_group, n, mean, stddev, out);
-    case dist::normal_double:
-      return bulk<dist::normal_double>(seed, offset, first_group, n, mean, stddev, out);
-  }
+template <dist D>
+void cpu_bulk(const bulk_request& req, void* out) {
+  bulk<D>(req, out);
 }
 
-void cpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
-              const grid_layout& layout, void* out) {
-  switch (eng) {
-    case engine::philox4_32_10:
-      return grid_by_dist<engine::philox4_32_10>(kind, seed, offset, layout, out);
-    case engine::xorwow: return grid_by_dist<engine::xorwow>(kind, seed, offset, layout, out);
-    case engine::mrg32k3a: return grid_by_dist<engine::mrg32k3a>(kind, seed, offset, layout, out);
-  }
+template <engine E, dist D>
+void cpu_grid(const grid_request& req, void* out) {
+  grid<E, D>(req, out);
 }
+
+namespace {
+// The entry points of every engine and distribution of the table, referenced
+// from an object with external linkage so that they are instantiated and
+// emitted here, where they are defined (the dispatch calls them by type).
+template <engine E, class... D>
+constexpr auto cpu_grid_row(type_list<D...>) {
+  return std::make_tuple(&cpu_grid<E, D::value>...);
+}
+template <class... D, class... E>
+constexpr auto cpu_entry_points(type_list<D...>, type_list<E...>) {
+  return std::make_tuple(&cpu_bulk<D::value>..., cpu_grid_row<E::value>(dist_list{})...);
+}
+}  // namespace
+extern const auto cpu_backend_entry_points = cpu_entry_points(dist_list{}, engine_list{});
 
 }  // namespace detail
 }  // namespace gpurand

@@ -1,20 +1,21 @@
 #pragma once
 // The CPU backend: the same per-group and per-thread bodies as the GPU
 // kernels (gpurand/detail/bulk.cuh), run over an emulated grid on all cores.
-// Synchronous; `out` is host memory. Arguments are already validated.
+// Synchronous; `out` is host memory. Arguments are already validated. Typed
+// like the GPU launchers (kernels/launch.hpp) and instantiated in
+// cpu_backend.cpp for every entry of the table.
 
 #include <cstddef>
 #include <cstdint>
 
-#include "../kernels/launch.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand::detail {
 
-void cpu_bulk(dist kind, std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-              std::size_t n, double mean, double stddev, void* out);
+template <dist D>
+void cpu_bulk(const bulk_request& req, void* out);
 
-void cpu_grid(engine eng, dist kind, std::uint64_t seed, std::uint64_t offset,
-              const grid_layout& layout, void* out);
+template <engine E, dist D>
+void cpu_grid(const grid_request& req, void* out);
 
 }  // namespace gpurand::detail

@@ -1,13 +1,18 @@
 #include "dispatch.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "../kernels/launch.hpp"
 #include "cpu_backend.hpp"
 #include "gpu_runtime.hpp"
+#include "gpurand/detail/table.hpp"
+#include "parallel.hpp"
 
 namespace gpurand {
 namespace detail {
@@ -37,6 +42,13 @@ backend_kind default_backend(const std::optional<backend_kind>& requested) {
 namespace {
 
 bool is_normal(dist d) { return d == dist::normal || d == dist::normal_double; }
+
+/// A double as it was passed (1e+39, not 1000000000000000000000...).
+std::string show(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest form that reads back
+  return std::string(buf, r.ptr);
+}
 
 void check_window(std::uint64_t offset, std::uint64_t draws, const char* what) {
   if (offset > UINT64_MAX - draws + 1 && draws != 0)
@@ -71,10 +83,10 @@ void route(backend_kind resolved, void* out, std::size_t bytes, OnGpu&& on_gpu, 
 
 }  // namespace
 
+void validate_cpu_settings() { (void)cpu_threads(); }
+
 void validate_bulk(const bulk_request& req, const void* out, bool async) {
-  const unsigned k = static_cast<unsigned>(req.kind);
-  if (k > static_cast<unsigned>(dist::normal_double))
-    throw Error(errc::invalid_argument, "kind: unknown dist value " + std::to_string(k));
+  visit(req.kind, [](auto) {});  // a value outside the table is an error naming `kind`
   if (out == nullptr && req.n > 0)
     throw Error(errc::invalid_argument,
                 "out: null pointer with n = " + std::to_string(req.n) + " values to write");
@@ -82,10 +94,27 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
     throw Error(errc::invalid_argument, "n: " + std::to_string(req.n) + " values overflow size_t");
   if (is_normal(req.kind)) {
     if (!std::isfinite(req.mean))
-      throw Error(errc::invalid_argument, "mean: must be finite, got " + std::to_string(req.mean));
+      throw Error(errc::invalid_argument, "mean: must be finite, got " + show(req.mean));
     if (!std::isfinite(req.stddev) || req.stddev < 0)
       throw Error(errc::invalid_argument,
-                  "stddev: must be finite and >= 0, got " + std::to_string(req.stddev));
+                  "stddev: must be finite and >= 0, got " + show(req.stddev));
+    // Every output must be finite in the value type: |z| never exceeds
+    // sqrt(-2 ln u_min), with u_min = 2^-33 for floats (curand_normal's
+    // uniform) and 2^-53 for doubles, so |mean| + zmax * stddev <= max keeps
+    // normal * stddev + mean finite (the scaling is done in the value type).
+    const bool is_float = req.kind == dist::normal;
+    const double zmax = is_float ? 6.77 : 8.58;
+    const double top = is_float ? static_cast<double>(std::numeric_limits<float>::max())
+                                : std::numeric_limits<double>::max();
+    const char* type = is_float ? "float" : "double";
+    if (std::fabs(req.mean) > top)
+      throw Error(errc::invalid_argument, "mean: " + show(req.mean) + " does not fit in " + type +
+                                              " (a " + type + " fill)");
+    if (req.stddev > (top - std::fabs(req.mean)) / zmax)
+      throw Error(errc::invalid_argument, "stddev: " + show(req.stddev) + " with mean " +
+                                              show(req.mean) + " gives values beyond the " + type +
+                                              " range (|mean| + " + show(zmax) +
+                                              " * stddev must stay below " + show(top) + ")");
   }
   const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
   if (req.n > 0 && req.first_group > UINT64_MAX - (req.n - 1) / per)
@@ -99,28 +128,25 @@ void validate_bulk(const bulk_request& req, const void* out, bool async) {
 
 void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream) {
   if (req.n == 0) return;
-  auto on_gpu = [&](void* dst) {
-    gpu_bulk(req.kind, req.seed, req.offset, req.first_group, req.n, req.mean, req.stddev, dst,
-             stream ? *stream : nullptr);
-  };
-  auto on_cpu = [&](void* dst) {
-    cpu_bulk(req.kind, req.seed, req.offset, req.first_group, req.n, req.mean, req.stddev, dst);
-  };
-  if (stream) {  // validate_bulk(..., async = true) made sure `out` is device memory
-    if (resolved == backend_kind::gpu) return on_gpu(out);
-    // The CPU backend has no stream to enqueue on: it orders the fill after
-    // the work already queued there and completes it before returning.
-    synchronize(*stream);
-  }
-  route(resolved, out, req.n * value_size(req.kind), on_gpu, on_cpu);
+  // The one dispatch from the run-time distribution to the typed backends.
+  visit(req.kind, [&](auto d) {
+    constexpr dist D = decltype(d)::value;
+    auto on_gpu = [&](void* dst) { gpu_bulk<D>(req, dst, stream ? *stream : nullptr); };
+    auto on_cpu = [&](void* dst) { cpu_bulk<D>(req, dst); };
+    if (stream) {  // validate_bulk(..., async = true) made sure `out` is device memory
+      if (resolved == backend_kind::gpu) return on_gpu(out);
+      // The CPU backend has no stream to enqueue on: it orders the fill after
+      // the work already queued there and completes it before returning.
+      synchronize(*stream);
+    }
+    route(resolved, out, req.n * value_size(req.kind), on_gpu, on_cpu);
+  });
 }
 
-void run_grid(const grid_request& req, void* out) {
-  const unsigned e = static_cast<unsigned>(req.eng), k = static_cast<unsigned>(req.kind);
-  if (e > static_cast<unsigned>(engine::mrg32k3a))
-    throw Error(errc::invalid_argument, "eng: unknown engine value " + std::to_string(e));
-  if (k > static_cast<unsigned>(dist::normal_double))
-    throw Error(errc::invalid_argument, "kind: unknown dist value " + std::to_string(k));
+void validate_grid(const grid_request& req, const void* out) {
+  visit(
+      req.eng, [](auto) {}, "eng");  // values outside the table are errors naming the field
+  visit(req.kind, [](auto) {});
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   if (out == nullptr)
     throw Error(errc::invalid_argument, "out: null pointer with " + std::to_string(req.threads) +
@@ -133,12 +159,22 @@ void run_grid(const grid_request& req, void* out) {
     throw Error(errc::invalid_argument, "threads x per_thread: " + std::to_string(req.threads) +
                                             " x " + std::to_string(req.per_thread) +
                                             " values overflow size_t");
+  (void)draws_for(req.eng, req.kind, req.per_thread);  // throws if it needs over 2^64 draws
+}
+
+void run_grid(const grid_request& req, void* out) {
+  validate_grid(req, out);
+  if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   check_window(req.offset, draws_for(req.eng, req.kind, req.per_thread), "write_thread_streams");
-  const grid_layout layout{req.first_thread, req.threads, req.per_thread, req.interleave};
-  route(
-      resolve_backend(req.backend), out, req.threads * req.per_thread * value_size(req.kind),
-      [&](void* dst) { gpu_grid(req.eng, req.kind, req.seed, req.offset, layout, dst, nullptr); },
-      [&](void* dst) { cpu_grid(req.eng, req.kind, req.seed, req.offset, layout, dst); });
+  // The one dispatch from the run-time engine and distribution to the typed backends.
+  visit(req.eng, req.kind, [&](auto e, auto d) {
+    constexpr engine E = decltype(e)::value;
+    constexpr dist D = decltype(d)::value;
+    route(
+        resolve_backend(req.backend), out, req.threads * req.per_thread * value_size(req.kind),
+        [&](void* dst) { gpu_grid<E, D>(req, dst, nullptr); },
+        [&](void* dst) { cpu_grid<E, D>(req, dst); });
+  });
 }
 
 }  // namespace detail
@@ -149,5 +185,25 @@ void fill(const bulk_request& req, void* out) {
 }
 
 void write_thread_streams(const grid_request& req, void* out) { detail::run_grid(req, out); }
+
+bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t parts) {
+  if (parts == 0) throw Error(errc::invalid_argument, "parts: must be positive, got 0");
+  if (part >= parts)
+    throw Error(errc::invalid_argument, "part: must be below parts = " + std::to_string(parts) +
+                                            ", got " + std::to_string(part));
+  // Whole groups per piece, the remainder spread over the first pieces, so
+  // every piece but the last ends on a group boundary and the last one takes
+  // the partial group at the end.
+  const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
+  const std::uint64_t groups = req.n / per + (req.n % per != 0);
+  const std::uint64_t base = groups / parts, extra = groups % parts;
+  const std::uint64_t first = part * base + std::min<std::uint64_t>(part, extra);
+  const std::uint64_t count = base + (part < extra ? 1 : 0);
+  bulk_request piece = req;
+  piece.first_group = req.first_group + first;
+  piece.n = static_cast<std::size_t>(
+      std::min<std::uint64_t>(req.n - std::min<std::uint64_t>(req.n, first * per), count * per));
+  return piece;
+}
 
 }  // namespace gpurand

@@ -22,6 +22,15 @@ void validate_bulk(const bulk_request& req, const void* out, bool async = false)
 /// non-null the fill is enqueued there and not awaited (device memory only).
 void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream);
 
+/// Checks a per-thread writer request's arguments except its offset window
+/// (a Generator reserves that afterwards); throws Error naming the bad one.
+void validate_grid(const grid_request& req, const void* out);
+
+/// Checks what the CPU backend reads from the environment and the process-wide
+/// settings ($GPURAND_CPU_THREADS), so a bad value is refused before a
+/// Generator reserves anything.
+void validate_cpu_settings();
+
 /// Validates and runs a per-thread writer request.
 void run_grid(const grid_request& req, void* out);
 

@@ -1,10 +1,26 @@
-// Generator: seeding, the offset bookkeeping, fork safety and spawning.
+// Generator: seeding, the offset bookkeeping, fork safety, spawning and
+// checkpoints.
+//
+// The choke point. Every call that draws (fills, launch, thread_streams,
+// reserve_fill) goes through impl::admit(), and every call that derives or
+// reads the seed (spawn, seed(), offset(), state()) through
+// impl::check_process(); nothing else touches the seed or the offset window.
+// admit() takes the request's validation as an argument and runs, in this
+// order: (1) the validation, so a rejected call consumes nothing; (2) the
+// process check (fork epoch and pid: an OS-seeded generator reseeds in a
+// child, an explicitly seeded one throws errc::forked); (3) the atomic
+// reservation of the window. The window counter is private to `impl` and only
+// admit() moves it, so a new entry point cannot skip a step.
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "dispatch.hpp"
 #include "gpurand/gpurand.hpp"
@@ -12,8 +28,10 @@
 namespace gpurand {
 namespace {
 
-// Bumped in every forked child (pthread_atfork), so a generator notices with
-// one relaxed load per call that it now lives in another process.
+// Bumped in every child forked through fork() (pthread_atfork), so a
+// generator notices with one relaxed load that it now lives in another
+// process. A raw clone()/syscall(SYS_fork) child skips the handler: the pid
+// comparison in check_process() catches that one.
 std::atomic<std::uint64_t> g_fork_epoch{0};
 
 void on_fork_child() { g_fork_epoch.fetch_add(1, std::memory_order_relaxed); }
@@ -22,42 +40,103 @@ const bool g_atfork_registered = [] {
   return pthread_atfork(nullptr, nullptr, on_fork_child) == 0;
 }();
 
-constexpr std::uint64_t spawn_slots = 65536;
+constexpr std::uint64_t legacy_spawn_slots = 65536;
 constexpr std::uint64_t min_spawn_window = std::uint64_t{1} << 20;
+
+/// One level of a spawn path: child `index` of `n`.
+struct spawn_step {
+  std::uint64_t index;
+  std::uint64_t n;
+};
+
+/// A generator's offsets: [begin, own_end) for its own calls, [own_end, end)
+/// its spawn space.
+struct window {
+  std::uint64_t begin, end;
+  std::uint64_t own_end() const { return begin + (end - begin) / 2; }
+  /// The slot of child `index` of `n` in the spawn space.
+  window child(std::uint64_t index, std::uint64_t n) const {
+    const std::uint64_t slot = (end - own_end()) / n;
+    const std::uint64_t b = own_end() + index * slot;
+    return {b, b + slot};
+  }
+};
+
+/// The window a spawn path leads to from a root generator at offset `root`.
+window window_of(std::uint64_t root, const std::vector<spawn_step>& path) {
+  window w{root, UINT64_MAX};
+  for (const spawn_step& s : path) w = w.child(s.index, s.n);
+  return w;
+}
+
+[[noreturn]] void bad_state(const std::string& why) {
+  throw Error(errc::invalid_argument, "state: " + why);
+}
+
+/// FNV-1a, 64 bits: a checksum for the state text (not a security measure:
+/// it catches truncation, corruption and hand edits).
+std::uint64_t fnv1a64(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
 
 }  // namespace
 
 struct Generator::impl {
-  impl(std::uint64_t seed_, bool from_os_, backend_kind backend_, std::uint64_t begin_,
-       std::uint64_t end_)
-      : seed(seed_),
-        from_os(from_os_),
-        backend(backend_),
-        begin(begin_),
-        end(end_),
-        own_end(begin_ + (end_ - begin_) / 2),
-        next(begin_),
-        epoch(g_fork_epoch.load(std::memory_order_relaxed)) {}
+  /// What a call does with the generator, for the process check.
+  enum class use {
+    draw,    ///< consumes offsets: refused for an explicit seed in a forked child
+    derive,  ///< spawn, seed(), offset(), state(): allowed there (spawn is the remedy)
+  };
+  /// The seed and first offset a call may use.
+  struct ticket {
+    std::uint64_t seed;
+    std::uint64_t offset;
+  };
 
-  std::atomic<std::uint64_t> seed;
+  impl(std::uint64_t seed_, bool from_os_, backend_kind backend_, std::uint64_t root_,
+       std::vector<spawn_step> path_, std::uint64_t next_, std::uint64_t split_)
+      : from_os(from_os_),
+        backend(backend_),
+        root(root_),
+        path(std::move(path_)),
+        win(window_of(root_, path)),
+        seed(seed_),
+        next(next_),
+        split(split_),
+        epoch(g_fork_epoch.load(std::memory_order_relaxed)),
+        pid(::getpid()) {}
+
   const bool from_os;
   const backend_kind backend;
-  // [begin, own_end) serves this generator's calls; [own_end, end) is split
-  // into spawn_slots equal windows for spawn(i).
-  const std::uint64_t begin, end, own_end;
-  std::atomic<std::uint64_t> next;
-  std::uint64_t epoch;
-  std::mutex fork_mutex;
+  const std::uint64_t root;            ///< the root generator's first offset
+  const std::vector<spawn_step> path;  ///< from the root to this generator
+  const window win;
 
-  /// Called at the top of every call that draws. In a forked child, an
-  /// OS-seeded generator reseeds from the OS and restarts its window; an
-  /// explicitly seeded one refuses, since it could only repeat the parent.
-  void check_fork() {
-    if (g_fork_epoch.load(std::memory_order_relaxed) == epoch) return;
+  /// The choke point for calls that draw: `validate()` checks the whole
+  /// request and returns how many offsets it needs; then the process check;
+  /// then the reservation. Returns the seed and first offset to use.
+  template <class Validate>
+  ticket admit(const char* what, Validate&& validate) {
+    const std::uint64_t draws = validate();
+    check_process(use::draw);
+    return reserve(draws, what);
+  }
+
+  /// Step 2 of the choke point, also run alone by the calls that derive.
+  void check_process(use u) {
+    if (same_process()) return;
     std::lock_guard<std::mutex> lock(fork_mutex);
     const std::uint64_t now = g_fork_epoch.load(std::memory_order_relaxed);
-    if (now == epoch) return;
-    if (!from_os)
+    const pid_t me = ::getpid();
+    if (now == epoch.load(std::memory_order_relaxed) && me == pid.load(std::memory_order_relaxed))
+      return;
+    if (!from_os) {
+      if (u == use::derive) return;  // the seed is the user's; spawn(i) gives disjoint children
       throw Error(errc::forked,
                   "Generator(seed=" + std::to_string(seed.load()) +
                       ") used in a forked child process: it would repeat the parent's numbers. "
@@ -65,9 +144,61 @@ struct Generator::impl {
                       "(same seed, an offset window disjoint from the parent's and every "
                       "sibling's, reproducible), or construct the generator without a seed to "
                       "have each process reseed from the OS");
+    }
+    // A new process: a fresh seed from the OS and the window from its start.
+    // The split of the spawn space is forgotten too: it belonged to the old seed.
     seed.store(os_entropy64(), std::memory_order_relaxed);
-    next.store(begin, std::memory_order_relaxed);
-    epoch = now;
+    next.store(win.begin, std::memory_order_relaxed);
+    split.store(0, std::memory_order_relaxed);
+    // Published last (release), so a thread that sees the new identity in
+    // same_process() also sees the new seed and window.
+    pid.store(me, std::memory_order_release);
+    epoch.store(now, std::memory_order_release);
+  }
+
+  std::uint64_t current_seed() const { return seed.load(std::memory_order_relaxed); }
+  std::uint64_t next_offset() const { return next.load(std::memory_order_relaxed); }
+  std::uint64_t split_count() const { return split.load(std::memory_order_relaxed); }
+
+  /// Fixes how the spawn space is divided (the first spawn decides) and
+  /// returns the child's window; step 3 of the choke point for spawn.
+  window claim_child(std::uint64_t index, std::uint64_t n) {
+    std::uint64_t fixed = 0;
+    if (!split.compare_exchange_strong(fixed, n, std::memory_order_relaxed) && fixed != n)
+      throw Error(errc::invalid_argument,
+                  "n: this generator's spawn space is already divided into " +
+                      std::to_string(fixed) + " slots; spawn(" + std::to_string(index) + ", " +
+                      std::to_string(n) +
+                      ") would overlap them (use one n per generator, or spawn from a child)");
+    return win.child(index, n);
+  }
+
+ private:
+  std::atomic<std::uint64_t> seed;
+  std::atomic<std::uint64_t> next;
+  std::atomic<std::uint64_t> split;  ///< slots of the spawn space; 0 until the first spawn
+  std::atomic<std::uint64_t> epoch;  ///< g_fork_epoch when this process's identity was taken
+  std::atomic<pid_t> pid;            ///< the process the seed and window belong to
+  std::mutex fork_mutex;
+
+  bool same_process() const {
+    return g_fork_epoch.load(std::memory_order_relaxed) == epoch.load(std::memory_order_acquire) &&
+           ::getpid() == pid.load(std::memory_order_acquire);
+  }
+
+  /// Step 3: the atomic reservation; only admit() calls it.
+  ticket reserve(std::uint64_t draws, const char* what) {
+    const std::uint64_t end = win.own_end();
+    std::uint64_t cur = next.load(std::memory_order_relaxed);
+    do {
+      if (draws > end - cur)
+        throw Error(errc::exhausted,
+                    std::string("Generator::") + what + ": offset window exhausted: " +
+                        std::to_string(draws) + " draws needed at offset " + std::to_string(cur) +
+                        ", window ends at " + std::to_string(end) + " (use spawn() or a new seed)");
+    } while (!next.compare_exchange_weak(cur, cur + draws, std::memory_order_relaxed));
+    // Read after the process check and the reservation: a child may have reseeded.
+    return {current_seed(), cur};
   }
 };
 
@@ -78,7 +209,8 @@ Generator::Generator(const options& opts) {
   const backend_kind b = detail::default_backend(opts.backend);
   const bool from_os = !opts.seed.has_value();
   const std::uint64_t seed = from_os ? os_entropy64() : *opts.seed;
-  impl_ = std::make_unique<impl>(seed, from_os, b, opts.offset, UINT64_MAX);
+  impl_ = std::make_unique<impl>(seed, from_os, b, opts.offset, std::vector<spawn_step>{},
+                                 opts.offset, 0);
 }
 Generator::Generator(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 Generator::~Generator() = default;
@@ -94,11 +226,13 @@ const char* moved_from = "Generator: used after being moved from";
 
 std::uint64_t Generator::seed() const {
   GPURAND_REQUIRE_IMPL();
-  return impl_->seed.load(std::memory_order_relaxed);
+  impl_->check_process(impl::use::derive);  // a forked OS-seeded generator reseeds first
+  return impl_->current_seed();
 }
 std::uint64_t Generator::offset() const {
   GPURAND_REQUIRE_IMPL();
-  return impl_->next.load(std::memory_order_relaxed);
+  impl_->check_process(impl::use::derive);
+  return impl_->next_offset();
 }
 backend_kind Generator::backend() const {
   GPURAND_REQUIRE_IMPL();
@@ -110,22 +244,7 @@ bool Generator::seeded_from_os() const {
 }
 std::uint64_t Generator::window_end() const {
   GPURAND_REQUIRE_IMPL();
-  return impl_->own_end;
-}
-
-std::uint64_t Generator::reserve(std::uint64_t draws, const char* what) {
-  GPURAND_REQUIRE_IMPL();
-  impl_->check_fork();
-  std::uint64_t cur = impl_->next.load(std::memory_order_relaxed);
-  do {
-    if (draws > impl_->own_end - cur)
-      throw Error(errc::exhausted, std::string("Generator::") + what +
-                                       ": offset window exhausted: " + std::to_string(draws) +
-                                       " draws needed at offset " + std::to_string(cur) +
-                                       ", window ends at " + std::to_string(impl_->own_end) +
-                                       " (use spawn() or a new seed)");
-  } while (!impl_->next.compare_exchange_weak(cur, cur + draws, std::memory_order_relaxed));
-  return cur;
+  return impl_->win.own_end();
 }
 
 void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double stddev,
@@ -137,13 +256,41 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
   req.mean = mean;
   req.stddev = stddev;
   req.backend = impl_->backend;
-  detail::validate_bulk(req, out,
-                        stream != nullptr);  // before reserving: a bad call consumes nothing
-  if (n == 0) return;
-  req.offset = reserve(4, "fill");
-  req.seed = impl_->seed.load(
-      std::memory_order_relaxed);  // after reserve(): a forked child may have reseeded
+  if (n == 0) {  // a no-op, but a bad argument is still an error
+    detail::validate_bulk(req, out, stream != nullptr);
+    return;
+  }
+  const auto t = impl_->admit("fill", [&] {
+    detail::validate_bulk(req, out, stream != nullptr);
+    if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
+    return std::uint64_t{4};  // one Philox block per subsequence
+  });
+  req.seed = t.seed;
+  req.offset = t.offset;
   detail::run_bulk(req, impl_->backend, out, stream);
+}
+
+bulk_request Generator::reserve_fill(dist kind, std::size_t n, double mean, double stddev) {
+  GPURAND_REQUIRE_IMPL();
+  bulk_request req;
+  req.kind = kind;
+  req.n = n;
+  req.mean = mean;
+  req.stddev = stddev;
+  req.backend = impl_->backend;
+  if (n == 0) {  // like the fills: nothing to draw, nothing consumed
+    detail::validate_bulk(req, &req);
+    return req;
+  }
+  // No output pointer yet: validate as if one were given, the pieces are
+  // validated again by fill().
+  const auto t = impl_->admit("reserve_fill", [&] {
+    detail::validate_bulk(req, &req);
+    return std::uint64_t{4};
+  });
+  req.seed = t.seed;
+  req.offset = t.offset;
+  return req;
 }
 
 void Generator::generate(std::uint32_t* out, std::size_t n) {
@@ -187,11 +334,14 @@ std::uint64_t round_up4(std::uint64_t draws, const char* what) {
 }  // namespace
 
 launch_handle Generator::launch(std::uint64_t draws_per_thread) {
-  if (draws_per_thread == 0)
-    throw Error(errc::invalid_argument, "draws_per_thread: must be positive, got 0");
-  const std::uint64_t window = round_up4(draws_per_thread, "draws_per_thread");
-  const std::uint64_t o = reserve(window, "launch");
-  return launch_handle{impl_->seed.load(std::memory_order_relaxed), o, window};
+  GPURAND_REQUIRE_IMPL();
+  std::uint64_t window = 0;
+  const auto t = impl_->admit("launch", [&] {
+    if (draws_per_thread == 0)
+      throw Error(errc::invalid_argument, "draws_per_thread: must be positive, got 0");
+    return window = round_up4(draws_per_thread, "draws_per_thread");
+  });
+  return launch_handle{t.seed, t.offset, window};
 }
 
 std::uint64_t Generator::thread_streams(dist kind, std::uint64_t threads, std::uint64_t per_thread,
@@ -203,28 +353,175 @@ std::uint64_t Generator::thread_streams(dist kind, std::uint64_t threads, std::u
   req.threads = threads;
   req.per_thread = per_thread;
   req.backend = impl_->backend;
-  if (threads == 0) throw Error(errc::invalid_argument, "threads: must be positive, got 0");
-  if (per_thread == 0) throw Error(errc::invalid_argument, "per_thread: must be positive, got 0");
-  if (out == nullptr) throw Error(errc::invalid_argument, "out: null pointer");
-  req.offset =
-      reserve(round_up4(draws_for(req.eng, kind, per_thread), "per_thread"), "thread_streams");
-  req.seed = impl_->seed.load(std::memory_order_relaxed);
+  const auto t = impl_->admit("thread_streams", [&] {
+    if (threads == 0) throw Error(errc::invalid_argument, "threads: must be positive, got 0");
+    if (per_thread == 0) throw Error(errc::invalid_argument, "per_thread: must be positive, got 0");
+    if (out == nullptr) throw Error(errc::invalid_argument, "out: null pointer");
+    detail::validate_grid(req, out);
+    if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
+    return round_up4(draws_for(req.eng, kind, per_thread), "per_thread");
+  });
+  req.seed = t.seed;
+  req.offset = t.offset;
   detail::run_grid(req, out);
   return req.offset;
 }
 
-Generator Generator::spawn(std::uint64_t index) const {
+Generator Generator::spawn(std::uint64_t index) const { return spawn(index, legacy_spawn_slots); }
+
+Generator Generator::spawn(std::uint64_t index, std::uint64_t n) const {
   GPURAND_REQUIRE_IMPL();
-  if (index >= spawn_slots)
-    throw Error(errc::invalid_argument,
-                "index: spawn index must be below 65536, got " + std::to_string(index));
-  const std::uint64_t slot = (impl_->end - impl_->own_end) / spawn_slots;
+  // (1) validate everything, so a refused spawn fixes no split.
+  if (n == 0) throw Error(errc::invalid_argument, "n: must be positive, got 0");
+  if (index >= n)
+    throw Error(errc::invalid_argument, "index: spawn index must be below " + std::to_string(n) +
+                                            ", got " + std::to_string(index));
+  const std::uint64_t slot = (impl_->win.end - impl_->win.own_end()) / n;
   if (slot < min_spawn_window)
-    throw Error(errc::exhausted, "spawn: nesting too deep: a child window would hold only " +
-                                     std::to_string(slot) + " draws per subsequence");
-  const std::uint64_t b = impl_->own_end + index * slot;
-  return Generator(
-      std::make_unique<impl>(impl_->seed.load(), impl_->from_os, impl_->backend, b, b + slot));
+    throw Error(errc::exhausted,
+                "spawn: nesting too deep: each of n = " + std::to_string(n) +
+                    " child windows would hold only " + std::to_string(slot) +
+                    " draws per subsequence (at least 2^20 are needed; use a smaller n)");
+  // (2) the process: an OS-seeded generator reseeds in a forked child, so
+  // its children there are new streams rather than the parent's children.
+  impl_->check_process(impl::use::derive);
+  // (3) the derivation: fix the division of the spawn space.
+  const window w = impl_->claim_child(index, n);
+  std::vector<spawn_step> path = impl_->path;
+  path.push_back({index, n});
+  return Generator(std::make_unique<impl>(impl_->current_seed(), impl_->from_os, impl_->backend,
+                                          impl_->root, std::move(path), w.begin, 0));
+}
+
+// ---- checkpoint and restore ---------------------------------------------------
+//
+// One line of space-separated fields, in this order:
+//   gpurand-state/1 seed=S os=0|1 root=R path=I:N,I:N,... window=B:E next=O split=K check=H
+// path is '-' for a root generator; H is FNV-1a 64 of everything before " check=", in hex.
+
+namespace {
+constexpr const char* state_magic = "gpurand-state/";
+constexpr std::uint64_t state_version = 1;
+}  // namespace
+
+std::string Generator::state() const {
+  GPURAND_REQUIRE_IMPL();
+  impl_->check_process(impl::use::derive);
+  std::string path;
+  for (const spawn_step& s : impl_->path)
+    path += (path.empty() ? "" : ",") + std::to_string(s.index) + ":" + std::to_string(s.n);
+  if (path.empty()) path = "-";
+  std::string body =
+      std::string(state_magic) + std::to_string(state_version) +
+      " seed=" + std::to_string(impl_->current_seed()) + " os=" + (impl_->from_os ? "1" : "0") +
+      " root=" + std::to_string(impl_->root) + " path=" + path +
+      " window=" + std::to_string(impl_->win.begin) + ":" + std::to_string(impl_->win.end) +
+      " next=" + std::to_string(impl_->next_offset()) +
+      " split=" + std::to_string(impl_->split_count());
+  char check[24];
+  std::snprintf(check, sizeof check, "%016llx", static_cast<unsigned long long>(fnv1a64(body)));
+  return body + " check=" + check;
+}
+
+namespace {
+
+std::uint64_t state_u64(std::string_view text, const char* field) {
+  if (text.empty() || text.size() > 20) bad_state(std::string(field) + ": not a 64-bit number");
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      bad_state(std::string(field) + ": not a number: '" + std::string(text) + "'");
+    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) bad_state(std::string(field) + ": does not fit in 64 bits");
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/// Splits "a:b" into two numbers.
+std::pair<std::uint64_t, std::uint64_t> state_pair(std::string_view text, const char* field) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos)
+    bad_state(std::string(field) + ": expected A:B, got '" + std::string(text) + "'");
+  return {state_u64(text.substr(0, colon), field), state_u64(text.substr(colon + 1), field)};
+}
+
+}  // namespace
+
+Generator Generator::restore(std::string_view text, std::optional<backend_kind> backend) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.remove_suffix(1);
+  if (text.substr(0, std::strlen(state_magic)) != state_magic)
+    bad_state("does not start with '" + std::string(state_magic) + "' (not a gpurand state)");
+  // The checksum first: whatever is wrong after it, a damaged text says so.
+  const auto at = text.rfind(" check=");
+  if (at == std::string_view::npos) bad_state("no checksum (truncated?)");
+  const std::string_view body = text.substr(0, at), check = text.substr(at + 7);
+  char want[24];
+  std::snprintf(want, sizeof want, "%016llx", static_cast<unsigned long long>(fnv1a64(body)));
+  // Version before checksum: a future format may checksum differently.
+  const std::string_view after_magic = body.substr(std::strlen(state_magic));
+  const std::string_view version_text = after_magic.substr(0, after_magic.find(' '));
+  const std::uint64_t version = state_u64(version_text, "version");
+  if (version != state_version)
+    bad_state("version " + std::to_string(version) + " is not one this library reads (it reads " +
+              std::to_string(state_version) + ")");
+  if (check != want)
+    bad_state("checksum mismatch: the text says " + std::string(check) + ", its content gives " +
+              want + " (corrupted or edited)");
+
+  // Fields, each exactly once and in order.
+  const char* names[] = {"seed", "os", "root", "path", "window", "next", "split"};
+  std::string_view values[7];
+  std::string_view rest = after_magic.substr(version_text.size());
+  for (int i = 0; i < 7; ++i) {
+    if (rest.empty() || rest[0] != ' ') bad_state(std::string("missing field '") + names[i] + "'");
+    rest.remove_prefix(1);
+    const auto end = rest.find(' ');
+    const std::string_view field = rest.substr(0, end);
+    const std::string prefix = std::string(names[i]) + "=";
+    if (field.substr(0, prefix.size()) != prefix)
+      bad_state(std::string("expected field '") + names[i] + "', got '" + std::string(field) + "'");
+    values[i] = field.substr(prefix.size());
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+  }
+  if (!rest.empty()) bad_state("unexpected text after the fields: '" + std::string(rest) + "'");
+
+  const std::uint64_t seed = state_u64(values[0], "seed");
+  if (values[1] != "0" && values[1] != "1")
+    bad_state("os: expected 0 or 1, got '" + std::string(values[1]) + "'");
+  const bool from_os = values[1] == "1";
+  const std::uint64_t root = state_u64(values[2], "root");
+  std::vector<spawn_step> path;
+  if (values[3] != "-") {
+    std::string_view p = values[3];
+    while (true) {
+      const auto comma = p.find(',');
+      const auto [index, n] = state_pair(p.substr(0, comma), "path");
+      if (n == 0 || index >= n)
+        bad_state("path: child " + std::to_string(index) + " of " + std::to_string(n) +
+                  " does not exist");
+      path.push_back({index, n});
+      if (comma == std::string_view::npos) break;
+      p.remove_prefix(comma + 1);
+    }
+  }
+  const auto [begin, end] = state_pair(values[4], "window");
+  const window w = window_of(root, path);
+  if (w.begin != begin || w.end != end)
+    bad_state("window " + std::to_string(begin) + ":" + std::to_string(end) +
+              " is not the one its root and path give (" + std::to_string(w.begin) + ":" +
+              std::to_string(w.end) + ")");
+  const std::uint64_t next = state_u64(values[5], "next");
+  if (next < w.begin || next > w.own_end())
+    bad_state("next: offset " + std::to_string(next) + " lies outside the window's own part [" +
+              std::to_string(w.begin) + ", " + std::to_string(w.own_end()) + "]");
+  const std::uint64_t split = state_u64(values[6], "split");
+  if (split != 0 && (w.end - w.own_end()) / split < min_spawn_window)
+    bad_state("split: " + std::to_string(split) + " slots do not fit the spawn space");
+
+  const backend_kind b = detail::default_backend(backend);
+  return Generator(std::make_unique<impl>(seed, from_os, b, root, std::move(path), next, split));
 }
 
 }  // namespace gpurand

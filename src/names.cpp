@@ -1,7 +1,9 @@
-// Names and parsing of the public enums, value sizes and draw accounting.
+// Names and parsing of the public enums, value sizes and draw accounting, all
+// read off the one table in gpurand/detail/table.hpp.
 
 #include <string>
 
+#include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand {
@@ -16,27 +18,24 @@ const char* to_string(backend_kind b) noexcept {
 }
 
 const char* to_string(engine e) noexcept {
-  switch (e) {
-    case engine::philox4_32_10: return "philox";
-    case engine::xorwow: return "xorwow";
-    case engine::mrg32k3a: return "mrg32k3a";
-  }
-  return "?";
+  const char* name = "?";
+  detail::for_each_engine([&](auto c) {
+    if (c.value == e) name = detail::engine_traits_base<c.value>::name;
+  });
+  return name;
 }
 
 const char* to_string(dist d) noexcept {
-  switch (d) {
-    case dist::u32: return "u32";
-    case dist::uniform: return "uniform";
-    case dist::normal: return "normal";
-    case dist::uniform_double: return "uniform-double";
-    case dist::normal_double: return "normal-double";
-  }
-  return "?";
+  const char* name = "?";
+  detail::for_each_dist([&](auto c) {
+    if (c.value == d) name = detail::dist_traits<c.value>::name;
+  });
+  return name;
 }
 
 namespace {
-[[noreturn]] void bad_name(std::string_view what, std::string_view text, const char* choices) {
+[[noreturn]] void bad_name(std::string_view what, std::string_view text,
+                           const std::string& choices) {
   throw Error(errc::invalid_argument, std::string(what) + ": expected one of " + choices +
                                           ", got '" + std::string(text) + "'");
 }
@@ -49,41 +48,46 @@ backend_kind parse_backend(std::string_view text, std::string_view what) {
 }
 
 engine parse_engine(std::string_view text, std::string_view what) {
-  for (auto e : {engine::philox4_32_10, engine::xorwow, engine::mrg32k3a})
-    if (text == to_string(e)) return e;
-  bad_name(what, text, "philox|xorwow|mrg32k3a");
+  std::optional<engine> found;
+  std::string choices;
+  detail::for_each_engine([&](auto c) {
+    const char* name = detail::engine_traits_base<c.value>::name;
+    if (text == name) found = c.value;
+    choices += (choices.empty() ? "" : "|") + std::string(name);
+  });
+  if (!found) bad_name(what, text, choices);
+  return *found;
 }
 
 dist parse_dist(std::string_view text, std::string_view what) {
-  for (auto d : {dist::u32, dist::uniform, dist::normal, dist::uniform_double, dist::normal_double})
-    if (text == to_string(d)) return d;
-  bad_name(what, text, "u32|uniform|normal|uniform-double|normal-double");
+  std::optional<dist> found;
+  std::string choices;
+  detail::for_each_dist([&](auto c) {
+    const char* name = detail::dist_traits<c.value>::name;
+    if (text == name) found = c.value;
+    choices += (choices.empty() ? "" : "|") + std::string(name);
+  });
+  if (!found) bad_name(what, text, choices);
+  return *found;
 }
 
 std::size_t value_size(dist d) noexcept {
-  return (d == dist::uniform_double || d == dist::normal_double) ? 8 : 4;
+  std::size_t size = 4;
+  detail::for_each_dist([&](auto c) {
+    if (c.value == d) size = sizeof(typename detail::dist_traits<c.value>::value);
+  });
+  return size;
 }
 
 std::uint64_t draws_for(engine e, dist d, std::uint64_t k) {
-  // Draws per call, read off cuRAND's curand_uniform.h / curand_normal.h and
-  // mirrored by detail::engine_traits in device.cuh. Normals are generated in
-  // Box-Muller pairs: k values take ceil(k/2) pairs.
-  std::uint64_t per = 1, pairs = 0;
-  switch (d) {
-    case dist::u32:
-    case dist::uniform: per = 1; break;
-    case dist::uniform_double: per = (e == engine::xorwow) ? 2 : 1; break;
-    case dist::normal:
-      per = 0;
-      pairs = 2;
-      break;
-    case dist::normal_double:
-      per = 0;
-      pairs = (e == engine::mrg32k3a) ? 2 : 4;
-      break;
-  }
-  const std::uint64_t units = per ? k : k / 2 + (k & 1);
-  const std::uint64_t each = per ? per : pairs;
+  // Box-Muller distributions draw a whole pair at once: k values take
+  // ceil(k/2) pairs.
+  std::uint64_t units = k, each = 1;
+  detail::visit(d, [&](auto c) {
+    using traits = detail::dist_traits<c.value>;
+    units = traits::pairs ? k / 2 + (k & 1) : k;
+    each = traits::draws(e);
+  });
   if (units > UINT64_MAX / each)
     throw Error(errc::exhausted, "draws_for: " + std::to_string(k) + " values of " + to_string(d) +
                                      " exceed the 64-bit offset space");

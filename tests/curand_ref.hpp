@@ -3,10 +3,12 @@
 // host (QUALIFIERS made __host__ __device__ by gpurand/device.cuh), called the
 // way a cuRAND user would call them: curand_init, then k calls.
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "gpurand/detail/table.hpp"
 #include "gpurand/device.cuh"
 
 namespace gpurand::test {
@@ -112,9 +114,13 @@ inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
   return out;
 }
 
-constexpr engine all_engines[] = {engine::philox4_32_10, engine::xorwow, engine::mrg32k3a};
-constexpr dist all_dists[] = {dist::u32, dist::uniform, dist::normal, dist::uniform_double,
-                              dist::normal_double};
+/// Every engine and distribution of the table (gpurand/detail/table.hpp).
+template <class... C>
+constexpr auto values_of(detail::type_list<C...>) {
+  return std::array{C::value...};
+}
+constexpr auto all_engines = values_of(detail::engine_list{});
+constexpr auto all_dists = values_of(detail::dist_list{});
 
 /// Sets the CPU backend's thread count and block size for one scope.
 class scoped_cpu_settings {

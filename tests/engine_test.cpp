@@ -19,12 +19,14 @@
 namespace gpurand::test {
 namespace {
 
-template <engine E>
-struct tag {
-  static constexpr engine value = E;
+/// The typed suite runs for every engine of the table (gpurand/detail/table.hpp).
+template <class List>
+struct gtest_types;
+template <class... C>
+struct gtest_types<detail::type_list<C...>> {
+  using type = ::testing::Types<C...>;
 };
-using engines =
-    ::testing::Types<tag<engine::philox4_32_10>, tag<engine::xorwow>, tag<engine::mrg32k3a>>;
+using engines = gtest_types<detail::engine_list>::type;
 
 template <class T>
 class Engine : public ::testing::Test {

@@ -1,7 +1,12 @@
 // The host API: seeding, offset bookkeeping, backend choice, spawning,
 // fork safety, host threads, and errors on bad input.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "curand_ref.hpp"
+#include "entropy.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand::test {
@@ -332,6 +338,272 @@ TEST(Generator, CpuBackendWorksInForkedChildAfterParentUsedWorkers) {
     return out[0] > 0.0f ? 0 : 1;
   });
   EXPECT_EQ(0, rc) << "200 means the child hung in the CPU backend after fork";
+}
+
+// ---- issue 7: holes of the guarantee, each reproduced on the old code -------
+
+/// Shared memory that forked children write their results into.
+template <class T>
+struct shared_array {
+  explicit shared_array(std::size_t n) : n_(n) {
+    void* p =
+        mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
+    p_ = static_cast<T*>(p);
+  }
+  ~shared_array() { munmap(p_, n_ * sizeof(T)); }
+  T* data() { return p_; }
+  T& operator[](std::size_t i) { return p_[i]; }
+
+ private:
+  T* p_;
+  std::size_t n_;
+};
+
+/// Hole 1: spawn() in forked workers used to return the parent's child: 17
+/// identical streams. Each process's spawn(0) must be its own stream now.
+TEST(Generator, SpawnInForkedWorkersOfAnOsSeededGeneratorGivesDistinctStreams) {
+  Generator gen(options{std::nullopt, backend_kind::cpu, 0});
+  std::uint32_t warm[4];
+  gen.generate(warm, 4);
+  constexpr int workers = 16, k = 32;
+  shared_array<std::uint32_t> out((workers + 1) * k);
+  shared_array<std::uint64_t> seeds(workers + 1);
+  std::vector<pid_t> pids;
+  for (int w = 0; w < workers; ++w) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      int rc = 0;
+      try {
+        Generator child = gen.spawn(0);  // what every worker of a pool would write
+        seeds[w] = child.seed();
+        child.generate(out.data() + w * k, k);
+      } catch (...) {
+        rc = 3;
+      }
+      _exit(rc);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  Generator mine = gen.spawn(0);
+  seeds[workers] = mine.seed();
+  mine.generate(out.data() + workers * k, k);
+  std::set<std::vector<std::uint32_t>> streams;
+  std::set<std::uint64_t> distinct_seeds;
+  for (int w = 0; w <= workers; ++w) {
+    streams.insert(std::vector<std::uint32_t>(out.data() + w * k, out.data() + (w + 1) * k));
+    distinct_seeds.insert(seeds[w]);
+  }
+  EXPECT_EQ(static_cast<std::size_t>(workers + 1), streams.size()) << "spawn(0) repeated a stream";
+  EXPECT_EQ(static_cast<std::size_t>(workers + 1), distinct_seeds.size());
+}
+
+/// Hole 3: validation used to run after the reservation.
+TEST(Generator, RejectedCallsConsumeNothing) {
+  auto gen = cpu_gen(11);
+  std::vector<std::uint32_t> buf(64);
+  expect_error(errc::invalid_argument, "threads x per_thread",
+               [&] { gen.thread_streams(dist::u32, std::uint64_t{1} << 62, 4, buf.data()); });
+  EXPECT_EQ(0u, gen.offset());
+  ASSERT_EQ(0, setenv("GPURAND_CPU_THREADS", "many", 1));
+  expect_error(errc::invalid_argument, "GPURAND_CPU_THREADS",
+               [&] { gen.thread_streams(dist::u32, 4, 4, buf.data()); });
+  expect_error(errc::invalid_argument, "GPURAND_CPU_THREADS", [&] { gen.generate(buf.data(), 8); });
+  ASSERT_EQ(0, unsetenv("GPURAND_CPU_THREADS"));
+  EXPECT_EQ(0u, gen.offset()) << "a bad environment consumed offsets";
+  std::vector<float> f(8);
+  expect_error(errc::invalid_argument, "mean", [&] { gen.normal(f.data(), 8, 1e38f, 1e38f); });
+  expect_error(errc::exhausted, "draws_per_thread", [&] { (void)gen.launch(~std::uint64_t{0}); });
+  EXPECT_EQ(0u, gen.offset());
+  gen.generate(buf.data(), 8);
+  EXPECT_EQ(4u, gen.offset()) << "and a good call still works";
+}
+
+/// Hole 4: a float normal fill with mean 1e39 returned inf; the scaling must
+/// stay finite in the value type or be refused.
+TEST(Generator, NormalParametersOutsideTheValueTypeAreRefused) {
+  std::vector<float> f(64);
+  std::vector<double> d(64);
+  bulk_request r;
+  r.kind = dist::normal;
+  r.n = f.size();
+  r.backend = backend_kind::cpu;
+  r.mean = 1e39;  // beyond FLT_MAX: used to come back as inf
+  expect_error(errc::invalid_argument, "mean: 1e+39", [&] { fill(r, f.data()); });
+  r.mean = 3e38;
+  r.stddev = 1e38;  // finite parameters, but mean + 6.7 * stddev overflows
+  expect_error(errc::invalid_argument, "stddev", [&] { fill(r, f.data()); });
+  r.mean = 1e30;
+  r.stddev = 1e30;  // fine: every value is finite
+  fill(r, f.data());
+  for (float v : f) EXPECT_TRUE(std::isfinite(v)) << v;
+  r.kind = dist::normal_double;
+  r.mean = 1e39;
+  r.stddev = 1e30;  // fine for doubles
+  fill(r, d.data());
+  for (double v : d) EXPECT_TRUE(std::isfinite(v)) << v;
+  r.mean = 1e308;
+  r.stddev = 1e308;
+  expect_error(errc::invalid_argument, "stddev", [&] { fill(r, d.data()); });
+}
+
+/// Hole 4: set_cpu_settings({1, UINT64_MAX}) made the task count overflow to
+/// 0, and fills returned normally having written nothing.
+TEST(Generator, HugeCpuBlockStillFillsEverything) {
+  const auto want_bulk = ref_bulk(dist::u32, 77, 8, 0, 1001, 0, 1);
+  for (std::uint64_t block : {~std::uint64_t{0}, ~std::uint64_t{0} / 2 + 1, std::uint64_t{3}}) {
+    scoped_cpu_settings cfg(2, block);
+    std::vector<std::uint32_t> out(1001, 0);
+    bulk_request r;
+    r.seed = 77;
+    r.offset = 8;
+    r.n = out.size();
+    r.backend = backend_kind::cpu;
+    fill(r, out.data());
+    std::vector<unsigned char> got(out.size() * 4);
+    std::memcpy(got.data(), out.data(), got.size());
+    EXPECT_EQ(want_bulk, got) << "block " << block;
+    grid_request q;
+    q.seed = 77;
+    q.threads = 5;
+    q.per_thread = 3;
+    q.backend = backend_kind::cpu;
+    std::vector<std::uint32_t> g(15, 0);
+    write_thread_streams(q, g.data());
+    for (std::uint64_t t = 0; t < 5; ++t) {
+      const auto want = ref_stream(engine::philox4_32_10, dist::u32, 77, t, 0, 3);
+      EXPECT_EQ(0, std::memcmp(g.data() + t * 3, want.data(), want.size()))
+          << "block " << block << " thread " << t;
+    }
+  }
+}
+
+/// Hole 12: a raw clone()/SYS_fork child skips pthread_atfork; the pid
+/// check at the choke point catches it.
+TEST(Generator, RawForkChildIsDetectedByPid) {
+  auto explicit_gen = cpu_gen(5);
+  Generator os_gen(options{std::nullopt, backend_kind::cpu, 0});
+  std::uint32_t buf[4];
+  explicit_gen.generate(buf, 4);
+  os_gen.generate(buf, 4);
+  shared_array<std::uint64_t> res(3);
+  const long pid = syscall(SYS_fork);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int rc = 0;
+    try {
+      explicit_gen.generate(buf, 4);
+      rc = 1;  // repeated the parent's numbers
+    } catch (const Error& e) {
+      rc = e.code() == errc::forked ? 0 : 2;
+    } catch (...) {
+      rc = 3;
+    }
+    try {
+      res[0] = os_gen.seed();
+      res[1] = os_gen.offset();
+    } catch (...) {
+      rc = 4;
+    }
+    _exit(rc);
+  }
+  int status = 0;
+  waitpid(static_cast<pid_t>(pid), &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(0, WEXITSTATUS(status)) << "1: an explicit seed repeated the parent in a raw child";
+  EXPECT_NE(os_gen.seed(), res[0]) << "the raw child kept the parent's OS seed";
+  EXPECT_EQ(0u, res[1]) << "the reseeded child starts its window afresh";
+}
+
+/// Hole 12: seed() in a forked child, before first use, returned the
+/// parent's seed although the child's first draw reseeds.
+TEST(Generator, SeedInForkedChildIsTheSeedTheChildUses) {
+  Generator gen(options{std::nullopt, backend_kind::cpu, 0});
+  shared_array<std::uint64_t> res(1);
+  shared_array<std::uint32_t> out(8);
+  const int rc = in_child([&] {
+    res[0] = gen.seed();          // before any draw in the child
+    gen.generate(out.data(), 8);  // must use that seed
+    return 0;
+  });
+  ASSERT_EQ(0, rc);
+  EXPECT_NE(gen.seed(), res[0]);
+  auto replay = cpu_gen(res[0]);
+  std::uint32_t want[8];
+  replay.generate(want, 8);
+  EXPECT_EQ(0, std::memcmp(want, out.data(), sizeof want))
+      << "seed() in the child did not reproduce the child's draws";
+}
+
+/// Hole 12: a regular file at the fallback path used to become every seed;
+/// and errors must name the real cause.
+TEST(Generator, EntropyFallbackNeedsACharacterDevice) {
+  char dir[] = "/tmp/gpurand-entropy-XXXXXX";
+  ASSERT_NE(nullptr, mkdtemp(dir));
+  const std::string file = std::string(dir) + "/urandom";
+  {
+    FILE* f = std::fopen(file.c_str(), "wb");
+    ASSERT_NE(nullptr, f);
+    std::fputs("0123456789abcdef", f);
+    std::fclose(f);
+  }
+  expect_error(errc::entropy, "not a character device",
+               [&] { (void)detail::os_entropy64_from(false, file.c_str()); });
+  const std::string missing = std::string(dir) + "/missing";
+  expect_error(errc::entropy, std::strerror(ENOENT),
+               [&] { (void)detail::os_entropy64_from(false, missing.c_str()); });
+  // A character device of our own with urandom's numbers (1, 9) works.
+  const std::string dev = std::string(dir) + "/dev-urandom";
+  if (mknod(dev.c_str(), S_IFCHR | 0600, makedev(1, 9)) == 0) {
+    const std::uint64_t a = detail::os_entropy64_from(false, dev.c_str());
+    const std::uint64_t b = detail::os_entropy64_from(false, dev.c_str());
+    EXPECT_NE(a, b);
+    unlink(dev.c_str());
+  } else {
+    std::printf("note: mknod is not permitted here (%s); the device case was not run\n",
+                std::strerror(errno));
+  }
+  EXPECT_NE(os_entropy64(), os_entropy64());
+  unlink(file.c_str());
+  rmdir(dir);
+}
+
+/// A fill split over several pieces (devices, ranks) equals one fill.
+TEST(Generator, SplitFillEqualsOneFill) {
+  for (dist d : {dist::u32, dist::uniform_double, dist::normal}) {
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1001}}) {
+      auto a = cpu_gen(404), b = cpu_gen(404);
+      const std::size_t size = value_size(d);
+      std::vector<unsigned char> whole(n * size + 1), pieces(n * size + 1);
+      switch (d) {
+        case dist::u32: a.generate(reinterpret_cast<std::uint32_t*>(whole.data()), n); break;
+        case dist::uniform_double: a.uniform(reinterpret_cast<double*>(whole.data()), n); break;
+        default: a.normal(reinterpret_cast<float*>(whole.data()), n, 1.0f, 2.0f); break;
+      }
+      const bulk_request req = b.reserve_fill(d, n, 1.0, 2.0);
+      EXPECT_EQ(a.offset(), b.offset());
+      for (std::uint64_t parts : {1u, 2u, 3u, 5u, 600u}) {
+        std::size_t at = 0;
+        for (std::uint64_t i = 0; i < parts; ++i) {
+          const bulk_request piece = split(req, i, parts);
+          if (piece.n) fill(piece, pieces.data() + at * size);
+          at += piece.n;
+        }
+        EXPECT_EQ(n, at);
+        EXPECT_EQ(0, std::memcmp(whole.data(), pieces.data(), n * size))
+            << to_string(d) << " n=" << n << " parts=" << parts;
+      }
+    }
+  }
+  bulk_request r;
+  expect_error(errc::invalid_argument, "parts", [&] { (void)split(r, 0, 0); });
+  expect_error(errc::invalid_argument, "part:", [&] { (void)split(r, 3, 3); });
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand {
@@ -37,26 +38,22 @@ namespace detail {
 /// consumes (read off cuRAND's curand_uniform.h / curand_normal.h).
 template <engine E>
 struct engine_traits;
-template <>
-struct engine_traits<engine::philox4_32_10> {
-  using state = curandStatePhilox4_32_10_t;
-  static constexpr std::uint32_t uniform_double_draws = 1;  // _curand_uniform_double(curand())
-  static constexpr std::uint32_t normal_pair_draws = 2;
-  static constexpr std::uint32_t normal_double_pair_draws = 4;  // one curand4
+/// The draw counts come from the one table (gpurand/detail/table.hpp).
+template <engine E, class State>
+struct engine_traits_of : engine_traits_base<E> {
+  using state = State;
+  static constexpr std::uint32_t uniform_double_draws = dist_traits<dist::uniform_double>::draws(E);
+  static constexpr std::uint32_t normal_pair_draws = dist_traits<dist::normal>::draws(E);
+  static constexpr std::uint32_t normal_double_pair_draws =
+      dist_traits<dist::normal_double>::draws(E);
 };
 template <>
-struct engine_traits<engine::xorwow> {
-  using state = curandStateXORWOW_t;
-  static constexpr std::uint32_t uniform_double_draws = 2;  // _hq(curand(), curand())
-  static constexpr std::uint32_t normal_pair_draws = 2;
-  static constexpr std::uint32_t normal_double_pair_draws = 4;
-};
+struct engine_traits<engine::philox4_32_10>
+    : engine_traits_of<engine::philox4_32_10, curandStatePhilox4_32_10_t> {};
 template <>
-struct engine_traits<engine::mrg32k3a> {
-  using state = curandStateMRG32k3a_t;
-  static constexpr std::uint32_t uniform_double_draws = 1;
-  static constexpr std::uint32_t normal_pair_draws = 2;
-  static constexpr std::uint32_t normal_double_pair_draws = 2;
+struct engine_traits<engine::xorwow> : engine_traits_of<engine::xorwow, curandStateXORWOW_t> {};
+template <>
+struct engine_traits<engine::mrg32k3a> : engine_traits_of<engine::mrg32k3a, curandStateMRG32k3a_t> {
 };
 
 /// Called when a stream draws past its launch window (checked builds only).

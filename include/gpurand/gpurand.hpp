@@ -14,8 +14,12 @@
 ///    with subsequence i/2. Each call advances the offset by 4.
 ///  - `launch(k)` hands a trivially copyable `launch_handle` to user kernels;
 ///    `device.cuh` turns it into per-thread cuRAND-identical streams.
-///  - `spawn(i)` derives child generators for processes, devices or ranks
-///    whose offset windows are disjoint from the parent's and each other's.
+///  - `spawn(i)` / `spawn(i, n)` derive child generators for processes,
+///    devices or ranks whose offset windows are disjoint from the parent's and
+///    each other's; `state()` / `restore()` checkpoint a generator.
+///  - The choke point: every call that draws or derives validates the whole
+///    request, then checks the process (fork epoch and pid), then reserves its
+///    window, in that order, so a rejected call consumes nothing.
 ///  - Backends: a CUDA GPU, or the CPU backend which runs the same
 ///    `__host__ __device__` bodies and gives the same bits.
 
@@ -159,6 +163,14 @@ struct grid_request {
 };
 void write_thread_streams(const grid_request& req, void* out);
 
+/// Piece `part` of `parts` of a bulk fill: whole groups of the layout, in
+/// order, so the pieces' outputs concatenated equal fill(req) bit for bit (the
+/// layout depends only on (seed, offset, index)). Fill each piece with
+/// gpurand::fill into its own buffer: on its own device, rank or thread.
+/// Pieces may be empty when there are fewer groups than parts. Throws
+/// Error(invalid_argument) for parts == 0 or part >= parts.
+bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t parts);
+
 /// Construction options for Generator.
 struct options {
   std::optional<std::uint64_t> seed;    ///< empty: 64 bits from the OS
@@ -171,12 +183,17 @@ struct options {
 /// would repeat the original's numbers); movable.
 ///
 /// Window: a root generator with start offset b owns [b, b + (2^64-1-b)/2)
-/// for its own calls; the upper half is split into 65,536 equal slots, one
-/// per `spawn(i)`, and a child divides its slot the same way.
+/// for its own calls; the upper half is its spawn space, split into equal
+/// slots: 65,536 for `spawn(i)`, n for `spawn(i, n)`. A child divides its
+/// own slot the same way, so each level of a spawn tree costs log2(n) + 1
+/// bits of the 64-bit offset space.
 ///
 /// Fork safety: a generator seeded from the OS that is used in a forked
-/// child reseeds itself from the OS there; one with an explicit seed throws
-/// Error(forked) instead of repeating the parent's numbers.
+/// child (fork(), or a raw clone that skips pthread_atfork: the pid is
+/// checked too) reseeds itself from the OS there, also for seed(), offset()
+/// and spawn(); one with an explicit seed throws Error(forked) from any call
+/// that draws instead of repeating the parent's numbers, and still allows
+/// spawn(i) (the remedy) and seed().
 class Generator {
  public:
   Generator();                             ///< OS seed, default backend
@@ -221,15 +238,45 @@ class Generator {
   std::uint64_t thread_streams(dist kind, std::uint64_t threads, std::uint64_t per_thread,
                                void* out);
 
+  /// Reserve the window of one bulk fill of n values of `kind` (offset +4,
+  /// as every bulk call) without running it, for a fill that the caller
+  /// splits over devices, ranks or threads: fill gpurand::split(req, i, parts)
+  /// for each i with gpurand::fill. The request carries this generator's
+  /// seed, the reserved offset and backend. Same checks as the fills.
+  bulk_request reserve_fill(dist kind, std::size_t n, double mean = 0.0, double stddev = 1.0);
+
   /// Child generator `index` in [0, 65536): same seed, an offset window that
   /// cannot overlap this generator's own window or any sibling's. It does
   /// not consume this generator's offsets and may be called in a forked child.
+  /// Same as spawn(index, 65536).
   Generator spawn(std::uint64_t index) const;
+
+  /// Child `index` of `n` (index < n): this generator's spawn space divided
+  /// into n equal slots, so a level of a rank x device x worker tree costs
+  /// only log2(n) + 1 bits. The first spawn fixes how the space is divided:
+  /// a later call with another n is Error(invalid_argument) (its slots would
+  /// overlap the first ones). A slot under 2^20 draws per subsequence is
+  /// Error(exhausted), never an overlap. Spawning the same index twice gives
+  /// the same child (reproducible): give each worker its own index.
+  Generator spawn(std::uint64_t index, std::uint64_t n) const;
+
+  /// The whole state as one short line of text: format version, seed,
+  /// whether it came from the OS, root offset, spawn path, window, next
+  /// offset, how the spawn space is divided, and a checksum. See README.md
+  /// ("Checkpoint and restore").
+  std::string state() const;
+
+  /// A generator that continues `state` bit for bit: same seed, window, next
+  /// offset, spawn children and fork behaviour. Throws Error(invalid_argument)
+  /// naming what is wrong for a corrupted, truncated, inconsistent or
+  /// future-version state. `backend`: as in options (the state does not
+  /// carry the backend, which belongs to the machine).
+  static Generator restore(std::string_view state,
+                           std::optional<backend_kind> backend = std::nullopt);
 
  private:
   struct impl;
   explicit Generator(std::unique_ptr<impl> p);
-  std::uint64_t reserve(std::uint64_t draws, const char* what);
   void bulk(dist kind, void* out, std::size_t n, double mean, double stddev, cuda_stream* stream);
   std::unique_ptr<impl> impl_;
 };

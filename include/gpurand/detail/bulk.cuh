@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "gpurand/detail/grid_layout.hpp"
+#include "gpurand/detail/table.hpp"
 #include "gpurand/device.cuh"
 
 namespace gpurand::detail {
@@ -59,15 +60,10 @@ GPURAND_HD GPURAND_FORCEINLINE uint4 philox_first4(std::uint64_t seed, std::uint
   return r;
 }
 
-/// Value type and values per group of a bulk fill: four 32-bit values from
-/// one 4-wide call, or two doubles from one 2-wide call.
+/// Value type and values per group of a bulk fill (four 32-bit values from
+/// one 4-wide call, or two doubles from one 2-wide call): the table's entry.
 template <dist D>
-struct bulk_traits {
-  static constexpr bool is_double = D == dist::uniform_double || D == dist::normal_double;
-  using value = std::conditional_t<is_double, double,
-                                   std::conditional_t<D == dist::u32, std::uint32_t, float>>;
-  static constexpr unsigned per_group = is_double ? 2 : 4;
-};
+using bulk_traits = dist_traits<D>;
 
 /// Scale parameters of a normal fill, in the value type (cuRAND's host
 /// generator computes normal * stddev + mean in that type).

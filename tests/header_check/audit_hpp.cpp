@@ -1,1 +1,0 @@
-#include "gpurand/audit.hpp"  // must compile with no CUDA include path

@@ -1,1 +1,0 @@
-#include "gpurand/device.cuh"  // compiles on its own under nvcc

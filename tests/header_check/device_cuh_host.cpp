@@ -1,1 +1,0 @@
-#include "gpurand/device.cuh"  // and under g++ (the CPU backend's view)

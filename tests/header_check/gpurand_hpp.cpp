@@ -1,1 +1,0 @@
-#include "gpurand/gpurand.hpp"  // must compile with no CUDA include path
