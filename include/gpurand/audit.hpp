@@ -187,7 +187,9 @@ struct report {
 /// argument before any work and throws Error(invalid_argument) naming the bad
 /// one; Error(cuda_error) only from a failed GPU sort (use_gpu). Does not
 /// modify `data`. Extra memory peaks at about 8 bytes per value (two times a
-/// u32 input); the result does not depend on `workers` or on `use_gpu`.
+/// u32 input); the raw-draw check of the normal models needs 24 (f32) or 48
+/// (f64) bytes per value, for both pairings; the result does not depend on
+/// `workers` (nor on how many threads could be started) or on `use_gpu`.
 report run(const void* data, const layout& shape, const options& opts = {});
 
 /// A readable multi-line text report, ending in a verdict line.
