@@ -229,6 +229,29 @@ TEST(Audit, PassesHonestScaledNormalsFromGenerator) {
   }
 }
 
+// The scaled normal model stays finite and quick for any positive scale and
+// any shift, including scales whose binades reach under- and overflow.
+TEST(Audit, ScaledNormalModelHandlesExtremeParameters) {
+  struct shape {
+    double mean, stddev;
+  };
+  for (const ga::value_model m : {ga::value_model::normal_f32, ga::value_model::normal_f64}) {
+    const double q1 = ga::collision_probabilities(m, 0, 1).q2;
+    for (const shape sh : {shape{5, 1e-30}, shape{0, 1e30}, shape{-1e20, 3}, shape{1e-30, 1e-35},
+                           shape{0, 0.5}, shape{7, 1}}) {
+      const ga::collision_moments q = ga::collision_probabilities(m, sh.mean, sh.stddev);
+      EXPECT_TRUE(std::isfinite(q.q2) && q.q2 > 0) << sh.mean << " " << sh.stddev;
+      EXPECT_TRUE(std::isfinite(q.q3) && q.q3 > 0 && q.q3 <= q.q2) << sh.mean << " " << sh.stddev;
+      EXPECT_LE(q.q2, 1.0 + 1e-6);  // 1: a single value (numerical integration)
+    }
+    // Scaling by a power of two maps the grid onto itself: nothing merges.
+    EXPECT_NEAR(ga::collision_probabilities(m, 0, 0.5).q2 / q1, 1.0, 1e-6);
+    // A shift far larger than the spread puts every value on a coarse grid:
+    // the pair probability is that of the smooth density there, much larger.
+    EXPECT_GT(ga::collision_probabilities(m, 7, 1).q2, q1);
+  }
+}
+
 // MRG32k3a's curand_uniform_double is x * MRG32K3A_NORM for a 32-bit-ish
 // integer x: about 2^32 values, not 2^53 (22 pairs against 2.3e-5 expected).
 TEST(Audit, PassesHonestMrg32k3aUniformDouble) {

@@ -290,7 +290,9 @@ struct draw_keys {
     const Real around = static_cast<Real>(std::fabs(m) + 2 * s);
     const double res =
         std::max(std::ldexp(1.0, is_double ? -51 : -22), ulp_above<Real>(around) / s);
-    const int err = std::max(0, std::ilogb(res * std::ldexp(1.0, is_double ? 53 : 32)) + 1);
+    const double scaled = res * std::ldexp(1.0, is_double ? 53 : 32);
+    const int err =
+        std::isfinite(scaled) && scaled >= 1 ? std::ilogb(scaled) + 1 : (scaled >= 1 ? 64 : 0);
     if (is_double) {
       shift = std::clamp(err + 6, 11, 17);
       bits = static_cast<unsigned>(21 - shift);
@@ -373,6 +375,7 @@ void find_draw_overlaps(const grid<Word>& gr, const std::vector<unsigned char>& 
   r.draw_overlap_runs = scratch.overlap_runs;
   r.draw_matched_window_pairs = scratch.matched_window_pairs;
   r.draw_overlap_list_complete = scratch.overlap_list_complete;
+  r.used_gpu = r.used_gpu || scratch.used_gpu;
   // Back to threads and raw-draw coordinates (phase 1 starts one value in).
   for (const stream_match& m : scratch.overlaps) {
     const u64 ga = m.a.global / 2, gb = m.b.global / 2;

@@ -112,6 +112,15 @@ collision_moments normal_cell_integrals(double lo, double hi, double ulp) {
                            ulp * ulp * c3 * erf_diff(r3 * lo, r3 * hi)};
 }
 
+// The binade of |x| (ilogb), bounded for 0, subnormals, inf and NaN, so that
+// loops over binades stay short.
+int binade(double x) {
+  x = std::fabs(x);
+  if (!(x >= std::numeric_limits<double>::min())) return -1100;
+  if (!std::isfinite(x)) return 1100;
+  return std::ilogb(x);
+}
+
 // Collision moments of y = fl(fl(z * stddev) + mean) in Real arithmetic (what
 // Generator::normal and a kernel computing `z * stddev + mean` produce), for z
 // a standard normal on the Real grid, hit with probability p_z ~ phi(z) *
@@ -125,8 +134,9 @@ collision_moments normal_cell_integrals(double lo, double hi, double ulp) {
 // constant wherever the spacings of z, z * stddev and y are, so the z axis is
 // cut where any of them changes binade, and R2 is measured in each piece by
 // walking 8192 consecutive z points through the exact rounding. Where runs
-// are longer than that (y much coarser than z), R2 is the mean run length
-// ulp(y) / (stddev * ulp(z)): the smooth model, exact in that limit.
+// are longer than that (y much coarser than z), each z sees the normal mass
+// of a run of width ulp(y) / stddev around it: the smooth model, exact in
+// that limit, and 1 when a run holds the whole spread.
 template <class Real>
 collision_moments transformed_normal_moments(double mean, double stddev) {
   constexpr int mant = std::numeric_limits<Real>::digits - 1;
@@ -149,6 +159,30 @@ collision_moments transformed_normal_moments(double mean, double stddev) {
     const double ulp_eff =
         std::max(ulp_above<Real>(static_cast<Real>(mid * s)), ulp_above<Real>(transform(mid)));
     const double mean_run = std::max(1.0, ulp_eff / (sd * ulp_z));
+    if (mean_run > 256) {
+      // Coarse: the run around z spans width = ulp(y) / stddev in z, which
+      // may exceed the whole spread (then everything is one value). The run
+      // seen from z has mass M(z) = Phi(z + width/2) - Phi(z - width/2);
+      // q2 gets the integral of phi * M and q3 of phi * M^2 (Simpson).
+      const double width = mean_run * ulp_z;
+      const double inv_sqrt2 = 0.70710678118654752440, inv_sqrt_2pi = 0.39894228040143267794;
+      auto phi = [&](double z) { return inv_sqrt_2pi * std::exp(-0.5 * z * z); };
+      auto run_mass = [&](double z) {
+        return 0.5 * erf_diff((z - width / 2) * inv_sqrt2, (z + width / 2) * inv_sqrt2);
+      };
+      constexpr int intervals = 32;
+      const double h = (r - p) / intervals;
+      double s2 = 0, s3 = 0;
+      for (int i = 0; i <= intervals; ++i) {
+        const double z = p + i * h, m = run_mass(z);
+        const double weight = (i == 0 || i == intervals) ? 1 : (i % 2 != 0 ? 4 : 2);
+        s2 += weight * phi(z) * m;
+        s3 += weight * phi(z) * m * m;
+      }
+      q.q2 += s2 * h / 3;
+      q.q3 += s3 * h / 3;
+      return;
+    }
     double r2 = mean_run, r3 = mean_run * mean_run;
     if (mean_run <= 256 && base.q2 * mean_run >= negligible) {
       constexpr int steps = 8192;
@@ -192,13 +226,14 @@ collision_moments transformed_normal_moments(double mean, double stddev) {
       // Where |z * stddev| changes binade.
       const double lo_s = std::min(std::fabs(a * sd), std::fabs(b * sd));
       const double hi_s = std::max(std::fabs(a * sd), std::fabs(b * sd));
-      for (int k = std::ilogb(lo_s); k <= std::ilogb(hi_s) + 1; ++k)
-        cut(sign * std::ldexp(1.0, k) / sd);
+      for (int k = binade(lo_s); k <= binade(hi_s) + 1; ++k) cut(sign * std::ldexp(1.0, k) / sd);
       // Where |y| changes binade, for binades coarse enough to matter (y's
       // spacing only counts where it is not finer than that of z * stddev).
-      const double y_hi = std::max(std::fabs(a * sd + md), std::fabs(b * sd + md));
+      const double ya = a * sd + md, yb = b * sd + md;
+      const double y_hi = std::max(std::fabs(ya), std::fabs(yb));
+      const double y_lo = (ya > 0) == (yb > 0) ? std::min(std::fabs(ya), std::fabs(yb)) : 0.0;
       if (y_hi >= lo_s / 4)
-        for (int k = std::ilogb(lo_s / 4); k <= std::ilogb(y_hi) + 1; ++k) {
+        for (int k = std::max(binade(lo_s / 4), binade(y_lo)); k <= binade(y_hi) + 1; ++k) {
           cut((std::ldexp(1.0, k) - md) / sd);
           cut((-std::ldexp(1.0, k) - md) / sd);
         }
@@ -206,12 +241,9 @@ collision_moments transformed_normal_moments(double mean, double stddev) {
       for (std::size_t i = 0; i + 1 < cuts.size(); ++i) piece(cuts[i], cuts[i + 1], ulp_z);
     }
   }
-  // Subnormal z: one spacing; their mass is far below anything that counts.
+  // Subnormal z: one spacing.
   const double sub = std::ldexp(1.0, emin);
-  const collision_moments tiny = normal_cell_integrals(-sub, sub, std::ldexp(1.0, emin - mant));
-  const double run = std::max(1.0, ulp_above<Real>(m) / (sd * std::ldexp(1.0, emin - mant)));
-  q.q2 += tiny.q2 * run;
-  q.q3 += tiny.q3 * run * run;
+  piece(-sub, sub, std::ldexp(1.0, emin - mant));
   return q;
 }
 
