@@ -120,7 +120,7 @@ void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, 
       const std::uint64_t m = std::min(batch, count - done);
       philox_u32_groups(seed, offset, first + done, m, x);
       for (std::uint64_t j = 0; j < m; ++j) {
-        const uint4 g = make_uint4(x[4 * j], x[4 * j + 1], x[4 * j + 2], x[4 * j + 3]);
+        const philox_counter g{{x[4 * j], x[4 * j + 1], x[4 * j + 2], x[4 * j + 3]}};
         bulk_transform<D>(g, np, out + (done + j) * per);
       }
     }

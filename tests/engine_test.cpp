@@ -6,8 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,8 @@
 #include "curand_ref.hpp"
 #include "gpurand/audit.hpp"
 #include "gpurand/detail/bulk.cuh"
+#include "gpurand/philox.hpp"
+#include "philox_kat.hpp"
 
 namespace gpurand::test {
 namespace {
@@ -103,20 +104,13 @@ struct kat {
 };
 
 std::vector<kat> read_kats() {
-  std::ifstream f(GPURAND_TEST_DATA "/philox4x32_10_kat.txt");
-  EXPECT_TRUE(f) << "missing known-answer file";
   std::vector<kat> v;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream in(line);
-    unsigned w[10];
-    for (unsigned& x : w) in >> std::hex >> x;
-    EXPECT_FALSE(in.fail()) << line;
-    v.push_back({make_uint4(w[0], w[1], w[2], w[3]), make_uint2(w[4], w[5]),
-                 make_uint4(w[6], w[7], w[8], w[9])});
+  for (const philox_kat& k : read_philox_kats()) {
+    const philox_counter& c = k.ctr;
+    const philox_counter& o = k.out;
+    v.push_back({make_uint4(c.v[0], c.v[1], c.v[2], c.v[3]), make_uint2(k.key.v[0], k.key.v[1]),
+                 make_uint4(o.v[0], o.v[1], o.v[2], o.v[3])});
   }
-  EXPECT_EQ(3u, v.size());
   return v;
 }
 
@@ -124,6 +118,59 @@ TEST(PhiloxKnownAnswers, CurandsFunctionIsStandardPhilox4x32_10) {
   for (const kat& k : read_kats()) {
     const uint4 r = curand_Philox4x32_10(k.ctr, k.key);
     EXPECT_EQ(0, std::memcmp(&r, &k.out, 16));
+  }
+}
+
+philox_counter to_counter(uint4 c) { return philox_counter{{c.x, c.y, c.z, c.w}}; }
+
+TEST(PhiloxKnownAnswers, PublicFunctionReproducesThem) {
+  for (const kat& k : read_kats()) {
+    const philox_counter r = philox4x32_10(to_counter(k.ctr), philox_key{{k.key.x, k.key.y}});
+    EXPECT_EQ(0, std::memcmp(r.v, &k.out, 16));
+    // The same vector through the stream helpers: counter = (block, subsequence), key = seed.
+    const std::uint64_t block = k.ctr.x | (std::uint64_t{k.ctr.y} << 32);
+    const std::uint64_t sub = k.ctr.z | (std::uint64_t{k.ctr.w} << 32);
+    const std::uint64_t seed = k.key.x | (std::uint64_t{k.key.y} << 32);
+    const philox_counter b = philox_block(seed, sub, block);
+    EXPECT_EQ(0, std::memcmp(b.v, &k.out, 16)) << "philox_block";
+  }
+}
+
+TEST(Philox, PublicFunctionMatchesCurandOnRandomInputs) {
+  std::mt19937_64 rng(20261202);
+  for (int i = 0; i < 100000; ++i) {
+    const std::uint64_t a = rng(), b = rng(), c = rng();
+    const uint4 ctr = make_uint4(static_cast<unsigned>(a), static_cast<unsigned>(a >> 32),
+                                 static_cast<unsigned>(b), static_cast<unsigned>(b >> 32));
+    const uint2 key = make_uint2(static_cast<unsigned>(c), static_cast<unsigned>(c >> 32));
+    const uint4 want = curand_Philox4x32_10(ctr, key);
+    const philox_counter got = philox4x32_10(to_counter(ctr), philox_key{{key.x, key.y}});
+    ASSERT_EQ(0, std::memcmp(got.v, &want, 16)) << "input " << i;
+  }
+}
+
+TEST(Philox, BlockAndDraw4FollowCurandInitAndCurand4) {
+  // philox_block(seed, sub, b) is the 4 draws at offset 4b of curand_init(seed, sub, 0);
+  // philox_draw4(seed, sub, o) is curand4 right after curand_init(seed, sub, o), at every
+  // lane shift, for random and extreme seeds, subsequences and offsets.
+  constexpr std::uint64_t max64 = ~std::uint64_t{0};
+  std::mt19937_64 rng(7);
+  std::vector<std::uint64_t> values = {0, 1, 2, 3, 4, 5, max64, max64 - 1, max64 - 3, max64 - 4};
+  for (int i = 0; i < 40; ++i) values.push_back(rng());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint64_t seed = values[i], sub = values[(i * 7 + 3) % values.size()];
+    for (std::uint64_t offset : {values[(i * 13 + 5) % values.size()], std::uint64_t{i}}) {
+      curandStatePhilox4_32_10_t s;
+      curand_init(seed, sub, offset, &s);
+      const uint4 want = curand4(&s);
+      const philox_counter got = philox_draw4(seed, sub, offset);
+      ASSERT_EQ(0, std::memcmp(got.v, &want, 16))
+          << "seed=" << seed << " sub=" << sub << " offset=" << offset;
+      if (offset % 4 == 0) {
+        const philox_counter blk = philox_block(seed, sub, offset / 4);
+        ASSERT_EQ(0, std::memcmp(blk.v, &want, 16)) << "philox_block";
+      }
+    }
   }
 }
 

@@ -1,9 +1,16 @@
 #pragma once
-// Small argument helpers shared by the gpurand CLI commands. Every parse
-// failure throws gpurand::Error(errc::invalid_argument) with a message that
-// names the flag and the offending value; main() turns it into exit code 2.
+// Argument handling shared by the gpurand CLI commands. CLI11 does the
+// structure (flags, duplicates, unknown flags, --help, missing values); the
+// values stay strings there and are converted afterwards by the strict
+// parsers below, so that "1e3", "-0", "+5" or "12abc" are errors and never a
+// silently different number. Every failure throws
+// gpurand::Error(errc::invalid_argument) with a message that names the flag
+// and the offending value; main() turns it into exit code 2.
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,50 +48,40 @@ inline std::uint64_t parse_positive(std::string_view text, std::string_view flag
   return v;
 }
 
-/// Walks argv-style arguments, supporting "--flag value" and "--flag=value".
-class arg_cursor {
- public:
-  explicit arg_cursor(std::vector<std::string> args) : args_(std::move(args)) {}
-  bool done() const { return i_ >= args_.size(); }
-  /// The current argument; for "--flag=value" only the "--flag" part.
-  std::string_view peek() const {
-    std::string_view a = args_[i_];
-    const auto eq = a.find('=');
-    return (a.rfind("--", 0) == 0 && eq != std::string_view::npos) ? a.substr(0, eq) : a;
-  }
-  /// Consume the current argument and return it (flag part only).
-  std::string take() {
-    std::string a = args_[i_];
-    const auto eq = a.find('=');
-    if (a.rfind("--", 0) == 0 && eq != std::string::npos) {
-      pending_ = a.substr(eq + 1);
-      has_pending_ = true;
-      a = a.substr(0, eq);
-    }
-    ++i_;
-    return a;
-  }
-  /// The value of the flag just taken, from "=value" or the next argument.
-  std::string value(std::string_view flag) {
-    if (has_pending_) {
-      has_pending_ = false;
-      return pending_;
-    }
-    if (done()) throw Error(errc::invalid_argument, std::string(flag) + ": missing value");
-    return args_[i_++];
-  }
-  /// Throws if a flag given as "--flag=value" did not expect a value.
-  void no_value(std::string_view flag) {
-    if (has_pending_)
-      throw Error(errc::invalid_argument,
-                  std::string(flag) + ": takes no value, got '" + pending_ + "'");
-  }
+/// Adds a value option kept as text (converted later by the strict parsers).
+/// Given twice is an error, like every flag of every command.
+inline CLI::Option* add_text(CLI::App& app, const std::string& name, const std::string& value,
+                             std::string& into, const std::string& help) {
+  return app.add_option(name, into, help)
+      ->type_name(value)
+      ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+}
 
- private:
-  std::vector<std::string> args_;
-  std::size_t i_ = 0;
-  std::string pending_;
-  bool has_pending_ = false;
-};
+/// Adds a switch: no value ("--flag=false" is refused), and not twice.
+inline CLI::Option* add_switch(CLI::App& app, const std::string& name, bool& into,
+                               const std::string& help) {
+  return app.add_flag(name, into, help)
+      ->disable_flag_override()
+      ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+}
+
+/// Runs `app` over `args` (the arguments after the command's name). Returns
+/// false when --help/-h was given: the help is then written to `help_out` and
+/// the caller stops with exit code 0. Any CLI11 parse error becomes
+/// Error(invalid_argument) carrying CLI11's message, which names the flag.
+inline bool parse_args(CLI::App& app, const std::vector<std::string>& args,
+                       std::ostream& help_out) {
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    help_out << app.help();
+    return false;
+  } catch (const CLI::ParseError& e) {
+    throw Error(errc::invalid_argument,
+                std::string(e.what()) + " (run '" + app.get_name() + " --help')");
+  }
+  return true;
+}
 
 }  // namespace gpurand::cli

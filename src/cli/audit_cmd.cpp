@@ -19,16 +19,13 @@
 #include <system_error>
 
 #include "cli/args.hpp"
+#include "cli/commands.hpp"
 #include "gpurand/audit.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand::cli {
 
 namespace {
-
-constexpr const char* kUsage =
-    "usage: gpurand audit --blocks B --threads T --per-thread K --dtype u32|f32|f64 "
-    "[--window W] [--alpha A] FILE|-";
 
 [[noreturn]] void bad(const std::string& message) { throw Error(errc::invalid_argument, message); }
 
@@ -43,13 +40,78 @@ double parse_alpha(const std::string& text, const std::string& flag) {
   return v;
 }
 
-// Reads everything `in` holds into `buf` (8-byte aligned for any dtype),
-// keeping at most `expected` bytes; returns the total byte count, surplus
-// included, so that a mismatch can say how many bytes there really were. The
-// buffer grows by doubling, so a wrong size claim cannot make us allocate
-// far more than the input actually holds.
-std::uint64_t read_all(std::istream& in, std::uint64_t expected, std::vector<std::uint64_t>& buf,
-                       const std::string& name) {
+struct params {
+  std::uint64_t blocks = 0, threads = 0, per_thread = 0;
+  std::optional<std::uint64_t> window;
+  audit::dtype type = audit::dtype::u32;
+  std::optional<double> alpha;
+  std::string file;
+  std::uint64_t expected = 0;  // bytes: blocks * threads * per_thread * size
+  std::string shape;           // how `expected` was computed, for messages
+};
+
+/// Parses and checks the flags; empty when --help was given (written to `help_out`).
+std::optional<params> parse(const std::vector<std::string>& args, std::ostream& help_out) {
+  CLI::App app(
+      "Check raw per-thread streams for duplicate and overlapping streams and "
+      "duplicate values.",
+      "gpurand audit");
+  app.footer(
+      "FILE holds B*T*K raw little-endian values, thread-major; - reads stdin. Numbers are\n"
+      "decimal, without sign or suffix. Exit codes: 0 clean, 1 defects found, 2 bad input.");
+  std::string blocks_s, threads_s, per_thread_s, dtype_s, window_s, alpha_s, file;
+  auto* o_blocks = add_text(app, "--blocks", "B", blocks_s, "blocks B (required)");
+  auto* o_threads = add_text(app, "--threads", "T", threads_s, "threads per block T (required)");
+  auto* o_per_thread =
+      add_text(app, "--per-thread", "K", per_thread_s, "values per thread K (required)");
+  auto* o_dtype = add_text(app, "--dtype", "NAME", dtype_s, "u32|f32|f64 (required)");
+  auto* o_window = add_text(app, "--window", "W", window_s, "overlap window W, at most K");
+  auto* o_alpha = add_text(app, "--alpha", "A", alpha_s, "significance level in (0, 1)");
+  auto* o_file = add_text(app, "FILE", "PATH", file, "input file, or - for stdin");
+  for (CLI::Option* o : {o_blocks, o_threads, o_per_thread, o_dtype, o_file}) o->required();
+  if (!parse_args(app, args, help_out)) return std::nullopt;
+
+  auto given = [](const CLI::Option* o) { return o->count() > 0; };
+  params p;
+  p.blocks = parse_positive(blocks_s, "--blocks");
+  p.threads = parse_positive(threads_s, "--threads");
+  p.per_thread = parse_positive(per_thread_s, "--per-thread");
+  p.type = audit::parse_dtype(dtype_s, "--dtype");
+  if (given(o_window)) p.window = parse_positive(window_s, "--window");
+  if (given(o_alpha)) p.alpha = parse_alpha(alpha_s, "--alpha");
+  p.file = file;
+
+  if (p.window && *p.window > p.per_thread)
+    bad("--window: must be at most --per-thread (" + std::to_string(p.per_thread) + "), got " +
+        std::to_string(*p.window));
+
+  const std::uint64_t size = audit::value_size(p.type);
+  p.shape = "--blocks " + std::to_string(p.blocks) + " x --threads " + std::to_string(p.threads) +
+            " x --per-thread " + std::to_string(p.per_thread) + " x " + std::to_string(size) +
+            " bytes of " + audit::to_string(p.type);
+  std::uint64_t n = 0;
+  if (__builtin_mul_overflow(p.blocks, p.threads, &n) ||
+      __builtin_mul_overflow(n, p.per_thread, &n) || __builtin_mul_overflow(n, size, &p.expected) ||
+      p.expected > static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max()))
+    bad("input size " + p.shape + " overflows 64 bits");
+  return p;
+}
+
+[[noreturn]] void too_long(const params& p, const std::string& name) {
+  bad("input size mismatch: expected " + std::to_string(p.expected) + " bytes (" + p.shape +
+      "), got " + std::to_string(p.expected + 1) + " bytes or more from " + name +
+      ": the input is longer than blocks*threads*per_thread*size = " + std::to_string(p.expected) +
+      " bytes (reading stopped there)");
+}
+
+// Reads at most `expected` + 1 bytes of `in` into `buf` (8-byte aligned for
+// any dtype) and returns how many it got: `expected` + 1 means the input is
+// too long, and reading stops there, so an endless source (a device, a pipe
+// that never closes) cannot keep us reading. The buffer grows by doubling,
+// so a wrong size claim cannot make us allocate far more than the input
+// actually holds.
+std::uint64_t read_at_most(std::istream& in, std::uint64_t expected,
+                           std::vector<std::uint64_t>& buf, const std::string& name) {
   std::uint64_t have = 0;
   while (have < expected) {
     const std::uint64_t cap = std::min(expected, std::max<std::uint64_t>(2 * have, 1 << 20));
@@ -59,9 +121,8 @@ std::uint64_t read_all(std::istream& in, std::uint64_t expected, std::vector<std
     if (!in) break;
   }
   if (have == expected && in) {
-    char surplus[1 << 16];
-    while (in.read(surplus, sizeof surplus), in.gcount() > 0)
-      have += static_cast<std::uint64_t>(in.gcount());
+    char one;
+    if (in.read(&one, 1), in.gcount() == 1) ++have;  // one byte past the end: enough to know
   }
   if (in.bad())
     throw Error(errc::io, "reading " + name + " failed after " + std::to_string(have) + " bytes");
@@ -70,84 +131,26 @@ std::uint64_t read_all(std::istream& in, std::uint64_t expected, std::vector<std
 
 }  // namespace
 
+namespace detail {
+bool check_audit_args(const std::vector<std::string>& args, std::ostream& out) {
+  return parse(args, out).has_value();
+}
+}  // namespace detail
+
 int audit_main(const std::vector<std::string>& args, std::istream& stdin_stream, std::ostream& out,
                std::ostream& err) {
   try {
-    std::optional<std::uint64_t> blocks, threads, per_thread, window;
-    std::optional<audit::dtype> type;
-    std::optional<double> alpha;
-    std::optional<std::string> file;
-    bool only_positional = false;
-    arg_cursor cur(args);
-    while (!cur.done()) {
-      const std::string_view peek = cur.peek();
-      const bool positional = only_positional || peek == "-" || peek.empty() || peek.front() != '-';
-      if (!positional && peek == "--") {
-        cur.take();
-        only_positional = true;
-        continue;
-      }
-      if (positional) {
-        std::string arg = cur.take();
-        if (file) bad("unexpected extra argument '" + arg + "' (FILE is already '" + *file + "')");
-        file = std::move(arg);
-        continue;
-      }
-      const std::string flag = cur.take();
-      auto once = [&](bool seen) {
-        if (seen) bad(flag + ": given more than once");
-      };
-      if (flag == "--blocks") {
-        once(blocks.has_value());
-        blocks = parse_positive(cur.value(flag), flag);
-      } else if (flag == "--threads") {
-        once(threads.has_value());
-        threads = parse_positive(cur.value(flag), flag);
-      } else if (flag == "--per-thread") {
-        once(per_thread.has_value());
-        per_thread = parse_positive(cur.value(flag), flag);
-      } else if (flag == "--dtype") {
-        once(type.has_value());
-        type = audit::parse_dtype(cur.value(flag), flag);
-      } else if (flag == "--window") {
-        once(window.has_value());
-        window = parse_positive(cur.value(flag), flag);
-      } else if (flag == "--alpha") {
-        once(alpha.has_value());
-        alpha = parse_alpha(cur.value(flag), flag);
-      } else {
-        bad("unknown flag '" + flag + "'; " + kUsage);
-      }
-    }
-    if (!blocks) bad(std::string("--blocks: required; ") + kUsage);
-    if (!threads) bad(std::string("--threads: required; ") + kUsage);
-    if (!per_thread) bad(std::string("--per-thread: required; ") + kUsage);
-    if (!type) bad(std::string("--dtype: required; ") + kUsage);
-    if (!file) bad(std::string("missing input FILE (a path, or - for stdin); ") + kUsage);
-
-    if (window && *window > *per_thread)
-      bad("--window: must be at most --per-thread (" + std::to_string(*per_thread) + "), got " +
-          std::to_string(*window));
-
-    const std::uint64_t size = audit::value_size(*type);
-    const std::string shape = "--blocks " + std::to_string(*blocks) + " x --threads " +
-                              std::to_string(*threads) + " x --per-thread " +
-                              std::to_string(*per_thread) + " x " + std::to_string(size) +
-                              " bytes of " + audit::to_string(*type);
-    std::uint64_t n = 0, expected = 0;
-    if (__builtin_mul_overflow(*blocks, *threads, &n) ||
-        __builtin_mul_overflow(n, *per_thread, &n) || __builtin_mul_overflow(n, size, &expected) ||
-        expected > static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max()))
-      bad("input size " + shape + " overflows 64 bits");
-
+    const std::optional<params> parsed = parse(args, out);
+    if (!parsed) return 0;  // --help
+    const params& p = *parsed;
     std::vector<std::uint64_t> buf;
     std::uint64_t actual = 0;
-    const std::string name = *file == "-" ? std::string("stdin") : "'" + *file + "'";
-    if (*file == "-") {
-      actual = read_all(stdin_stream, expected, buf, name);
+    const std::string name = p.file == "-" ? std::string("stdin") : "'" + p.file + "'";
+    if (p.file == "-") {
+      actual = read_at_most(stdin_stream, p.expected, buf, name);
     } else {
       std::error_code ec;
-      const auto st = std::filesystem::status(*file, ec);
+      const auto st = std::filesystem::status(p.file, ec);
       if (ec || !std::filesystem::exists(st))
         throw Error(errc::io, "cannot open " + name + ": " +
                                   (ec ? ec.message() : std::string("no such file")));
@@ -155,25 +158,31 @@ int audit_main(const std::vector<std::string>& args, std::istream& stdin_stream,
         throw Error(errc::io, "cannot read " + name + ": is a directory");
       if (std::filesystem::is_regular_file(st)) {
         // Check the size before reading so a wrong shape never allocates.
-        const std::uint64_t on_disk = std::filesystem::file_size(*file, ec);
-        if (!ec && on_disk != expected)
-          bad("input size mismatch: expected " + std::to_string(expected) + " bytes (" + shape +
+        const std::uint64_t on_disk = std::filesystem::file_size(p.file, ec);
+        if (!ec && on_disk > p.expected)
+          bad("input size mismatch: expected " + std::to_string(p.expected) + " bytes (" + p.shape +
+              "), got " + std::to_string(on_disk) + " bytes in " + name +
+              ": the input is longer than blocks*threads*per_thread*size = " +
+              std::to_string(p.expected) + " bytes");
+        if (!ec && on_disk != p.expected)
+          bad("input size mismatch: expected " + std::to_string(p.expected) + " bytes (" + p.shape +
               "), got " + std::to_string(on_disk) + " bytes in " + name);
       }
-      std::ifstream in(*file, std::ios::binary);
+      std::ifstream in(p.file, std::ios::binary);
       if (!in) throw Error(errc::io, "cannot open " + name + ": " + std::strerror(errno));
-      actual = read_all(in, expected, buf, name);
+      actual = read_at_most(in, p.expected, buf, name);
     }
-    if (actual != expected)
-      bad("input size mismatch: expected " + std::to_string(expected) + " bytes (" + shape +
+    if (actual > p.expected) too_long(p, name);
+    if (actual != p.expected)
+      bad("input size mismatch: expected " + std::to_string(p.expected) + " bytes (" + p.shape +
           "), got " + std::to_string(actual) + " bytes from " + name);
 
     audit::options opts;
-    if (window) opts.window = *window;
-    if (alpha) opts.alpha = *alpha;
+    if (p.window) opts.window = *p.window;
+    if (p.alpha) opts.alpha = *p.alpha;
     opts.use_gpu = gpu_available();  // sort with Thrust where a GPU is present
     const audit::report r =
-        audit::run(buf.data(), audit::layout{*blocks, *threads, *per_thread, *type}, opts);
+        audit::run(buf.data(), audit::layout{p.blocks, p.threads, p.per_thread, p.type}, opts);
     out << audit::format(r);
     return r.clean() ? 0 : 1;
   } catch (const Error& e) {

@@ -21,11 +21,6 @@
 namespace gpurand::cli {
 namespace {
 
-constexpr const char* usage =
-    "usage: gpurand demo [--blocks B] [--threads T] [--launches L] [--per-thread K]\n"
-    "                    [--seed N] [--backend auto|cpu|gpu] [--compare]\n"
-    "  defaults: 1024 blocks x 256 threads, 4 launches x 8 u32 draws per thread";
-
 struct params {
   std::uint64_t blocks = 1024, threads = 256, launches = 4, per_thread = 8;
   std::optional<std::uint64_t> seed;
@@ -33,28 +28,36 @@ struct params {
   bool compare = false;
 };
 
-params parse(const std::vector<std::string>& args) {
+/// Parses and checks the flags; empty when --help was given (written to `help_out`).
+std::optional<params> parse(const std::vector<std::string>& args, std::ostream& help_out) {
+  CLI::App app(
+      "Draw per-thread streams over several launches and audit them (--compare also runs "
+      "broken seeding patterns side by side).",
+      "gpurand demo");
+  app.footer(
+      "Defaults: 1024 blocks x 256 threads, 4 launches x 8 u32 draws per thread. Without\n"
+      "--backend, $GPURAND_BACKEND is used if set. Numbers are decimal, without sign or suffix.\n"
+      "Exit codes: 0 clean, 1 defect or failure, 2 bad input.");
+  std::string blocks_s, threads_s, launches_s, per_thread_s, seed_s, backend_s;
   params p;
-  arg_cursor c(args);
-  while (!c.done()) {
-    const std::string flag = c.take();
-    if (flag == "--blocks")
-      p.blocks = parse_positive(c.value(flag), flag);
-    else if (flag == "--threads")
-      p.threads = parse_positive(c.value(flag), flag);
-    else if (flag == "--launches")
-      p.launches = parse_positive(c.value(flag), flag);
-    else if (flag == "--per-thread")
-      p.per_thread = parse_positive(c.value(flag), flag);
-    else if (flag == "--seed")
-      p.seed = parse_u64(c.value(flag), flag);
-    else if (flag == "--backend")
-      p.backend = parse_backend(c.value(flag), flag);
-    else if (flag == "--compare")
-      c.no_value(flag), p.compare = true;
-    else
-      throw Error(errc::invalid_argument, "demo: unknown argument '" + flag + "'\n" + usage);
-  }
+  auto* o_blocks = add_text(app, "--blocks", "B", blocks_s, "blocks B (1024)");
+  auto* o_threads = add_text(app, "--threads", "T", threads_s, "threads per block T (256)");
+  auto* o_launches = add_text(app, "--launches", "L", launches_s, "launches L (4)");
+  auto* o_per_thread =
+      add_text(app, "--per-thread", "K", per_thread_s, "u32 draws per thread K (8)");
+  auto* o_seed =
+      add_text(app, "--seed", "N", seed_s, "seed (default: 64 bits from the OS, printed)");
+  auto* o_backend = add_text(app, "--backend", "NAME", backend_s, "auto|cpu|gpu");
+  add_switch(app, "--compare", p.compare, "also run broken seeding patterns");
+  if (!parse_args(app, args, help_out)) return std::nullopt;
+
+  auto given = [](const CLI::Option* o) { return o->count() > 0; };
+  if (given(o_blocks)) p.blocks = parse_positive(blocks_s, "--blocks");
+  if (given(o_threads)) p.threads = parse_positive(threads_s, "--threads");
+  if (given(o_launches)) p.launches = parse_positive(launches_s, "--launches");
+  if (given(o_per_thread)) p.per_thread = parse_positive(per_thread_s, "--per-thread");
+  if (given(o_seed)) p.seed = parse_u64(seed_s, "--seed");
+  if (given(o_backend)) p.backend = parse_backend(backend_s, "--backend");
   // The audit holds everything in memory: keep the demo to 2^28 values (1 GiB).
   const std::uint64_t limit = std::uint64_t{1} << 28;
   std::uint64_t total = p.blocks;
@@ -107,27 +110,31 @@ std::vector<std::uint32_t> broken_streams(
     const params& p, const std::function<philox_stream(std::uint64_t l, std::uint64_t g)>& init) {
   const std::uint64_t threads = p.blocks * p.threads;
   std::vector<std::uint32_t> out(p.launches * threads * p.per_thread);
-  detail::parallel_for(p.launches * p.blocks, detail::cpu_threads(), [&](std::uint64_t lb) {
-    const std::uint64_t l = lb / p.blocks, b = lb % p.blocks;
-    for (std::uint64_t t = 0; t < p.threads; ++t) {
-      const std::uint64_t g = b * p.threads + t;
-      philox_stream s = init(l, g);
-      std::uint32_t* dst = out.data() + (l * threads + g) * p.per_thread;
-      for (std::uint64_t k = 0; k < p.per_thread; ++k) dst[k] = s.next();
-    }
-  });
+  gpurand::detail::parallel_for(
+      p.launches * p.blocks, gpurand::detail::cpu_threads(), [&](std::uint64_t lb) {
+        const std::uint64_t l = lb / p.blocks, b = lb % p.blocks;
+        for (std::uint64_t t = 0; t < p.threads; ++t) {
+          const std::uint64_t g = b * p.threads + t;
+          philox_stream s = init(l, g);
+          std::uint32_t* dst = out.data() + (l * threads + g) * p.per_thread;
+          for (std::uint64_t k = 0; k < p.per_thread; ++k) dst[k] = s.next();
+        }
+      });
   return out;
 }
 
 }  // namespace
 
+namespace detail {
+bool check_demo_args(const std::vector<std::string>& args, std::ostream& out) {
+  return parse(args, out).has_value();
+}
+}  // namespace detail
+
 int demo_main(const std::vector<std::string>& args) {
-  for (const auto& a : args)
-    if (a == "--help" || a == "-h") {
-      std::cout << usage << "\n";
-      return 0;
-    }
-  const params p = parse(args);
+  const std::optional<params> parsed = parse(args, std::cout);
+  if (!parsed) return 0;  // --help
+  const params& p = *parsed;
   options o;
   o.seed = p.seed;
   o.backend = p.backend;

@@ -1,12 +1,18 @@
 #include "cli/output.hpp"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <climits>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <vector>
 
 namespace gpurand::cli {
@@ -22,10 +28,83 @@ format parse_format(std::string_view text) {
 }
 
 namespace {
-[[noreturn]] void io_fail(const std::string& what, const std::string& path,
-                          errc code = errc::io) {
+
+[[noreturn]] void io_fail(const std::string& what, const std::string& path, errc code = errc::io) {
   throw Error(code, what + " '" + path + "': " + std::strerror(errno));
 }
+
+// ---------------------------------------------------------------------------
+// Removing the temporary when the process is interrupted. One temporary at a
+// time (the CLI writes one output). The handler only reads what is set here
+// before it is armed, and calls async-signal-safe functions (unlink, raise).
+
+constexpr int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP};
+char armed_path[PATH_MAX + 1];
+volatile std::sig_atomic_t armed = 0;
+struct sigaction previous[std::size(cleanup_signals)];
+bool installed[std::size(cleanup_signals)];
+
+extern "C" void remove_temporary_and_reraise(int sig) {
+  if (armed) ::unlink(armed_path);
+  // SA_RESETHAND restored the default action; the signal is blocked while
+  // this handler runs and is delivered again when it returns, so the
+  // process ends as the signal says (a shell sees 128 + sig).
+  ::raise(sig);
+}
+
+/// Call with the cleanup signals blocked; `tmp` fits armed_path.
+void arm_cleanup(const char* tmp) {
+  std::strcpy(armed_path, tmp);
+  armed = 1;
+  for (std::size_t i = 0; i < std::size(cleanup_signals); ++i) {
+    struct sigaction now {};
+    installed[i] = false;
+    if (::sigaction(cleanup_signals[i], nullptr, &previous[i]) != 0) continue;
+    // A signal the parent set to be ignored (nohup, a background job) stays ignored.
+    if (previous[i].sa_handler == SIG_IGN) continue;
+    now.sa_handler = remove_temporary_and_reraise;
+    sigemptyset(&now.sa_mask);
+    now.sa_flags = SA_RESETHAND;
+    installed[i] = ::sigaction(cleanup_signals[i], &now, nullptr) == 0;
+  }
+}
+
+void disarm_cleanup() {
+  if (!armed) return;
+  for (std::size_t i = 0; i < std::size(cleanup_signals); ++i)
+    if (installed[i]) ::sigaction(cleanup_signals[i], &previous[i], nullptr);
+  armed = 0;
+}
+
+/// The path a redirection to `path` ends up at: a chain of symlinks is
+/// followed (as open(2) would) to a name that is not a link, which may not
+/// exist yet (a dangling link: the shell creates its target).
+std::string follow_links(const std::string& path) {
+  std::string p = path;
+  for (int hops = 0;; ++hops) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
+    if (hops == 40) {  // Linux's own limit (ELOOP)
+      errno = ELOOP;
+      io_fail("--output: cannot follow", path, errc::invalid_argument);
+    }
+    std::vector<char> link(PATH_MAX + 1);
+    const ssize_t n = ::readlink(p.c_str(), link.data(), link.size());
+    if (n < 0) io_fail("--output: cannot read the symbolic link", p, errc::invalid_argument);
+    if (static_cast<std::size_t>(n) >= link.size()) {
+      errno = ENAMETOOLONG;
+      io_fail("--output: cannot read the symbolic link", p, errc::invalid_argument);
+    }
+    const std::string target(link.data(), static_cast<std::size_t>(n));
+    if (!target.empty() && target[0] == '/') {
+      p = target;
+    } else {  // relative to the directory that holds the link
+      const auto slash = p.rfind('/');
+      p = (slash == std::string::npos ? std::string() : p.substr(0, slash + 1)) + target;
+    }
+  }
+}
+
 }  // namespace
 
 output_sink::output_sink(const std::string& path, format fmt) : path_(path), fmt_(fmt) {
@@ -34,25 +113,86 @@ output_sink::output_sink(const std::string& path, format fmt) : path_(path), fmt
     return;
   }
   if (path.empty()) throw Error(errc::invalid_argument, "--output: empty file name");
-  std::vector<char> name(path.begin(), path.end());
+  const std::string target = follow_links(path);
+  struct stat st {};
+  const bool exists = ::lstat(target.c_str(), &st) == 0;
+  if (!exists && errno != ENOENT) io_fail("--output: cannot use", path, errc::invalid_argument);
+  if (exists && S_ISDIR(st.st_mode))
+    throw Error(errc::invalid_argument, "--output: '" + path + "' is a directory");
+  if (exists && !S_ISREG(st.st_mode)) {
+    // A pipe, a device, a socket: write to it as `>` would. Renaming over it
+    // would replace the node itself (e.g. turn /dev/null into a file).
+    const int fd = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) io_fail("--output: cannot open", path, errc::invalid_argument);
+    f_ = ::fdopen(fd, "wb");
+    if (!f_) {
+      ::close(fd);
+      io_fail("--output: cannot open", path);
+    }
+    return;
+  }
+  // A regular file, or a new one: write a temporary beside it and rename it
+  // over the target once whole, so the name never holds a partial result.
+  // The mode is what `>` would give: the existing file's permissions, or
+  // 0666 less the umask for a new one (mkstemp makes 0600).
+  mode_t mode;
+  if (exists) {
+    mode = st.st_mode & 0777;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
+  std::vector<char> name(target.begin(), target.end());
   const char suffix[] = ".tmp.XXXXXX";
   name.insert(name.end(), suffix, suffix + sizeof suffix);  // keeps the NUL
+  if (name.size() > sizeof armed_path) {
+    errno = ENAMETOOLONG;
+    io_fail("--output: cannot create a file beside", path, errc::invalid_argument);
+  }
+  // The cleanup signals are held back from just before the temporary exists
+  // until the handler knows its name: no interrupt can leave it behind.
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int sig : cleanup_signals) sigaddset(&block, sig);
+  ::pthread_sigmask(SIG_BLOCK, &block, &old);
   const int fd = ::mkstemp(name.data());
+  const int create_errno = errno;
+  if (fd >= 0) arm_cleanup(name.data());
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   // An output path that cannot be created is a bad argument (exit 2), unlike a
   // write that fails later (a full disk: exit 1).
-  if (fd < 0) io_fail("--output: cannot create a file beside", path, errc::invalid_argument);
+  if (fd < 0) {
+    errno = create_errno;
+    io_fail("--output: cannot create a file beside", path, errc::invalid_argument);
+  }
   tmp_ = name.data();
-  f_ = ::fdopen(fd, "wb");
-  if (!f_) {
+  target_ = target;
+  if (::fchmod(fd, mode) != 0) {
+    const int e = errno;
     ::close(fd);
     ::unlink(tmp_.c_str());
+    disarm_cleanup();
+    errno = e;
+    io_fail("--output: cannot set the mode of", tmp_);
+  }
+  f_ = ::fdopen(fd, "wb");
+  if (!f_) {
+    const int e = errno;
+    ::close(fd);
+    ::unlink(tmp_.c_str());
+    disarm_cleanup();
+    errno = e;
     io_fail("--output: cannot open", tmp_);
   }
 }
 
 output_sink::~output_sink() {
   if (f_ && f_ != stdout) std::fclose(f_);
-  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+  if (!tmp_.empty() && !committed_) {
+    ::unlink(tmp_.c_str());
+    disarm_cleanup();
+  }
 }
 
 void output_sink::put(const char* p, std::size_t n) {
@@ -103,7 +243,11 @@ void output_sink::commit() {
   const int rc = std::fclose(f_);
   f_ = nullptr;
   if (rc != 0) io_fail("--output: write failed on", path_);
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) io_fail("--output: cannot rename to", path_);
+  if (!tmp_.empty()) {
+    if (std::rename(tmp_.c_str(), target_.c_str()) != 0)
+      io_fail("--output: cannot rename to", target_);
+    disarm_cleanup();  // after the rename: an interrupt before it still removes the temporary
+  }
   committed_ = true;
 }
 

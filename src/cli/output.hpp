@@ -1,7 +1,13 @@
 #pragma once
 // Output for CLI commands: raw little-endian bytes or round-trip text, to
-// stdout or to a file that only appears under its name once complete (a
-// temporary beside it is renamed on commit and removed on failure).
+// stdout or to --output. --output writes like a shell redirection to
+// anything that is not a regular file (a pipe, a device node; a symlink is
+// followed and its target written, the link stays a link); a regular file,
+// or a name that does not exist yet, only appears once complete: a temporary
+// beside it is renamed over it on commit and removed on failure or on
+// SIGINT/SIGTERM/SIGHUP.
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdio>
@@ -16,7 +22,9 @@ format parse_format(std::string_view text);
 
 class output_sink {
  public:
-  /// path "-" is stdout. Throws Error(io) if the file cannot be created.
+  /// path "-" is stdout. Throws Error(invalid_argument) if `path` is a
+  /// directory or cannot be opened or created beside (exit 2, before any
+  /// work), Error(io) for other failures.
   output_sink(const std::string& path, format fmt);
   ~output_sink();  // removes the temporary unless commit() succeeded
   output_sink(const output_sink&) = delete;
@@ -24,12 +32,14 @@ class output_sink {
 
   /// Writes n values of `kind` (4- or 8-byte, host memory).
   void write(const void* values, std::size_t n, dist kind);
-  /// Flushes and moves the file into place. Throws Error(io) on failure.
+  /// Flushes, and for a regular file moves it into place. Throws Error(io) on failure.
   void commit();
 
  private:
   void put(const char* p, std::size_t n);
-  std::string path_, tmp_;
+  std::string path_;    // as given, for messages
+  std::string target_;  // the file renamed over (symlinks followed); empty unless atomic
+  std::string tmp_;     // the temporary beside target_; empty unless atomic
   std::FILE* f_ = nullptr;
   format fmt_;
   bool committed_ = false;

@@ -1,0 +1,71 @@
+#pragma once
+// The per-group bodies of the Philox bulk fills, shared by the GPU kernels
+// (kernels/fill.cu) and the CPU backend (src/): one __host__ __device__
+// function per distribution, so both sides run the same code and give the
+// same bits. Plain C++17: no CUDA header (cuRAND's transforms are rewritten in
+// gpurand/detail/transforms.hpp), so a CPU-only build computes every Philox
+// bulk fill without the CUDA toolkit. The per-thread writer, which runs every
+// engine through cuRAND's device API, is in gpurand/detail/bulk.cuh.
+//
+// Bulk layout (the contract in gpurand.hpp): group j of a fill at offset o is
+// the first draw of curand_init(seed, j, o): a curand4 / curand_uniform4 /
+// curand_normal4 for 32-bit values (4 per group), a curand_uniform2_double /
+// curand_normal2_double for doubles (2 per group).
+
+#include <cstdint>
+
+#include "gpurand/config.hpp"
+#include "gpurand/detail/table.hpp"
+#include "gpurand/detail/transforms.hpp"
+#include "gpurand/gpurand.hpp"
+#include "gpurand/philox.hpp"
+
+namespace gpurand::detail {
+
+/// Value type and values per group of a bulk fill (four 32-bit values from
+/// one 4-wide call, or two doubles from one 2-wide call): the table's entry.
+template <dist D>
+using bulk_traits = dist_traits<D>;
+
+/// Scale parameters of a normal fill, in the value type (cuRAND's host
+/// generator computes normal * stddev + mean in that type).
+template <class T>
+struct normal_params {
+  T mean;
+  T stddev;
+};
+
+/// Turns the four draws `x` of one group into its stored values: 32-bit
+/// kinds fill v[0..3], doubles fill v[0..1]. Split from bulk_group so the CPU
+/// backend can feed it draws computed with SIMD.
+template <dist D, class T = typename bulk_traits<D>::value>
+GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, normal_params<T> np, T* v) {
+  if constexpr (D == dist::u32) {
+    for (int i = 0; i < 4; ++i) v[i] = x.v[i];
+  } else if constexpr (D == dist::uniform) {
+    for (int i = 0; i < 4; ++i) v[i] = uniform_float(x.v[i]);  // as curand_uniform4
+  } else if constexpr (D == dist::normal) {
+    const float_pair a = box_muller_float(x.v[0], x.v[1]);  // as curand_box_muller4
+    const float_pair b = box_muller_float(x.v[2], x.v[3]);
+    v[0] = a.x * np.stddev + np.mean;
+    v[1] = a.y * np.stddev + np.mean;
+    v[2] = b.x * np.stddev + np.mean;
+    v[3] = b.y * np.stddev + np.mean;
+  } else if constexpr (D == dist::uniform_double) {
+    v[0] = uniform_double_hq(x.v[0], x.v[1]);  // as curand_uniform2_double
+    v[1] = uniform_double_hq(x.v[2], x.v[3]);
+  } else {
+    const double_pair a = box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);  // normal2_double
+    v[0] = a.x * np.stddev + np.mean;
+    v[1] = a.y * np.stddev + np.mean;
+  }
+}
+
+/// The values of group `sub` of a bulk fill at (seed, offset).
+template <dist D, class T = typename bulk_traits<D>::value>
+GPURAND_HD GPURAND_FORCEINLINE void bulk_group(std::uint64_t seed, std::uint64_t offset,
+                                               std::uint64_t sub, normal_params<T> np, T* v) {
+  bulk_transform<D>(philox_draw4(seed, sub, offset), np, v);
+}
+
+}  // namespace gpurand::detail
