@@ -7,7 +7,7 @@
 #include <exception>
 
 #include "audit_sort.hpp"
-#include "cuda_check.hpp"
+#include "backend/cuda/cuda_check.hpp"
 
 namespace gpurand::detail {
 
