@@ -1,5 +1,5 @@
 #pragma once
-// GPU key sort for the audit (src/audit.cpp). Plain C++ header: the
+// GPU key sort for the audit (src/audit/sort.cpp). Plain C++ header: the
 // definition lives in audit_sort.cu and is compiled by nvcc.
 
 #include <cstddef>
@@ -11,8 +11,9 @@ namespace gpurand::detail {
 /// current CUDA device (copy in, sort, copy back); synchronous. Returns false,
 /// leaving `keys` unchanged, when no device is usable or device memory cannot
 /// be had, so that the caller sorts on the CPU instead. Throws
-/// std::runtime_error (with cudaGetErrorString) only if copying the sorted
-/// keys back fails, since `keys` may then be partly overwritten.
+/// gpurand::Error(cuda_error) (with file:line and cudaGetErrorString) only if
+/// copying the sorted keys back fails, since `keys` may then be partly
+/// overwritten.
 bool gpu_sort_u64(std::uint64_t* keys, std::size_t n);
 
 }  // namespace gpurand::detail

@@ -147,7 +147,7 @@ template <dist D>
 void gpu_bulk(const bulk_request& req, void* out, void* stream) {
   using T = typename bulk_traits<D>::value;
   const auto s = static_cast<cudaStream_t>(stream);
-  const normal_params<T> np{static_cast<T>(req.mean), static_cast<T>(req.stddev)};
+  const normal_params<T> np = scale_params<D>(req.mean, req.stddev);
   T* o = static_cast<T*>(out);
   const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
   const std::size_t n = req.n;

@@ -138,7 +138,7 @@ void bulk(const bulk_request& req, void* out_v) {
   constexpr unsigned per = bulk_traits<D>::per_group;
   const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
   const std::size_t n = req.n;
-  const normal_params<T> np{static_cast<T>(req.mean), static_cast<T>(req.stddev)};
+  const normal_params<T> np = scale_params<D>(req.mean, req.stddev);
   T* out = static_cast<T*>(out_v);
   const std::uint64_t full = n / per;
   const std::uint64_t block = cpu_block(full, /*bulk=*/true);

@@ -207,6 +207,16 @@ void validate_grid(const grid_request& req, const void* out) {
   if (req.first_thread > UINT64_MAX - (req.threads - 1))
     throw Error(errc::invalid_argument, "first_thread: " + std::to_string(req.first_thread) +
                                             " + threads runs past subsequence 2^64-1");
+  // cuRAND documents MRG32k3a's curand_init for subsequences below 2^51
+  // only: its skip-ahead table ends there (above, the state is all zero or
+  // read past the table). Refuse rather than hand out identical streams.
+  constexpr std::uint64_t mrg_limit = std::uint64_t{1} << 51;
+  if (req.eng == engine::mrg32k3a && req.first_thread + (req.threads - 1) >= mrg_limit)
+    throw Error(errc::invalid_argument,
+                "first_thread: " + std::to_string(req.first_thread) + " + threads " +
+                    std::to_string(req.threads) +
+                    " reaches subsequence 2^51, where MRG32k3a's curand_init ends (its "
+                    "subsequences are valid below 2^51 only)");
   if (req.per_thread > SIZE_MAX / value_size(req.kind) / req.threads)
     throw Error(errc::invalid_argument, "threads x per_thread: " + std::to_string(req.threads) +
                                             " x " + std::to_string(req.per_thread) +

@@ -20,11 +20,14 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <vector>
 
+#include "audit/statistics.hpp"
 #include "cli/audit_cmd.hpp"
 #include "gpurand/gpurand.hpp"
+#include "parallel.hpp"
 
 // cuRAND's device functions compiled for the host (DESIGN.md, "Streams").
 // clang-format off
@@ -179,6 +182,105 @@ TEST(Audit, PassesHonestNormals) {
   EXPECT_EQ(rd.values.model, ga::value_model::normal_f64);
 }
 
+// Generator::normal with a mean and stddev other than (0, 1): scaling by a
+// stddev that is not a power of two merges float grid points, so the pair
+// count is well above the smooth-density expectation (normal(0, 3), 2^20
+// floats: 9322 pairs against 7528 expected, p = 5e-88, before the model
+// followed the rounding). Honest output must pass, float and double, at
+// several seeds, with the model inferred or named.
+TEST(Audit, PassesHonestScaledNormalsFromGenerator) {
+  struct shape {
+    double mean, stddev;
+  };
+  const u64 n = u64{1} << 20, tpb = 64, k = 1024, blocks = n / (tpb * k);
+  for (const shape sh : {shape{0, 3}, shape{5, 0.1}, shape{-2, 7}}) {
+    for (u64 seed : {1u, 2u, 3u}) {
+      gpurand::options go;
+      go.seed = seed;
+      go.backend = gpurand::backend_kind::cpu;
+      gpurand::Generator gen(go);
+      std::vector<float> f(n);
+      gen.normal(f.data(), n, static_cast<float>(sh.mean), static_cast<float>(sh.stddev));
+      const ga::report rf = audit(f, blocks, tpb, k, ga::dtype::f32);
+      EXPECT_EQ(rf.values.model, ga::value_model::normal_f32);
+      EXPECT_FALSE(rf.values.flagged)
+          << "normal(" << sh.mean << ", " << sh.stddev << ") seed " << seed << "\n"
+          << ga::format(rf);
+      EXPECT_TRUE(rf.clean()) << ga::format(rf);
+      EXPECT_EQ(rf.values.equal_pairs, count_equal_pairs(bits_of(f)));
+      // Within 5 standard deviations of the (overdispersed) count.
+      EXPECT_NEAR(static_cast<double>(rf.values.equal_pairs), rf.values.expected,
+                  5 * std::sqrt(rf.values.variance))
+          << ga::format(rf);
+      EXPECT_EQ(rf.values.mean, sh.mean);
+      EXPECT_EQ(rf.values.stddev, sh.stddev);
+      if (seed == 1) {
+        ga::options named;
+        named.model = ga::value_model::normal_f32;
+        EXPECT_TRUE(audit(f, blocks, tpb, k, ga::dtype::f32, named).clean());
+      }
+
+      std::vector<double> d(n / 8);
+      gen.normal(d.data(), d.size(), sh.mean, sh.stddev);
+      const ga::report rd = audit(d, blocks / 8, tpb, k, ga::dtype::f64);
+      EXPECT_EQ(rd.values.model, ga::value_model::normal_f64);
+      EXPECT_TRUE(rd.clean()) << ga::format(rd);
+    }
+  }
+}
+
+// The scaled normal model stays finite and quick for any positive scale and
+// any shift, including scales whose binades reach under- and overflow.
+TEST(Audit, ScaledNormalModelHandlesExtremeParameters) {
+  struct shape {
+    double mean, stddev;
+  };
+  for (const ga::value_model m : {ga::value_model::normal_f32, ga::value_model::normal_f64}) {
+    const double q1 = ga::collision_probabilities(m, 0, 1).q2;
+    for (const shape sh : {shape{5, 1e-30}, shape{0, 1e30}, shape{-1e20, 3}, shape{1e-30, 1e-35},
+                           shape{0, 0.5}, shape{7, 1}}) {
+      const ga::collision_moments q = ga::collision_probabilities(m, sh.mean, sh.stddev);
+      EXPECT_TRUE(std::isfinite(q.q2) && q.q2 > 0) << sh.mean << " " << sh.stddev;
+      EXPECT_TRUE(std::isfinite(q.q3) && q.q3 > 0 && q.q3 <= q.q2) << sh.mean << " " << sh.stddev;
+      EXPECT_LE(q.q2, 1.0 + 1e-6);  // 1: a single value (numerical integration)
+    }
+    // Scaling by a power of two maps the grid onto itself: nothing merges.
+    EXPECT_NEAR(ga::collision_probabilities(m, 0, 0.5).q2 / q1, 1.0, 1e-6);
+    // A shift far larger than the spread puts every value on a coarse grid:
+    // the pair probability is that of the smooth density there, much larger.
+    EXPECT_GT(ga::collision_probabilities(m, 7, 1).q2, q1);
+  }
+}
+
+// MRG32k3a's curand_uniform_double is x * MRG32K3A_NORM for a 32-bit-ish
+// integer x: about 2^32 values, not 2^53 (22 pairs against 2.3e-5 expected).
+TEST(Audit, PassesHonestMrg32k3aUniformDouble) {
+  const u64 blocks = 16, tpb = 64, k = 2048, threads = blocks * tpb;
+  for (u64 seed : {4u, 5u, 6u}) {
+    gpurand::grid_request req;
+    req.eng = gpurand::engine::mrg32k3a;
+    req.kind = gpurand::dist::uniform_double;
+    req.seed = seed;
+    req.threads = threads;
+    req.per_thread = k;
+    req.backend = gpurand::backend_kind::cpu;
+    std::vector<double> v(threads * k);
+    gpurand::write_thread_streams(req, v.data());
+    const ga::report r = audit(v, blocks, tpb, k, ga::dtype::f64);
+    EXPECT_EQ(r.values.model, ga::value_model::uniform_f64_mrg32k3a);
+    EXPECT_TRUE(r.clean()) << ga::format(r);
+    const double nd = static_cast<double>(v.size());
+    EXPECT_NEAR(r.values.expected, nd * (nd - 1) / 2 / 4294967087.0, 1e-9 * r.values.expected);
+    // 2^21 values: about 512 pairs, so some are there to be judged.
+    EXPECT_GT(r.values.equal_pairs, 300u);
+    // The 53-bit model would have flagged them.
+    ga::options o53;
+    o53.model = ga::value_model::uniform_f64_53bit;
+    EXPECT_TRUE(audit(v, blocks, tpb, k, ga::dtype::f64, o53).values.flagged);
+  }
+  EXPECT_EQ(ga::parse_value_model("uniform_f64_mrg32k3a"), ga::value_model::uniform_f64_mrg32k3a);
+}
+
 // ---------------------------------------------------------------------------
 // Negative controls: each is caught every time, naming the right threads.
 
@@ -282,6 +384,103 @@ TEST(Audit, FlagsReusedOffset) {
   expect_ref(rd.overlaps[0].b, 801, tpb);
   EXPECT_EQ(rd.overlaps[0].lag, 4u);
   EXPECT_EQ(rd.overlaps[0].length, k - 4);
+}
+
+// Normal streams restarted a few raw draws later: an odd lag pairs the draws
+// differently, so no value is shared and only the draws behind the values
+// (recovered from the Box-Muller pairs) can show the overlap. Every lag is
+// caught, on Philox and XORWOW, with the right threads and the lag in raw
+// draws; honest grids stay clean at every seed.
+template <class T, class State>
+void normal_stream(u64 seed, u64 sub, u64 off, u64 k, T* out) {
+  State s;
+  curand_init(seed, sub, off, &s);
+  for (u64 i = 0; i < k; ++i) {
+    if constexpr (std::is_same_v<T, float>)
+      out[i] = curand_normal(&s);
+    else
+      out[i] = curand_normal_double(&s);
+  }
+}
+
+template <class T, class State>
+void check_draw_overlaps(ga::dtype type, std::initializer_list<u64> lags) {
+  const u64 blocks = 8, tpb = 64, k = 128, threads = blocks * tpb;
+  auto fill = normal_stream<T, State>;
+  for (u64 seed : {101u, 102u, 103u}) {
+    auto v = honest<T>(seed, threads, k, fill);
+    const ga::report clean = audit(v, blocks, tpb, k, type);
+    EXPECT_TRUE(clean.draw_checks_run);
+    EXPECT_TRUE(clean.clean()) << ga::format(clean);
+    EXPECT_EQ(clean.draw_matched_window_pairs, 0u);
+    for (const u64 lag : lags) {
+      auto w = v;
+      const u64 a = (seed * 37 + lag * 11) % threads, b = (a + 1 + lag * 53) % threads;
+      fill(seed, a, lag, k, w.data() + b * k);  // thread b reuses a's subsequence, `lag` draws on
+      const ga::report r = audit(w, blocks, tpb, k, type);
+      EXPECT_FALSE(r.clean()) << "lag " << lag;
+      EXPECT_EQ(r.duplicate_threads, 0u);
+      ASSERT_GT(r.draw_overlap_runs, 0u) << "lag " << lag << "\n" << ga::format(r);
+      ASSERT_FALSE(r.draw_overlaps.empty());
+      const ga::stream_match& m = r.draw_overlaps[0];
+      expect_ref(m.a, a, tpb);
+      expect_ref(m.b, b, tpb);
+      EXPECT_EQ(m.lag, lag);
+      EXPECT_EQ(m.a_pos, m.b_pos + lag);
+      // The run covers most of the shared draws (a draw whose recovered bits
+      // straddle a rounding edge can cut it).
+      u64 covered = 0;
+      for (const ga::stream_match& x : r.draw_overlaps) {
+        EXPECT_EQ(x.a.global, a);
+        EXPECT_EQ(x.b.global, b);
+        EXPECT_EQ(x.lag, lag);
+        covered += x.length;
+      }
+      const u64 draws = k * (sizeof(T) / 4);
+      EXPECT_GT(covered, (draws - lag) / 2) << ga::format(r);
+      EXPECT_NE(ga::format(r).find("lag " + std::to_string(lag) + " raw draw"), std::string::npos);
+    }
+  }
+}
+
+TEST(Audit, FlagsNormalStreamsShiftedByRawDraws) {
+  check_draw_overlaps<float, curandStatePhilox4_32_10_t>(ga::dtype::f32, {1, 2, 3, 5, 7});
+  check_draw_overlaps<float, curandStateXORWOW_t>(ga::dtype::f32, {1, 3});
+}
+
+TEST(Audit, FlagsNormalDoubleStreamsShiftedByRawDraws) {
+  check_draw_overlaps<double, curandStatePhilox4_32_10_t>(ga::dtype::f64, {1, 2, 3, 4, 5, 7});
+  check_draw_overlaps<double, curandStateXORWOW_t>(ga::dtype::f64, {1, 2, 3});
+}
+
+// Pairs split at the other phase: thread b's stream starts at the second
+// value of a pair (an odd cut of one long stream), and scaled values from the
+// Generator's bulk layout are judged after undoing mean and stddev.
+TEST(Audit, FlagsNormalOverlapAcrossPairPhases) {
+  const u64 blocks = 4, tpb = 64, k = 96, threads = blocks * tpb;
+  auto v = honest<float>(7, threads, k, philox_normal);
+  std::vector<float> longer(k + 2);
+  philox_normal(7, 40, 3, k + 2, longer.data());  // a's subsequence, 3 draws on ...
+  std::copy(longer.begin() + 1, longer.begin() + 1 + k, v.begin() + 200 * k);  // ... cut at value 1
+  const ga::report r = audit(v, blocks, tpb, k, ga::dtype::f32);
+  ASSERT_FALSE(r.draw_overlaps.empty()) << ga::format(r);
+  expect_ref(r.draw_overlaps[0].a, 40, tpb);
+  expect_ref(r.draw_overlaps[0].b, 200, tpb);
+  // Positions count one draw per float value. b's value 1 starts the pair of
+  // a's draws 5 and 6 (the pair after draws 3, 4), so b's position j is a's
+  // position j + 4; pairing b from value 0 would have matched nothing.
+  EXPECT_EQ(r.draw_overlaps[0].lag, 4u);
+  EXPECT_EQ(r.draw_overlaps[0].b_pos % 2, 1u);
+
+  for (u64 seed : {1u, 2u}) {
+    gpurand::options go;
+    go.seed = seed;
+    go.backend = gpurand::backend_kind::cpu;
+    gpurand::Generator gen(go);
+    std::vector<float> f(threads * k);
+    gen.normal(f.data(), f.size(), 5.0f, 0.1f);
+    EXPECT_TRUE(audit(f, blocks, tpb, k, ga::dtype::f32).clean());
+  }
 }
 
 TEST(Audit, FlagsOneDuplicatePairAmongThousands) {
@@ -633,6 +832,58 @@ TEST(Audit, ResultDoesNotDependOnWorkerCount) {
   const ga::report b = audit(v, blocks, tpb, k, ga::dtype::u32, four);
   EXPECT_EQ(a.overlap_runs, 40u);
   EXPECT_EQ(ga::format(a), ga::format(b));
+}
+
+// The audit runs on the library's one executor: when worker threads cannot
+// be created it finishes on fewer (the same report), and it never aborts.
+void fail_from_third_worker(unsigned index) {
+  if (index >= 3)
+    throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                            "injected thread creation failure");
+}
+void fail_every_worker(unsigned) {
+  throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                          "injected");
+}
+
+TEST(Audit, SameReportWhenThreadCreationFails) {
+  const u64 blocks = 16, tpb = 64, k = 128, threads = blocks * tpb;
+  auto v = honest<std::uint32_t>(62, threads, k, philox_u32);
+  for (u64 g = 100; g < 140; ++g) philox_u32(62, g - 90, g % 7 + 1, k, v.data() + g * k);
+  auto z = honest<float>(63, threads, k, philox_normal);
+  philox_normal(63, 5, 3, k, z.data() + 700 * k);
+  ga::options eight;
+  eight.workers = 8;
+  const std::string u_text = ga::format(audit(v, blocks, tpb, k, ga::dtype::u32, eight));
+  const std::string z_text = ga::format(audit(z, blocks, tpb, k, ga::dtype::f32, eight));
+  for (auto hook : {fail_from_third_worker, fail_every_worker}) {
+    gpurand::detail::set_thread_spawn_hook_for_testing(hook);
+    const ga::report ru = audit(v, blocks, tpb, k, ga::dtype::u32, eight);
+    const ga::report rz = audit(z, blocks, tpb, k, ga::dtype::f32, eight);
+    gpurand::detail::set_thread_spawn_hook_for_testing(nullptr);
+    EXPECT_EQ(ru.overlap_runs, 40u);
+    EXPECT_EQ(ga::format(ru), u_text);
+    EXPECT_GT(rz.draw_overlap_runs, 0u);
+    EXPECT_EQ(ga::format(rz), z_text);
+  }
+}
+
+// workers = 0 follows the CPU backend's thread count (set_cpu_settings).
+TEST(Audit, DefaultWorkersFollowTheCpuBackendSetting) {
+  const gpurand::cpu_settings saved = gpurand::get_cpu_settings();
+  gpurand::set_cpu_settings({3, 0});
+  std::atomic<unsigned> spawned{0};
+  static std::atomic<unsigned>* counter = nullptr;
+  counter = &spawned;
+  gpurand::detail::set_thread_spawn_hook_for_testing([](unsigned) { counter->fetch_add(1); });
+  const auto v = honest<std::uint32_t>(64, 256, 64, philox_u32);
+  const ga::report r = audit(v, 4, 64, 64, ga::dtype::u32);
+  gpurand::detail::set_thread_spawn_hook_for_testing(nullptr);
+  gpurand::set_cpu_settings(saved);
+  EXPECT_TRUE(r.clean());
+  // Every parallel step of the audit asks for 3 threads: 2 spawns each.
+  EXPECT_GT(spawned.load(), 0u);
+  EXPECT_EQ(spawned.load() % 2, 0u);
 }
 
 // ---------------------------------------------------------------------------

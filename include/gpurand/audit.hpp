@@ -38,13 +38,17 @@ enum class value_model {
   uniform_f64_53bit,  ///< curand_uniform2_double(): 53 bits
   normal_f32,         ///< curand_normal() (Box-Muller), any mean and stddev
   normal_f64,         ///< curand_normal_double(), any mean and stddev
+  /// curand_uniform_double() on MRG32k3a: x * MRG32K3A_NORM (2.3283065498378288e-10)
+  /// for the combined generator's integer x in [1, 4294967087]: that many values.
+  uniform_f64_mrg32k3a,
 };
 
 const char* to_string(dtype t) noexcept;
 const char* to_string(value_model m) noexcept;
 /// Parse "u32|f32|f64"; throws Error(invalid_argument) naming `what` and the value.
 dtype parse_dtype(std::string_view text, std::string_view what = "dtype");
-/// Parse "auto|u32|uniform_f32|uniform_f64_32bit|uniform_f64_53bit|normal_f32|normal_f64".
+/// Parse "auto|u32|uniform_f32|uniform_f64_32bit|uniform_f64_53bit|normal_f32|normal_f64|
+/// uniform_f64_mrg32k3a".
 value_model parse_value_model(std::string_view text, std::string_view what = "value_model");
 /// Bytes per value: 4 for u32 and f32, 8 for f64.
 std::size_t value_size(dtype t) noexcept;
@@ -67,7 +71,9 @@ struct options {
   double alpha = 1e-4;  ///< the value test flags when p < alpha; must be in (0, 1)
   value_model model = value_model::automatic;
   std::size_t max_listed = 20;  ///< matches listed per check (all are counted)
-  unsigned workers = 0;         ///< CPU threads; 0 means std::thread::hardware_concurrency()
+  /// CPU threads (at most 256); 0 means the CPU backend's count
+  /// (set_cpu_settings, else $GPURAND_CPU_THREADS, else the usable CPUs).
+  unsigned workers = 0;
   /// Sort keys on the GPU with Thrust when the library was built with CUDA
   /// and a device is usable; otherwise (or on any GPU failure) sort on the CPU.
   bool use_gpu = false;
@@ -114,9 +120,12 @@ struct value_result {
   double variance = 0.0;                       ///< exact variance of the pair count under the model
   double p_value = 1.0;                        ///< P(count >= equal_pairs) under the model
   double alpha = 0.0;
-  bool flagged = false;              ///< p_value < alpha
-  double mean = 0.0;                 ///< normal models: the fitted mean
-  double stddev = 0.0;               ///< normal models: the fitted standard deviation
+  bool flagged = false;  ///< p_value < alpha
+  /// Normal models: the mean the model uses, the sample mean rounded to the
+  /// fewest decimals within 4 standard errors (users pass short decimals, and
+  /// the exact shift and scale decide which float grid points merge).
+  double mean = 0.0;
+  double stddev = 0.0;  ///< normal models: the standard deviation used, rounded the same way
   std::vector<value_pair> examples;  ///< when flagged: the most repeated values
 };
 
@@ -144,12 +153,32 @@ struct report {
   bool overlap_list_complete = true;
   std::vector<stream_match> overlaps;
 
+  /// Normal models only: overlaps between the raw 32-bit draws behind the
+  /// values. A stream restarted an odd number of draws later (one for
+  /// `normal`, 1-3 for `normal_f64`) pairs its draws differently and shares
+  /// no value with the original, so each Box-Muller pair is inverted back to
+  /// its draws (u = exp(-r^2 / 2), angle = atan2), both pairings of every
+  /// thread are tried, and the draws' top bits (bits 11..20 for doubles),
+  /// quantised to the precision the values carry, are matched in windows of
+  /// >= 128 bits. Positions, lags and lengths count raw draws from the
+  /// thread's first value (2 per float pair, 4 per double pair). Overlaps at
+  /// a lag of whole pairs appear here too, besides in `overlaps`.
+  bool draw_checks_run = false;
+  std::uint64_t draw_window = 0;  ///< window, in recovered draws
+  unsigned draw_key_bits = 0;     ///< bits kept per recovered draw
+  std::uint64_t draw_overlap_runs = 0;
+  std::uint64_t draw_matched_window_pairs = 0;  ///< nonzero exactly when draw overlaps exist
+  bool draw_overlap_list_complete = true;
+  std::vector<stream_match> draw_overlaps;
+
   value_result values;
   bool used_gpu = false;
 
-  /// No duplicate stream, no overlap, and the value test did not flag.
+  /// No duplicate stream, no overlap (of values or of recovered draws), and
+  /// the value test did not flag.
   bool clean() const noexcept {
-    return duplicate_threads == 0 && matched_window_pairs == 0 && !values.flagged;
+    return duplicate_threads == 0 && matched_window_pairs == 0 && draw_matched_window_pairs == 0 &&
+           !values.flagged;
   }
 };
 
@@ -158,35 +187,20 @@ struct report {
 /// argument before any work and throws Error(invalid_argument) naming the bad
 /// one; Error(cuda_error) only from a failed GPU sort (use_gpu). Does not
 /// modify `data`. Extra memory peaks at about 8 bytes per value (two times a
-/// u32 input); the result does not depend on `workers` or on `use_gpu`.
+/// u32 input); the raw-draw check of the normal models needs 24 (f32) or 48
+/// (f64) bytes per value, for both pairings; the result does not depend on
+/// `workers` (nor on how many threads could be started) or on `use_gpu`.
 report run(const void* data, const layout& shape, const options& opts = {});
 
 /// A readable multi-line text report, ending in a verdict line.
 std::string format(const report& r);
 
-/// Collision moments of a value model: q2 = sum of p_v^2 (two independent
-/// values are equal) and q3 = sum of p_v^3 (three are). Exact for u32 and the
-/// uniforms (uniform_f32 by an exact walk over every float curand_uniform
-/// can return); for normals the integral of f^2 * ulp (f^3 * ulp^2) over the
-/// float grid, for a normal of the given mean and stddev.
-struct collision_moments {
-  double q2 = 0.0;
-  double q3 = 0.0;
-};
-collision_moments collision_probabilities(value_model m, double mean = 0.0, double stddev = 1.0);
-
-/// Expected number of equal pairs among n independent values: C(n, 2) * q2.
-double expected_equal_pairs(value_model m, std::uint64_t n, double mean = 0.0, double stddev = 1.0);
-
-/// Upper tail P(X >= observed) of a Poisson variable with mean `expected`,
-/// stretched to `dispersion` = variance / mean (1: exact Poisson) as a
-/// quasi-Poisson: P(Poisson(expected / d) >= observed / d), continuous in observed.
-double poisson_upper_tail(double expected, double observed, double dispersion = 1.0);
-
 /// The model `automatic` picks: u32 data are u32; f32 data all in (0, 1] are
 /// uniform_f32, else normal_f32; f64 data all in (0, 1] are uniform_f64_32bit
 /// when every value is a multiple of 2^-33 (curand_uniform_double's 32-bit
-/// grid), else uniform_f64_53bit; other f64 data are normal_f64.
+/// grid), else uniform_f64_mrg32k3a when every value is x * MRG32K3A_NORM
+/// for an integer x in [1, 4294967087], else uniform_f64_53bit; other f64
+/// data are normal_f64.
 value_model infer_model(const void* data, dtype type, std::uint64_t n);
 
 }  // namespace gpurand::audit

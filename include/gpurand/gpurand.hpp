@@ -130,6 +130,9 @@ template <engine E>
 class basic_stream;  // defined in gpurand/device.cuh
 using philox_stream = basic_stream<engine::philox4_32_10>;
 using xorwow_stream = basic_stream<engine::xorwow>;
+/// MRG32k3a subsequences are valid below 2^51 only (cuRAND's curand_init
+/// skip-ahead table ends there): the host API refuses larger thread ids; in
+/// device code, keep ids below 2^51 yourself.
 using mrg32k3a_stream = basic_stream<engine::mrg32k3a>;
 
 /// Per-launch handle, trivially copyable, passed by value into kernels.

@@ -36,6 +36,18 @@ struct normal_params {
   T stddev;
 };
 
+/// The scale parameters of a fill in its value type. Only the distributions
+/// that are scaled read them: for the others mean and stddev are ignored, and
+/// converting them anyway could overflow the value type (undefined behaviour).
+template <dist D>
+normal_params<typename bulk_traits<D>::value> scale_params(double mean, double stddev) {
+  using T = typename bulk_traits<D>::value;
+  if constexpr (bulk_traits<D>::scaled)
+    return {static_cast<T>(mean), static_cast<T>(stddev)};
+  else
+    return {T{}, T{1}};
+}
+
 /// Turns the four draws `x` of one group into its stored values: 32-bit
 /// kinds fill v[0..3], doubles fill v[0..1]. Split from bulk_group so the CPU
 /// backend can feed it draws computed with SIMD.

@@ -50,6 +50,7 @@ using engine_list = type_list<engine_c<engine::philox4_32_10>, engine_c<engine::
 // value:      the stored type;
 // per_group:  values per group of a bulk fill (one 4-wide or 2-wide call);
 // pairs:      values come in Box-Muller pairs (a pair's draws are taken at once);
+// scaled:     the fill reads bulk_request::mean and stddev (value * stddev + mean);
 // draws(e):   32-bit draws one value (one pair, when `pairs`) costs on engine e,
 //             read off cuRAND's curand_uniform.h and curand_normal.h.
 
@@ -58,6 +59,7 @@ struct dist_traits;
 template <>
 struct dist_traits<dist::u32> {
   static constexpr const char* name = "u32";
+  static constexpr bool scaled = false;
   using value = std::uint32_t;
   static constexpr unsigned per_group = 4;
   static constexpr bool pairs = false;
@@ -66,6 +68,7 @@ struct dist_traits<dist::u32> {
 template <>
 struct dist_traits<dist::uniform> {
   static constexpr const char* name = "uniform";
+  static constexpr bool scaled = false;
   using value = float;
   static constexpr unsigned per_group = 4;
   static constexpr bool pairs = false;
@@ -74,6 +77,7 @@ struct dist_traits<dist::uniform> {
 template <>
 struct dist_traits<dist::normal> {
   static constexpr const char* name = "normal";
+  static constexpr bool scaled = true;
   using value = float;
   static constexpr unsigned per_group = 4;
   static constexpr bool pairs = true;
@@ -82,6 +86,7 @@ struct dist_traits<dist::normal> {
 template <>
 struct dist_traits<dist::uniform_double> {
   static constexpr const char* name = "uniform-double";
+  static constexpr bool scaled = false;
   using value = double;
   static constexpr unsigned per_group = 2;
   static constexpr bool pairs = false;
@@ -92,6 +97,7 @@ struct dist_traits<dist::uniform_double> {
 template <>
 struct dist_traits<dist::normal_double> {
   static constexpr const char* name = "normal-double";
+  static constexpr bool scaled = true;
   using value = double;
   static constexpr unsigned per_group = 2;
   static constexpr bool pairs = true;
