@@ -111,6 +111,7 @@ struct dist_traits<dist::normal_portable> {
   static constexpr const char* name = "normal-portable";
   using value = float;
   static constexpr unsigned per_group = 4;
+  static constexpr bool scaled = true;  // fma(value, stddev, mean)
   static constexpr bool pairs = true;
   // portable_box_muller(x, y): two consecutive draws on every engine.
   static constexpr std::uint32_t draws(engine) { return 2; }
@@ -120,6 +121,7 @@ struct dist_traits<dist::normal_portable_double> {
   static constexpr const char* name = "normal-portable-double";
   using value = double;
   static constexpr unsigned per_group = 2;
+  static constexpr bool scaled = true;  // fma(value, stddev, mean)
   static constexpr bool pairs = true;
   // portable_box_muller_double(x0, x1, y0, y1): four consecutive draws on every engine.
   static constexpr std::uint32_t draws(engine) { return 4; }
