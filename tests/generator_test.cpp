@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -68,6 +69,24 @@ TEST(Generator, ExplicitSeedReproducesAndReportsState) {
     ASSERT_EQ(x, y) << "call " << call;
   }
   EXPECT_EQ(12u, a.offset());
+}
+
+TEST(Generator, PortableNormalRejectsBadScaleAndConsumesNothing) {
+  auto gen = cpu_gen(8);
+  std::vector<float> f(16);
+  std::vector<double> d(16);
+  const std::uint64_t o = gen.offset();
+  for (const float sd : {-1.0f, std::numeric_limits<float>::infinity()}) {
+    try {
+      gen.normal(f.data(), f.size(), 0.0f, sd, portable);
+      ADD_FAILURE() << "stddev " << sd << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("stddev"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(gen.normal(d.data(), d.size(), std::nan(""), 1.0, portable), Error);
+  EXPECT_THROW(gen.normal(f.data(), f.size(), 0.0f, 1e38f, portable), Error);  // beyond float
+  EXPECT_EQ(o, gen.offset());
 }
 
 TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
