@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "bench.hpp"
-#include "cpu_backend.hpp"
+#include "backend/cpu/fill.hpp"
 #include "gpurand/audit.hpp"
 #include "gpurand/gpurand.hpp"
 

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "bench.hpp"
-#include "cpu_simd.hpp"
+#include "backend/cpu/simd.hpp"
 #include "gpurand/gpurand.hpp"
-#include "parallel.hpp"
+#include "backend/cpu/parallel.hpp"
 
 namespace gpurand::bench {
 

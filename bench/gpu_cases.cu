@@ -18,8 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "bench.hpp"
 #include "backend/cuda/cuda_check.hpp"
+#include "backend/cuda/host.hpp"
+#include "bench.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
 #include "launch.hpp"
@@ -51,18 +52,8 @@ constexpr unsigned case_threads = 1u << 20;
 constexpr unsigned consume_draws = 1024;
 constexpr unsigned block_size = 256;
 
-/// A cudaMalloc'd buffer freed on every exit path.
-class device_memory {
- public:
-  explicit device_memory(std::size_t bytes) { GPURAND_CUDA_CHECK(cudaMalloc(&p_, bytes)); }
-  ~device_memory() { (void)cudaFree(p_); }
-  device_memory(const device_memory&) = delete;
-  device_memory& operator=(const device_memory&) = delete;
-  void* get() const { return p_; }
-
- private:
-  void* p_ = nullptr;
-};
+/// The library's one owned device allocation (freed on every exit path).
+using device_memory = detail::cuda::device_buffer;
 
 // ------------------------------------------------------------------------------------------
 // Kernels

@@ -13,8 +13,8 @@
 #include <functional>
 #include <vector>
 
-#include "cpu_simd.hpp"
-#include "parallel.hpp"
+#include "backend/cpu/simd.hpp"
+#include "backend/cpu/parallel.hpp"
 #include "portable_normal_simd.hpp"
 
 namespace {

@@ -5,23 +5,13 @@
 #include <thrust/sort.h>
 
 #include <exception>
+#include <memory>
 
 #include "audit_sort.hpp"
 #include "backend/cuda/cuda_check.hpp"
+#include "backend/cuda/host.hpp"
 
 namespace gpurand::detail {
-
-namespace {
-
-// Releases the device buffer on every path, including a throwing thrust::sort.
-struct device_buffer {
-  std::uint64_t* ptr = nullptr;
-  ~device_buffer() {
-    if (ptr != nullptr) cudaFree(ptr);
-  }
-};
-
-}  // namespace
 
 bool gpu_sort_u64(std::uint64_t* keys, std::size_t n) {
   if (n < 2) return true;
@@ -31,20 +21,21 @@ bool gpu_sort_u64(std::uint64_t* keys, std::size_t n) {
     return false;
   }
   const std::size_t bytes = n * sizeof(std::uint64_t);
-  device_buffer d;
-  if (cudaMalloc(reinterpret_cast<void**>(&d.ptr), bytes) != cudaSuccess) {
-    cudaGetLastError();
-    d.ptr = nullptr;
-    return false;
+  std::unique_ptr<cuda::device_buffer> buffer;
+  try {  // the library's one owned device allocation; too large: sort on the CPU
+    buffer = std::make_unique<cuda::device_buffer>(bytes);
+  } catch (const Error&) {
+    return false;  // the checking macro cleared the error it reported
   }
-  if (cudaMemcpy(d.ptr, keys, bytes, cudaMemcpyHostToDevice) != cudaSuccess) {
+  auto* d_keys = static_cast<std::uint64_t*>(buffer->get());
+  if (cudaMemcpy(d_keys, keys, bytes, cudaMemcpyHostToDevice) != cudaSuccess) {
     cudaGetLastError();
     return false;
   }
   try {
     // thrust::sort on unsigned keys dispatches to CUB's radix sort; its
     // temporary storage may fail to allocate, which Thrust reports by throwing.
-    thrust::sort(thrust::device, d.ptr, d.ptr + n);
+    thrust::sort(thrust::device, d_keys, d_keys + n);
   } catch (const std::exception&) {
     cudaGetLastError();
     return false;
@@ -55,7 +46,7 @@ bool gpu_sort_u64(std::uint64_t* keys, std::size_t n) {
   }
   // `keys` may be partly overwritten once the copy back starts, so a failure
   // here cannot fall back to the CPU: Error(cuda_error) with the CUDA text.
-  GPURAND_CUDA_CHECK(cudaMemcpy(keys, d.ptr, bytes, cudaMemcpyDeviceToHost));
+  GPURAND_CUDA_CHECK(cudaMemcpy(keys, d_keys, bytes, cudaMemcpyDeviceToHost));
   return true;
 }
 

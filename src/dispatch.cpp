@@ -13,9 +13,9 @@
 #include "../kernels/launch.hpp"
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
-#include "cpu_backend.hpp"
+#include "backend/cpu/fill.hpp"
 #include "gpurand/detail/table.hpp"
-#include "parallel.hpp"
+#include "backend/cpu/parallel.hpp"
 
 namespace gpurand {
 namespace detail {

@@ -157,6 +157,17 @@ struct Generator::impl {
     epoch.store(now, std::memory_order_release);
   }
 
+  /// A bulk request of this generator, before its seed and offset are known.
+  bulk_request request(dist kind, std::size_t n, double mean, double stddev) const {
+    bulk_request req;
+    req.kind = kind;
+    req.n = n;
+    req.mean = mean;
+    req.stddev = stddev;
+    req.backend = backend;
+    return req;
+  }
+
   std::uint64_t current_seed() const { return seed.load(std::memory_order_relaxed); }
   std::uint64_t next_offset() const { return next.load(std::memory_order_relaxed); }
   std::uint64_t split_count() const { return split.load(std::memory_order_relaxed); }
@@ -251,12 +262,7 @@ std::uint64_t Generator::window_end() const {
 void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double stddev,
                      cuda_stream* stream) {
   GPURAND_REQUIRE_IMPL();
-  bulk_request req;
-  req.kind = kind;
-  req.n = n;
-  req.mean = mean;
-  req.stddev = stddev;
-  req.backend = impl_->backend;
+  bulk_request req = impl_->request(kind, n, mean, stddev);
   if (n == 0) {  // a no-op, but a bad argument is still an error
     detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
     return;
@@ -273,12 +279,7 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
 
 bulk_request Generator::reserve_fill(dist kind, std::size_t n, double mean, double stddev) {
   GPURAND_REQUIRE_IMPL();
-  bulk_request req;
-  req.kind = kind;
-  req.n = n;
-  req.mean = mean;
-  req.stddev = stddev;
-  req.backend = impl_->backend;
+  bulk_request req = impl_->request(kind, n, mean, stddev);
   if (n == 0) {  // like the fills: nothing to draw, nothing consumed
     detail::validate_bulk(req, &req);
     return req;

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "cpu_simd.hpp"
+#include "backend/cpu/simd.hpp"
 #include "gpurand/detail/portable_math.hpp"
 
 namespace gpurand::detail {

@@ -27,7 +27,7 @@
 #include "audit/statistics.hpp"
 #include "cli/audit_cmd.hpp"
 #include "gpurand/gpurand.hpp"
-#include "parallel.hpp"
+#include "backend/cpu/parallel.hpp"
 
 // cuRAND's device functions compiled for the host (DESIGN.md, "Streams").
 // clang-format off

@@ -1,4 +1,4 @@
-// Bit-exactness tests of the vectorised Philox4x32-10 kernels (src/cpu_simd.hpp) against
+// Bit-exactness tests of the vectorised Philox4x32-10 kernels (src/backend/cpu/simd.hpp) against
 // cuRAND's own device functions, compiled for the host. Every instruction-set level the CPU
 // supports is checked; the others are skipped with a reason.
 //
@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "cpu_simd.hpp"
+#include "backend/cpu/simd.hpp"
 
 namespace gpurand::detail {
 namespace {

@@ -17,7 +17,7 @@
 
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
-#include "cpu_backend.hpp"
+#include "backend/cpu/fill.hpp"
 #include "dispatch.hpp"
 #include "gpurand/gpurand.hpp"
 #include "shifted_store.hpp"

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "alias_table.hpp"
-#include "cpu_simd.hpp"
+#include "backend/cpu/simd.hpp"
 #include "gpurand/detail/alias.hpp"
 #include "gpurand/detail/integers.hpp"
 #include "gpurand/detail/portable_math.hpp"

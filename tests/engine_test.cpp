@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu_simd.hpp"
+#include "backend/cpu/simd.hpp"
 #include "curand_ref.hpp"
 #include "gpurand/audit.hpp"
 #include "gpurand/detail/bulk.cuh"

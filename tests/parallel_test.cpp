@@ -1,8 +1,8 @@
-// Tests for the one executor (src/parallel.hpp) shared by the CPU backend and
+// Tests for the one executor (src/backend/cpu/parallel.hpp) shared by the CPU backend and
 // the audit: a failed thread creation runs the work on fewer threads, and a
 // task's exception reaches the caller; neither may terminate the process.
 
-#include "parallel.hpp"
+#include "backend/cpu/parallel.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "cpu_simd.hpp"
+#include "backend/cpu/simd.hpp"
 #include "gpurand/detail/portable_math.hpp"
 
 namespace {

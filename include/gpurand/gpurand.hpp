@@ -22,6 +22,15 @@
 ///    window, in that order, so a rejected call consumes nothing.
 ///  - Backends: a CUDA GPU, or the CPU backend which runs the same
 ///    `__host__ __device__` bodies and gives the same bits.
+///
+/// Files (the full map is in README.md, "Layout"):
+///  - gpurand/device.cuh: the device API; gpurand/philox.hpp: Philox as a
+///    pure function; gpurand/audit.hpp: the audit; gpurand/mpi.hpp: ranks.
+///  - gpurand/detail/table.hpp: the one table of engines and distributions,
+///    from which names, draw counts, the dispatch and the tests are made.
+///  - src/generator.cpp (this class) -> src/dispatch.cpp (validation, the one
+///    visit, routing) -> src/backend/cpu/fill.cpp or kernels/fill.cu (via
+///    src/backend/cuda/) -> the shared body in gpurand/detail/bulk.hpp.
 
 #include <cstddef>
 #include <cstdint>

@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/parallel.hpp"
 #include "gpurand/audit.hpp"
 #include "gpurand/gpurand.hpp"
-#include "parallel.hpp"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the audit reads raw little-endian values and assumes a little-endian host"
@@ -60,7 +60,7 @@ inline u128 pairs_of(u64 m) { return static_cast<u128>(m) * (m - (m > 0 ? 1 : 0)
 // Threads
 
 // Runs fn(chunk, begin, end) over `chunks` contiguous chunks of [0, n) (at
-// most n of them) on the library's one executor (parallel.hpp): on up to
+// most n of them) on the library's one executor (backend/cpu/parallel.hpp): on up to
 // `chunks` threads, fewer if threads cannot be created; rethrows the first
 // exception after joining. A chunk index is a task, not a thread, so per-chunk
 // results never depend on how many threads really ran.

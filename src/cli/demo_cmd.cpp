@@ -16,7 +16,7 @@
 #include "cli/commands.hpp"
 #include "gpurand/audit.hpp"
 #include "gpurand/device.cuh"
-#include "parallel.hpp"
+#include "backend/cpu/parallel.hpp"
 
 namespace gpurand::cli {
 namespace {

@@ -1,12 +1,12 @@
 #pragma once
-/// \file cpu_simd.hpp
+/// \file simd.hpp
 /// Vectorised Philox4x32-10 bulk kernels for the CPU backend.
 ///
 /// The CPU backend fills buffers in the contract layout: element 4*j + l is lane l of one
 /// curand4 / curand_uniform4 taken right after curand_init(seed, first_sub + j, offset). Running
 /// cuRAND's scalar device code on the host for that costs a full curand_init per four outputs;
 /// these kernels compute the same bits 16 or 32 subsequences at a time with AVX2 / AVX-512 (one
-/// template over vector traits, cpu_simd_body.hpp), chosen at run time. The scalar fallback is the
+/// template over vector traits, simd_body.hpp), chosen at run time. The scalar fallback is the
 /// shared body itself (gpurand::philox_draw4, gpurand/philox.hpp). Plain C++17: no CUDA header.
 
 #include <cstddef>

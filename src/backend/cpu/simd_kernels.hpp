@@ -1,7 +1,7 @@
 #pragma once
-// What the run-time dispatcher (cpu_simd.cpp) and the per-instruction-set
-// translation units (cpu_simd_avx2.cpp, cpu_simd_avx512.cpp) share: the key
-// schedule and the entry points of the one SIMD template (cpu_simd_body.hpp),
+// What the run-time dispatcher (simd.cpp) and the per-instruction-set
+// translation units (simd_avx2.cpp, simd_avx512.cpp) share: the key
+// schedule and the entry points of the one SIMD template (simd_body.hpp),
 // instantiated once per vector-traits type.
 //
 // Each instruction set is its own translation unit, compiled with that set's
@@ -27,7 +27,7 @@ struct key_schedule {
 /// The bulk kernels of one instruction set, `Ops` being its vector traits
 /// (defined, and the class instantiated, only in that set's translation unit).
 /// Same contracts as philox_u32_groups / philox_uniform_groups / uniform_from_u32
-/// in cpu_simd.hpp; the caller has checked that the CPU supports the set.
+/// in simd.hpp; the caller has checked that the CPU supports the set.
 template <class Ops>
 struct simd_kernels {
   static void fill(const key_schedule& ks, std::uint64_t offset, std::uint64_t first_sub,
@@ -39,8 +39,8 @@ struct simd_kernels {
 };
 
 #if defined(__x86_64__)
-struct avx2_ops;    // 4 subsequences per YMM register (cpu_simd_avx2.cpp)
-struct avx512_ops;  // 8 subsequences per ZMM register (cpu_simd_avx512.cpp)
+struct avx2_ops;    // 4 subsequences per YMM register (simd_avx2.cpp)
+struct avx512_ops;  // 8 subsequences per ZMM register (simd_avx512.cpp)
 extern template struct simd_kernels<avx2_ops>;
 extern template struct simd_kernels<avx512_ops>;
 #endif

@@ -3,7 +3,7 @@
 // kernels (gpurand/detail/bulk.cuh), run over an emulated grid on all cores.
 // Synchronous; `out` is host memory. Arguments are already validated. Typed
 // like the GPU launchers (kernels/launch.hpp) and instantiated in
-// cpu_backend.cpp for every entry of the table.
+// fill.cpp for every entry of the table.
 
 #include <cstddef>
 #include <cstdint>

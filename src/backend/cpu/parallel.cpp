@@ -1,6 +1,6 @@
 // The executor's test seam (see parallel.hpp).
 
-#include "parallel.hpp"
+#include "backend/cpu/parallel.hpp"
 
 namespace gpurand::detail {
 

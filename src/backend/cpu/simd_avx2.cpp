@@ -1,10 +1,10 @@
-// AVX2 vector traits of the SIMD Philox kernels (cpu_simd_body.hpp): 4 subsequences per YMM,
+// AVX2 vector traits of the SIMD Philox kernels (simd_body.hpp): 4 subsequences per YMM,
 // with two XORs in place of each vpternlogd and blends in place of masking. Compiled with -mavx2
-// (CMakeLists.txt); entered only after cpu_simd.cpp has checked that the CPU supports it.
+// (CMakeLists.txt); entered only after simd.cpp has checked that the CPU supports it.
 
 #if defined(__x86_64__)
 
-#include "cpu_simd_body.hpp"
+#include "backend/cpu/simd_body.hpp"
 
 namespace gpurand::detail {
 

@@ -1,6 +1,6 @@
-// AVX-512 vector traits of the SIMD Philox kernels (cpu_simd_body.hpp): 8 subsequences per ZMM.
+// AVX-512 vector traits of the SIMD Philox kernels (simd_body.hpp): 8 subsequences per ZMM.
 // Compiled with -mavx512f -mavx512dq -mavx512bw -mavx512vl (CMakeLists.txt); entered only after
-// cpu_simd.cpp has checked that the CPU supports them.
+// simd.cpp has checked that the CPU supports them.
 //
 // Per round and 8 subsequences: 2 vpmuludq, 2 moves of `hi` to the low half and 2 vpternlogd
 // (a ^ b ^ c), all 512-bit uops that share ports 0 and 5 on Intel cores. The two `hi` moves use
@@ -15,7 +15,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-#include "cpu_simd_body.hpp"
+#include "backend/cpu/simd_body.hpp"
 
 namespace gpurand::detail {
 

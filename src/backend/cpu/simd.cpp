@@ -1,17 +1,17 @@
-// Run-time dispatch of the Philox4x32-10 bulk kernels (see cpu_simd.hpp), and their scalar path.
+// Run-time dispatch of the Philox4x32-10 bulk kernels (see simd.hpp), and their scalar path.
 //
 // The scalar path is the shared body itself: gpurand::philox_draw4 and the transforms of
 // gpurand/detail/transforms.hpp, the same functions the GPU kernels run. The AVX2 and AVX-512
-// paths are one template over vector traits (cpu_simd_body.hpp), instantiated in
-// cpu_simd_avx2.cpp and cpu_simd_avx512.cpp, and entered only after simd_active() has said the
+// paths are one template over vector traits (simd_body.hpp), instantiated in
+// simd_avx2.cpp and simd_avx512.cpp, and entered only after simd_active() has said the
 // CPU supports them; this file is compiled with the baseline x86-64 flags.
 
-#include "cpu_simd.hpp"
+#include "backend/cpu/simd.hpp"
 
 #include <atomic>
 #include <type_traits>
 
-#include "cpu_simd_kernels.hpp"
+#include "backend/cpu/simd_kernels.hpp"
 #include "gpurand/detail/transforms.hpp"
 #include "gpurand/philox.hpp"
 

@@ -1,7 +1,7 @@
 #pragma once
 // The one SIMD implementation of the Philox4x32-10 bulk kernels, a template over
 // vector traits `V` (avx2_ops, avx512_ops). Include only from a translation
-// unit compiled for V's instruction set (see cpu_simd_kernels.hpp).
+// unit compiled for V's instruction set (see simd_kernels.hpp).
 //
 // Vectorisation is across subsequences: one Philox block (one subsequence) per 64-bit lane, each
 // of the four 32-bit counter words in its own register, held in the low half of the lane.
@@ -38,7 +38,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "cpu_simd_kernels.hpp"
+#include "backend/cpu/simd_kernels.hpp"
 #include "gpurand/config.hpp"
 #include "gpurand/detail/transforms.hpp"
 

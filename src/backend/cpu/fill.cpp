@@ -2,7 +2,7 @@
 // the Box-Muller scaling would change curand_normal's bits, so the CPU
 // backend keeps ISO semantics and matches cuRAND's host path exactly.
 
-#include "cpu_backend.hpp"
+#include "backend/cpu/fill.hpp"
 
 #include <sched.h>
 #include <unistd.h>
@@ -15,10 +15,10 @@
 #include <thread>
 #include <tuple>
 
-#include "cpu_simd.hpp"
+#include "backend/cpu/parallel.hpp"
+#include "backend/cpu/simd.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
-#include "parallel.hpp"
 #include "portable_normal_simd.hpp"
 
 namespace gpurand {
@@ -204,7 +204,7 @@ constexpr auto cpu_entry_points(type_list<D...>, type_list<E...>) {
   return std::make_tuple(&cpu_bulk<D::value>..., cpu_grid_row<E::value>(dist_list{})...);
 }
 }  // namespace
-extern const auto cpu_backend_entry_points = cpu_entry_points(dist_list{}, engine_list{});
+extern const auto cpu_fill_entry_points = cpu_entry_points(dist_list{}, engine_list{});
 
 }  // namespace detail
 }  // namespace gpurand
