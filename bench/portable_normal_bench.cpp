@@ -15,7 +15,7 @@
 
 #include "backend/cpu/simd.hpp"
 #include "backend/cpu/parallel.hpp"
-#include "portable_normal_simd.hpp"
+#include "backend/cpu/portable_normal_simd.hpp"
 
 namespace {
 

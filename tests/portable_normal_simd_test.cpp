@@ -1,7 +1,7 @@
 // The vectorised portable normal (src/portable_normal_simd.*) gives the scalar body's bits at
 // every SIMD level the CPU has, for every split of a fill into calls (i.e. every thread count).
 
-#include "portable_normal_simd.hpp"
+#include "backend/cpu/portable_normal_simd.hpp"
 
 #include <gtest/gtest.h>
 

@@ -19,7 +19,7 @@
 #include "backend/cpu/simd.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
-#include "portable_normal_simd.hpp"
+#include "backend/cpu/portable_normal_simd.hpp"
 
 namespace gpurand {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "gpurand/detail/portable_math.hpp"
-#include "portable_normal_simd.hpp"
+#include "backend/cpu/portable_normal_simd.hpp"
 
 namespace {
 

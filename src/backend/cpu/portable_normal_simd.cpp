@@ -1,7 +1,7 @@
 // Dispatch of the vectorised portable normal, and its scalar level (the scalar template of
 // gpurand/detail/portable_math.hpp: the same operations, one lane).
 
-#include "portable_normal_simd.hpp"
+#include "backend/cpu/portable_normal_simd.hpp"
 
 #include <algorithm>
 

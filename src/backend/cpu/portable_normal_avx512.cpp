@@ -13,7 +13,7 @@
 #define GPURAND_PN_SQRTF(a) (vf)(_mm512_sqrt_ps((__m512)(a)))
 #define GPURAND_PN_FMAD(a, b, c) (vd)(_mm512_fmadd_pd((__m512d)(a), (__m512d)(b), (__m512d)(c)))
 #define GPURAND_PN_SQRTD(a) (vd)(_mm512_sqrt_pd((__m512d)(a)))
-#include "portable_normal_simd_body.hpp"
+#include "backend/cpu/portable_normal_simd_body.hpp"
 
 namespace gpurand::detail::simd_impl {
 void portable_normal_avx512(const std::uint32_t* in, std::size_t pairs, float* out, float mean,

@@ -9,7 +9,7 @@
 #define GPURAND_PN_SQRTF(a) (vf)(_mm256_sqrt_ps((__m256)(a)))
 #define GPURAND_PN_FMAD(a, b, c) (vd)(_mm256_fmadd_pd((__m256d)(a), (__m256d)(b), (__m256d)(c)))
 #define GPURAND_PN_SQRTD(a) (vd)(_mm256_sqrt_pd((__m256d)(a)))
-#include "portable_normal_simd_body.hpp"
+#include "backend/cpu/portable_normal_simd_body.hpp"
 
 namespace gpurand::detail::simd_impl {
 void portable_normal_avx2(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
