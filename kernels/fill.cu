@@ -175,19 +175,9 @@ void gpu_grid(const grid_request& req, void* out, void* stream) {
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 
-namespace {
-// The launchers of every engine and distribution of the table, referenced
-// from an object with external linkage so that they are instantiated and
-// emitted here, where they are defined (the host dispatch calls them by type).
-template <engine E, class... D>
-constexpr auto gpu_grid_row(type_list<D...>) {
-  return std::make_tuple(&gpu_grid<E, D::value>...);
-}
-template <class... D, class... E>
-constexpr auto gpu_entry_points(type_list<D...>, type_list<E...>) {
-  return std::make_tuple(&gpu_bulk<D::value>..., gpu_grid_row<E::value>(dist_list{})...);
-}
-}  // namespace
-extern const auto gpu_launcher_entry_points = gpu_entry_points(dist_list{}, engine_list{});
+// The launchers of every table entry, instantiated and emitted here.
+extern const auto gpu_launcher_entry_points = table_entry_points(
+    [](auto d) { return &gpu_bulk<decltype(d)::value>; },
+    [](auto e, auto d) { return &gpu_grid<decltype(e)::value, decltype(d)::value>; });
 
 }  // namespace gpurand::detail

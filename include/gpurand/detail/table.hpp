@@ -12,6 +12,7 @@
 /// "Adding a distribution").
 
 #include <cstdint>
+#include <tuple>
 #include <type_traits>
 
 #include "gpurand/gpurand.hpp"
@@ -173,6 +174,32 @@ constexpr void for_each_dist(F&& f) {
 template <class F>
 constexpr void for_each_engine(F&& f) {
   table_impl::for_each(f, engine_list{});
+}
+
+namespace table_impl {
+template <class F, class... D>
+constexpr auto per_dist(F f, type_list<D...>) {
+  return std::make_tuple(f(D{})...);
+}
+template <class F, class E, class... D>
+constexpr auto per_pair_row(F f, E e, type_list<D...>) {
+  return std::make_tuple(f(e, D{})...);
+}
+template <class F, class... E>
+constexpr auto per_pair(F f, type_list<E...>) {
+  return std::tuple_cat(per_pair_row(f, E{}, dist_list{})...);
+}
+}  // namespace table_impl
+
+/// A tuple of bulk(dist_c<D>{}) for every distribution and grid(engine_c<E>{},
+/// dist_c<D>{}) for every pair. A backend stores the entry points of every
+/// table entry (function pointers the lambdas return) in an object with
+/// external linkage, so that they are instantiated and emitted where they are
+/// defined; the dispatch then calls them by type.
+template <class Bulk, class Grid>
+constexpr auto table_entry_points(Bulk bulk, Grid grid) {
+  return std::tuple_cat(table_impl::per_dist(bulk, dist_list{}),
+                        table_impl::per_pair(grid, engine_list{}));
 }
 
 template <class List>

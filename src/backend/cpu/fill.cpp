@@ -16,10 +16,10 @@
 #include <tuple>
 
 #include "backend/cpu/parallel.hpp"
+#include "backend/cpu/portable_normal_simd.hpp"
 #include "backend/cpu/simd.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
-#include "backend/cpu/portable_normal_simd.hpp"
 
 namespace gpurand {
 namespace {
@@ -191,20 +191,10 @@ void cpu_grid(const grid_request& req, void* out) {
   grid<E, D>(req, out);
 }
 
-namespace {
-// The entry points of every engine and distribution of the table, referenced
-// from an object with external linkage so that they are instantiated and
-// emitted here, where they are defined (the dispatch calls them by type).
-template <engine E, class... D>
-constexpr auto cpu_grid_row(type_list<D...>) {
-  return std::make_tuple(&cpu_grid<E, D::value>...);
-}
-template <class... D, class... E>
-constexpr auto cpu_entry_points(type_list<D...>, type_list<E...>) {
-  return std::make_tuple(&cpu_bulk<D::value>..., cpu_grid_row<E::value>(dist_list{})...);
-}
-}  // namespace
-extern const auto cpu_fill_entry_points = cpu_entry_points(dist_list{}, engine_list{});
+// The entry points of every table entry, instantiated and emitted here.
+extern const auto cpu_fill_entry_points = table_entry_points(
+    [](auto d) { return &cpu_bulk<decltype(d)::value>; },
+    [](auto e, auto d) { return &cpu_grid<decltype(e)::value, decltype(d)::value>; });
 
 }  // namespace detail
 }  // namespace gpurand

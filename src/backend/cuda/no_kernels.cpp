@@ -27,17 +27,9 @@ void gpu_grid(const grid_request&, void*, void*) {
   no_cuda();
 }
 
-namespace {
 // Instantiated for every entry of the table, as kernels/fill.cu does.
-template <engine E, class... D>
-constexpr auto gpu_grid_row(type_list<D...>) {
-  return std::make_tuple(&gpu_grid<E, D::value>...);
-}
-template <class... D, class... E>
-constexpr auto gpu_entry_points(type_list<D...>, type_list<E...>) {
-  return std::make_tuple(&gpu_bulk<D::value>..., gpu_grid_row<E::value>(dist_list{})...);
-}
-}  // namespace
-extern const auto gpu_launcher_entry_points = gpu_entry_points(dist_list{}, engine_list{});
+extern const auto gpu_launcher_entry_points = table_entry_points(
+    [](auto d) { return &gpu_bulk<decltype(d)::value>; },
+    [](auto e, auto d) { return &gpu_grid<decltype(e)::value, decltype(d)::value>; });
 
 }  // namespace gpurand::detail
