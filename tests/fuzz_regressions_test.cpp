@@ -40,6 +40,29 @@ bulk_request cpu_fill(dist d, std::size_t n, double mean, double stddev) {
 // CPU backend converted them to the value type of every fill: for u32, -3.4e38 -> unsigned is
 // undefined behaviour (UBSan float-cast-overflow; the asan preset enables that check). A
 // non-normal fill must ignore them, whatever they hold.
+// corpus regress_portable_normal_negative_zero_mean. The SIMD portable normal
+// broadcast mean and stddev as vf{} + x, which turns -0 into +0: with mean -0
+// and stddev 0 the vectorised groups gave +0 where the scalar body (and the
+// GPU) give fma(z, 0, -0) = -0 for negative z. Every bit must match.
+TEST(FuzzRegressions, PortableNormalKeepsTheSignOfAZeroMeanAndStddev) {
+  for (dist d : {dist::normal_portable, dist::normal_portable_double}) {
+    for (double sd : {0.0, -0.0, 4.9406564584124654e-324}) {
+      bulk_request r;
+      r.kind = d;
+      r.seed = 18446744073709551611ull;
+      r.offset = 8;
+      r.n = 4099;  // many full groups (the SIMD path) and a partial one
+      r.mean = -0.0;
+      r.stddev = sd;
+      r.backend = backend_kind::cpu;
+      std::vector<unsigned char> got(r.n * value_size(d));
+      fill(r, got.data());
+      const auto want = ref_bulk(d, r.seed, r.offset, 0, r.n, r.mean, r.stddev);
+      EXPECT_EQ(want, got) << to_string(d) << " stddev " << sd;
+    }
+  }
+}
+
 TEST(FuzzRegressions, NonNormalFillsIgnoreMeanAndStddev) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (dist d : {dist::u32, dist::uniform, dist::uniform_double})

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "curand_ref.hpp"  // gpurand/device.cuh: cuRAND's device functions on the host
+#include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace {
@@ -122,10 +123,18 @@ void set_split(FuzzedDataProvider& in) {
   gpurand::set_cpu_settings(s);
 }
 
-bool is_double(dist d) { return d == dist::uniform_double || d == dist::normal_double; }
-bool is_normal(dist d) { return d == dist::normal || d == dist::normal_double; }
-bool valid_dist(dist d) {
-  return static_cast<unsigned>(d) <= static_cast<unsigned>(dist::normal_double);
+bool valid_dist(dist d) {  // every distribution of the table
+  bool found = false;
+  gpurand::detail::for_each_dist([&](auto c) { found = found || c.value == d; });
+  return found;
+}
+bool is_double(dist d) { return valid_dist(d) && gpurand::value_size(d) == 8; }
+bool is_normal(dist d) {  // the table's scaled distributions read mean and stddev
+  bool scaled = false;
+  gpurand::detail::for_each_dist([&](auto c) {
+    if (c.value == d) scaled = gpurand::detail::dist_traits<c.value>::scaled;
+  });
+  return scaled;
 }
 bool valid_engine(engine e) {
   return static_cast<unsigned>(e) <= static_cast<unsigned>(engine::mrg32k3a);
@@ -139,7 +148,19 @@ void reference_bulk(const gpurand::bulk_request& r, std::vector<unsigned char>& 
     curandStatePhilox4_32_10_t s;
     curand_init(r.seed, r.first_group + j / per, r.offset, &s);
     unsigned char* dst = out.data() + j * size;
-    if (r.kind == dist::u32) {
+    if (r.kind == dist::normal_portable) {  // the portable body on curand4's draws, one fma
+      const uint4 v = curand4(&s);
+      const auto a = gpurand::detail::portable_box_muller_pair(v.x, v.y);
+      const auto b = gpurand::detail::portable_box_muller_pair(v.z, v.w);
+      const float z[4] = {a.x, a.y, b.x, b.y};
+      const float x = std::fma(z[j % 4], static_cast<float>(r.stddev), static_cast<float>(r.mean));
+      std::memcpy(dst, &x, 4);
+    } else if (r.kind == dist::normal_portable_double) {
+      const uint4 v = curand4(&s);
+      const auto p = gpurand::detail::portable_box_muller_double(v.x, v.y, v.z, v.w);
+      const double x = std::fma(j % 2 ? p.y : p.x, r.stddev, r.mean);
+      std::memcpy(dst, &x, 8);
+    } else if (r.kind == dist::u32) {
       const uint4 v = curand4(&s);
       const unsigned lanes[4] = {v.x, v.y, v.z, v.w};
       std::memcpy(dst, &lanes[j % 4], 4);

@@ -4,8 +4,10 @@
 
 // GCC 12's _mm512_sqrt_ps/_pd pass an undefined pass-through vector (__Y) to the masked
 // builtin, which -Wuninitialized flags inside the system header once inlined here.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #define GPURAND_PN_BITS 512

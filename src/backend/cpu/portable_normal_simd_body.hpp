@@ -69,36 +69,55 @@ constexpr IV interleave_idx(int half) {
   return v;
 }
 
+/// Lane i of the result is lane idx[i] of the concatenation (a, b): GCC's
+/// __builtin_shuffle, which clang lacks (clang builds the fuzz preset), where
+/// a lane loop moves the same data.
+template <class V, class IV>
+inline V shuffle2(V a, V b, IV idx) {
+#if defined(__clang__)
+  constexpr int n = static_cast<int>(sizeof(V) / sizeof(a[0]));
+  V r{};
+  for (int i = 0; i < n; ++i) {
+    const int k = static_cast<int>(idx[i]);
+    r[i] = k < n ? a[k] : b[k - n];
+  }
+  return r;
+#else
+  return __builtin_shuffle(a, b, idx);
+#endif
+}
+
 // kLanes32 pairs: in[0 .. 2*kLanes32), out[0 .. 2*kLanes32).
 inline void block_f(const std::uint32_t* in, float* out, vf mean, vf stddev) {
   const vu a = load<vu>(in), b = load<vu>(in + kLanes32);
-  const vu x = __builtin_shuffle(a, b, iota_step<vi, kLanes32>(0, 2));
-  const vu y = __builtin_shuffle(a, b, iota_step<vi, kLanes32>(1, 2));
+  const vu x = shuffle2(a, b, iota_step<vi, kLanes32>(0, 2));
+  const vu y = shuffle2(a, b, iota_step<vi, kLanes32>(1, 2));
   vf s, c;
   gpurand::detail::portable_box_muller<ops_f>(x, y, &s, &c);
   s = ops_f::fma(s, stddev, mean);
   c = ops_f::fma(c, stddev, mean);
-  store(out, __builtin_shuffle(s, c, interleave_idx<vi, kLanes32>(0)));
-  store(out + kLanes32, __builtin_shuffle(s, c, interleave_idx<vi, kLanes32>(1)));
+  store(out, shuffle2(s, c, interleave_idx<vi, kLanes32>(0)));
+  store(out + kLanes32, shuffle2(s, c, interleave_idx<vi, kLanes32>(1)));
 }
 
 // kLanes64 groups of four draws: in[0 .. 4*kLanes64), out[0 .. 2*kLanes64).
 inline void block_d(const std::uint32_t* in, double* out, vd mean, vd stddev) {
   const vq a = load<vq>(in), b = load<vq>(in + 2 * kLanes64);
-  const vq lo = __builtin_shuffle(a, b, iota_step<vqi, kLanes64>(0, 2));  // x0 | x1 << 32
-  const vq hi = __builtin_shuffle(a, b, iota_step<vqi, kLanes64>(1, 2));  // y0 | y1 << 32
+  const vq lo = shuffle2(a, b, iota_step<vqi, kLanes64>(0, 2));  // x0 | x1 << 32
+  const vq hi = shuffle2(a, b, iota_step<vqi, kLanes64>(1, 2));  // y0 | y1 << 32
   const vq zx = (lo & 0xFFFFFFFFu) ^ ((lo >> 32) << 21);
   const vq zy = (hi & 0xFFFFFFFFu) ^ ((hi >> 32) << 21);
   vd s, c;
   gpurand::detail::portable_box_muller_double_z<ops_d>(zx, zy, &s, &c);
   s = ops_d::fma(s, stddev, mean);
   c = ops_d::fma(c, stddev, mean);
-  store(out, __builtin_shuffle(s, c, interleave_idx<vqi, kLanes64>(0)));
-  store(out + kLanes64, __builtin_shuffle(s, c, interleave_idx<vqi, kLanes64>(1)));
+  store(out, shuffle2(s, c, interleave_idx<vqi, kLanes64>(0)));
+  store(out + kLanes64, shuffle2(s, c, interleave_idx<vqi, kLanes64>(1)));
 }
 
 void run_f(const std::uint32_t* in, std::size_t pairs, float* out, float mean, float stddev) {
-  const vf m = vf{} + mean, sd = vf{} + stddev;
+  // x - (+0) is x for every x, -0 included (vf{} + x would turn -0 into +0).
+  const vf m = mean - vf{}, sd = stddev - vf{};
   std::size_t p = 0;
   for (; p + kLanes32 <= pairs; p += kLanes32) block_f(in + 2 * p, out + 2 * p, m, sd);
   if (p < pairs) {  // the tail through a padded block: same vector code, no scalar path here
@@ -111,7 +130,7 @@ void run_f(const std::uint32_t* in, std::size_t pairs, float* out, float mean, f
 }
 
 void run_d(const std::uint32_t* in, std::size_t groups, double* out, double mean, double stddev) {
-  const vd m = vd{} + mean, sd = vd{} + stddev;
+  const vd m = mean - vd{}, sd = stddev - vd{};
   std::size_t j = 0;
   for (; j + kLanes64 <= groups; j += kLanes64) block_d(in + 4 * j, out + 2 * j, m, sd);
   if (j < groups) {
