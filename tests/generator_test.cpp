@@ -22,6 +22,7 @@
 
 #include "curand_ref.hpp"
 #include "entropy.hpp"
+#include "expect_error.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand::test {
@@ -32,18 +33,6 @@ Generator cpu_gen(std::uint64_t seed) {
   o.seed = seed;
   o.backend = backend_kind::cpu;
   return Generator(o);
-}
-
-template <class F>
-void expect_error(errc code, const std::string& needle, F&& f) {
-  try {
-    f();
-    ADD_FAILURE() << "expected gpurand::Error mentioning '" << needle << "'";
-  } catch (const Error& e) {
-    EXPECT_EQ(code, e.code()) << e.what();
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-        << "message '" << e.what() << "' does not mention '" << needle << "'";
-  }
 }
 
 TEST(Generator, OsSeededGeneratorsDiffer) {

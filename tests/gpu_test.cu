@@ -12,13 +12,13 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "gpurand/device.cuh"
 #include "gpurand/gpurand.hpp"
+#include "philox_kat.hpp"
 
 namespace gpurand::test {
 namespace {
@@ -373,20 +373,12 @@ __global__ void kat_kernel(const uint4* ctr, const uint2* key, uint4* out, int n
 
 TEST(Gpu, PhiloxKnownAnswersOnTheDevice) {
   REQUIRE_GPU();
-  std::ifstream f(GPURAND_TEST_DATA "/philox4x32_10_kat.txt");
-  ASSERT_TRUE(f) << "missing known-answer file";
   std::vector<uint4> ctr, out;
   std::vector<uint2> key;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream in(line);
-    unsigned w[10];
-    for (unsigned& x : w) in >> std::hex >> x;
-    ASSERT_FALSE(in.fail()) << line;
-    ctr.push_back(make_uint4(w[0], w[1], w[2], w[3]));
-    key.push_back(make_uint2(w[4], w[5]));
-    out.push_back(make_uint4(w[6], w[7], w[8], w[9]));
+  for (const philox_kat& k : read_philox_kats()) {  // the one reader of the file
+    ctr.push_back(make_uint4(k.ctr.v[0], k.ctr.v[1], k.ctr.v[2], k.ctr.v[3]));
+    key.push_back(make_uint2(k.key.v[0], k.key.v[1]));
+    out.push_back(make_uint4(k.out.v[0], k.out.v[1], k.out.v[2], k.out.v[3]));
   }
   ASSERT_EQ(3u, ctr.size());
   const int n = static_cast<int>(ctr.size());

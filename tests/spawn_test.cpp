@@ -13,24 +13,13 @@
 #include <vector>
 
 #include "curand_ref.hpp"
+#include "expect_error.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand::test {
 namespace {
 
 Generator cpu_gen(std::uint64_t seed) { return Generator(options{seed, backend_kind::cpu, 0}); }
-
-template <class F>
-void expect_error(errc code, const std::string& needle, F&& f) {
-  try {
-    f();
-    ADD_FAILURE() << "expected gpurand::Error mentioning '" << needle << "'";
-  } catch (const Error& e) {
-    EXPECT_EQ(code, e.code()) << e.what();
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-        << "message '" << e.what() << "' does not mention '" << needle << "'";
-  }
-}
 
 struct span {
   std::uint64_t begin, end;  // a generator's own offsets [begin, end)
