@@ -154,6 +154,27 @@ GPURAND_HD GPURAND_FORCEINLINE typename Ops::F u53_to_double(typename Ops::U z) 
   return hi + lo;
 }
 
+/// sin and cos of the full angle from those of the reduced argument r (its
+/// polynomials sin_r, cos_r): angle = j * pi/2 + (odd ? -r : r) with
+/// j = ((octant + 1) >> 1) & 3, by sign flips and a swap on the bits only.
+template <class Ops, int SignShift>
+GPURAND_HD GPURAND_FORCEINLINE void place_octant(typename Ops::U octant, typename Ops::U odd_mask,
+                                                 typename Ops::F sin_r, typename Ops::F cos_r,
+                                                 typename Ops::F* s_out, typename Ops::F* c_out) {
+  using U = typename Ops::U;
+  constexpr int sign_shift = SignShift;  // 31 for float, 63 for double
+  const U j = ((octant + 1u) >> 1) & 3u;
+  const U sr = Ops::bits(sin_r) ^ (odd_mask & ((U{} + 1u) << sign_shift));
+  const U cr = Ops::bits(cos_r);
+  const U swap = U{} - (j & 1u);
+  const U so = (cr & swap) | (sr & ~swap);
+  const U co = (sr & swap) | (cr & ~swap);
+  const U s_neg = (j >> 1) << sign_shift;
+  const U c_neg = ((j ^ (j >> 1)) & 1u) << sign_shift;
+  *s_out = Ops::from_bits(so ^ s_neg);
+  *c_out = Ops::from_bits(co ^ c_neg);
+}
+
 }  // namespace pm
 
 /// Natural logarithm of a positive normal float (FLT_MIN <= a <= FLT_MAX; other inputs give
@@ -249,17 +270,7 @@ GPURAND_HD GPURAND_FORCEINLINE void portable_sincos_turn(typename Ops::U y, type
   cp = Ops::fma(cp, w, F{} + 64.93936905141977570f);
   cp = Ops::fma(cp, w, F{} + -19.73920878998750972f);
   const F cos_r = Ops::fma(w, cp, F{} + 1.0f);
-  // Angle = j * pi/2 + (odd ? -r : r) with j = ((octant + 1) >> 1) & 3.
-  const U j = ((octant + 1u) >> 1) & 3u;
-  const U sr = Ops::bits(sin_r) ^ (odd_mask & 0x80000000u);
-  const U cr = Ops::bits(cos_r);
-  const U swap = U{} - (j & 1u);
-  const U so = (cr & swap) | (sr & ~swap);
-  const U co = (sr & swap) | (cr & ~swap);
-  const U s_neg = (j >> 1) << 31;
-  const U c_neg = ((j ^ (j >> 1)) & 1u) << 31;
-  *s_out = Ops::from_bits(so ^ s_neg);
-  *c_out = Ops::from_bits(co ^ c_neg);
+  pm::place_octant<Ops, 31>(octant, odd_mask, sin_r, cos_r, s_out, c_out);
 }
 
 /// sin and cos of 2*pi*(z + 1/2) / 2^53 for z < 2^53 (the angle of cuRAND's double
@@ -294,16 +305,7 @@ GPURAND_HD GPURAND_FORCEINLINE void portable_sincos_turn_double(typename Ops::U 
   cp = Ops::fma(cp, w, F{} + 64.93939402266824274269792);
   cp = Ops::fma(cp, w, F{} + -19.73920880217871722989678);
   const F cos_r = Ops::fma(w, cp, F{} + 1.0);
-  const U j = ((octant + 1u) >> 1) & 3u;
-  const U sr = Ops::bits(sin_r) ^ (odd_mask & 0x8000000000000000ull);
-  const U cr = Ops::bits(cos_r);
-  const U swap = U{} - (j & 1u);
-  const U so = (cr & swap) | (sr & ~swap);
-  const U co = (sr & swap) | (cr & ~swap);
-  const U s_neg = (j >> 1) << 63;
-  const U c_neg = ((j ^ (j >> 1)) & 1u) << 63;
-  *s_out = Ops::from_bits(so ^ s_neg);
-  *c_out = Ops::from_bits(co ^ c_neg);
+  pm::place_octant<Ops, 63>(octant, odd_mask, sin_r, cos_r, s_out, c_out);
 }
 
 /// The portable float Box-Muller pair from two 32-bit draws x, y: the same draws and the same
