@@ -701,6 +701,33 @@ TEST(CaptureLedger, AFillWhoseGraphIsGoneIsRaisedBeforeItIsForgotten) {
   EXPECT_EQ(0u, ledger.size());
 }
 
+// A forked child cannot replay the parent's graphs (nor read its pinned
+// memory, which need not survive fork()): it forgets them unread.
+TEST(CaptureLedger, AForkedChildForgetsTheParentsCaptures) {
+  capture_slot slot;
+  capture_ledger ledger;
+  auto graph_ref = std::make_shared<captured_fill>(&slot, 6, "fill");
+  ledger.add(graph_ref);
+  slot.overruns = 1;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int bad = 0;
+    try {
+      ledger.check();
+    } catch (...) {
+      bad |= 1;
+    }
+    if (ledger.size() != 0) bad |= 2;
+    _exit(bad);
+  }
+  int status = 0;
+  ASSERT_EQ(child, waitpid(child, &status, 0));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(0, WEXITSTATUS(status)) << "failed checks, bit mask";
+  expect_error(errc::exhausted, "capture id 6", [&] { ledger.check(); });
+}
+
 /// Runs a fill that reaches the kernel launcher: there is no GPU here and
 /// the launchers call cudart directly (kernels/, outside the seam), so the
 /// launch itself fails, after the host-side bookkeeping under test.

@@ -2,6 +2,8 @@
 
 #include "backend/cuda/capture.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <new>
 #include <utility>
@@ -127,6 +129,7 @@ std::shared_ptr<captured_fill> open_captured_fill(const capture_info& capture, s
 
 void capture_ledger::add(std::shared_ptr<captured_fill> fill) {
   std::lock_guard<std::mutex> lock(m_);
+  if (entries_.empty()) pid_ = ::getpid();
   entries_.push_back({std::move(fill), 0});
   any_.store(true, std::memory_order_release);
 }
@@ -134,6 +137,7 @@ void capture_ledger::add(std::shared_ptr<captured_fill> fill) {
 void capture_ledger::check() {
   if (!any_.load(std::memory_order_acquire)) return;
   std::lock_guard<std::mutex> lock(m_);
+  if (pid_ != ::getpid()) entries_.clear();
   for (entry& e : entries_) {
     const std::uint64_t seen = e.fill->overruns();
     if (seen <= e.raised) continue;

@@ -72,7 +72,9 @@ std::shared_ptr<captured_fill> open_captured_fill(const capture_info& capture, s
 
 /// The captured fills of one Generator. check() raises each new overrun
 /// once, as Error(exhausted) naming the capture, and forgets a fill once its
-/// graph is gone and its last overrun was raised.
+/// graph is gone and its last overrun was raised. In a forked child it
+/// forgets them all unread: the graphs belong to the parent's CUDA context,
+/// and pinned memory need not survive fork().
 class capture_ledger {
  public:
   void add(std::shared_ptr<captured_fill> fill);
@@ -85,6 +87,7 @@ class capture_ledger {
     std::uint64_t raised = 0;  ///< overruns already turned into an Error
   };
   mutable std::mutex m_;
+  long pid_ = 0;  ///< the process the fills were captured in
   std::atomic<bool> any_{false};  // a Generator that never captured pays one load
   std::vector<entry> entries_;
 };
