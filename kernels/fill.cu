@@ -163,8 +163,7 @@ void launch_shape(std::uint64_t work, int& grid, int& block) {
 template <dist D, unsigned Shift>
 void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
                  normal_params<typename bulk_traits<D>::value> np,
-                 typename bulk_traits<D>::value* out, cudaStream_t s,
-                 const capture_slot* capture) {
+                 typename bulk_traits<D>::value* out, cudaStream_t s, const capture_slot* capture) {
   const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
   int grid = 0, block = 0;
   if constexpr (Shift == 0) {

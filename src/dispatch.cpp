@@ -150,7 +150,8 @@ cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool 
   if (!async || req.n == 0) return {};
   check_async_output(req, out);
   const cuda::capture_info capture = cuda::capture_of(stream);
-  if (capture.status == cuda::capture_status::active && resolve_backend(req.backend) != backend_kind::gpu)
+  if (capture.status == cuda::capture_status::active &&
+      resolve_backend(req.backend) != backend_kind::gpu)
     throw Error(errc::unsupported,
                 "stream: is being captured into a CUDA graph, but this generator runs on the CPU "
                 "backend, which would fill now rather than at each replay: use backend=gpu for "

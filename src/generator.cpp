@@ -101,8 +101,8 @@ run_settings settings_from(const options& opts) {
   const std::uint64_t replays =
       opts.capture_replays.value_or(detail::cuda::default_capture_replays);
   if (replays == 0 || replays > max_replays)
-    throw Error(errc::invalid_argument, "capture_replays: must be in [1, 2^62], got " +
-                                            std::to_string(replays));
+    throw Error(errc::invalid_argument,
+                "capture_replays: must be in [1, 2^62], got " + std::to_string(replays));
   if (opts.device && *opts.device < 0)
     throw Error(errc::invalid_argument,
                 "device: must be a CUDA device index >= 0, got " + std::to_string(*opts.device));
@@ -212,10 +212,10 @@ struct Generator::impl {
     if (device < 0 || out == nullptr) return;
     const detail::cuda::pointer_info info = detail::cuda::classify(out, true);
     if (info.kind == detail::cuda::memory_kind::device && info.device != device)
-      throw Error(errc::invalid_argument,
-                  "out: memory of CUDA device " + std::to_string(info.device) +
-                      ", but this generator runs on device " + std::to_string(device) +
-                      " (options::device)");
+      throw Error(errc::invalid_argument, "out: memory of CUDA device " +
+                                              std::to_string(info.device) +
+                                              ", but this generator runs on device " +
+                                              std::to_string(device) + " (options::device)");
   }
 
   std::uint64_t current_seed() const { return seed.load(std::memory_order_relaxed); }
@@ -538,8 +538,9 @@ Generator Generator::restore(std::string_view text, std::optional<backend_kind> 
 
 Generator Generator::restore(std::string_view text, const options& opts) {
   if (opts.seed)
-    throw Error(errc::invalid_argument, "opts.seed: the state carries the seed; leave it empty, got " +
-                                            std::to_string(*opts.seed));
+    throw Error(
+        errc::invalid_argument,
+        "opts.seed: the state carries the seed; leave it empty, got " + std::to_string(*opts.seed));
   if (opts.offset != 0)
     throw Error(errc::invalid_argument,
                 "opts.offset: the state carries the offsets; leave it 0, got " +
@@ -615,8 +616,8 @@ Generator Generator::restore(std::string_view text, const options& opts) {
   if (split != 0 && (w.end - w.own_end()) / split < min_spawn_window)
     bad_state("split: " + std::to_string(split) + " slots do not fit the spawn space");
 
-  return Generator(
-      std::make_unique<impl>(seed, from_os, settings_from(opts), root, std::move(path), next, split));
+  return Generator(std::make_unique<impl>(seed, from_os, settings_from(opts), root, std::move(path),
+                                          next, split));
 }
 
 }  // namespace gpurand

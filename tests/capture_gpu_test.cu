@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "expect_error.hpp"
+#include "gpu_test_util.cuh"
 #include "gpurand/audit.hpp"
 #include "gpurand/device.cuh"
 #include "gpurand/gpurand.hpp"
@@ -18,16 +19,21 @@
 namespace gpurand::test {
 namespace {
 
-#define REQUIRE_GPU()                                                                   \
-  if (!gpu_available())                                                                 \
-  GTEST_SKIP() << "no usable CUDA device on this machine (" << gpu_unavailable_reason() \
-               << "): GPU path not run"
+/// A non-blocking stream (no implicit order with the legacy stream), destroyed at scope end.
+struct nonblocking_stream {
+  cudaStream_t s = nullptr;
+  nonblocking_stream() {
+    EXPECT_EQ(cudaSuccess, cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  }
+  ~nonblocking_stream() { EXPECT_EQ(cudaSuccess, cudaStreamDestroy(s)); }
+};
 
-template <class T>
-struct device_mem {
-  T* p = nullptr;
-  explicit device_mem(std::size_t n) { EXPECT_EQ(cudaSuccess, cudaMalloc(&p, n * sizeof(T))); }
-  ~device_mem() { cudaFree(p); }
+/// The 1,000-replay audits: replays of a fill of audit_n u32 (not a multiple of
+/// 4: a partial group too), on a stream of their own.
+constexpr std::size_t audit_n = 4099, audit_replays = 1000;
+struct replay_setup {
+  nonblocking_stream stream;
+  device_mem<std::uint32_t> out{audit_n};
 };
 
 /// A graph captured from `stream` by `enqueue`, instantiated.
@@ -90,29 +96,29 @@ std::vector<std::uint32_t> cpu_u32(std::uint64_t seed, std::uint64_t offset, std
 // strictest (gpurand allocates in relaxed mode for the call).
 TEST(Gpu, CapturedFillReplayedAThousandTimesAuditsClean) {
   REQUIRE_GPU();
-  const std::size_t n = 4099, replays = 1000;
-  cudaStream_t s = nullptr;
-  ASSERT_EQ(cudaSuccess, cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  device_mem<std::uint32_t> out(n);
+  replay_setup setup;
   std::uint64_t first = 0;
   cudaGraphExec_t exec = nullptr;
   {
     options o{2026, backend_kind::gpu, 0};
-    o.capture_replays = replays;
+    o.capture_replays = audit_replays;
     Generator gen(o);
     first = gen.offset();
-    exec = capture(s, cudaStreamCaptureModeGlobal, [&] { gen.generate_async(out.p, n, s); });
-    EXPECT_EQ(first + 4 * replays, gen.offset()) << "the capture reserves every replay's window";
+    exec = capture(setup.stream.s, cudaStreamCaptureModeGlobal,
+                   [&] { gen.generate_async(setup.out.p, audit_n, setup.stream.s); });
+    EXPECT_EQ(first + 4 * audit_replays, gen.offset())
+        << "the capture reserves every replay's window";
   }
-  const std::vector<std::uint32_t> rows = replay_rows(exec, s, out.p, n, replays);
-  for (std::size_t k : {std::size_t{0}, std::size_t{1}, replays - 1}) {
-    const std::vector<std::uint32_t> want = cpu_u32(2026, first + 4 * k, n);
-    ASSERT_EQ(0, std::memcmp(want.data(), rows.data() + k * n, n * 4)) << "replay " << k;
+  const std::vector<std::uint32_t> rows =
+      replay_rows(exec, setup.stream.s, setup.out.p, audit_n, audit_replays);
+  for (std::size_t k : {std::size_t{0}, std::size_t{1}, audit_replays - 1}) {
+    const std::vector<std::uint32_t> want = cpu_u32(2026, first + 4 * k, audit_n);
+    ASSERT_EQ(0, std::memcmp(want.data(), rows.data() + k * audit_n, audit_n * 4))
+        << "replay " << k;
   }
-  const audit::report r = audit_rows(rows, n);
+  const audit::report r = audit_rows(rows, audit_n);
   EXPECT_TRUE(r.clean()) << audit::format(r);
   EXPECT_EQ(cudaSuccess, cudaGraphExecDestroy(exec));
-  EXPECT_EQ(cudaSuccess, cudaStreamDestroy(s));
 }
 
 // Negative control: today's pitfall, a window taken once on the host and
@@ -125,20 +131,18 @@ __global__ void baked_fill(launch_handle h, std::uint32_t* out, std::size_t n) {
 
 TEST(Gpu, NegativeControlAWindowBakedIntoAGraphRepeatsAndIsCaught) {
   REQUIRE_GPU();
-  const std::size_t n = 4099, replays = 1000;
-  cudaStream_t s = nullptr;
-  ASSERT_EQ(cudaSuccess, cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-  device_mem<std::uint32_t> out(n);
+  replay_setup setup;
   Generator gen(options{2026, backend_kind::gpu, 0});
   const launch_handle h = gen.launch(1);  // once, on the host: baked into the graph
-  cudaGraphExec_t exec = capture(s, cudaStreamCaptureModeGlobal, [&] {
-    baked_fill<<<static_cast<unsigned>((n + 255) / 256), 256, 0, s>>>(h, out.p, n);
+  cudaGraphExec_t exec = capture(setup.stream.s, cudaStreamCaptureModeGlobal, [&] {
+    baked_fill<<<static_cast<unsigned>((audit_n + 255) / 256), 256, 0, setup.stream.s>>>(
+        h, setup.out.p, audit_n);
   });
-  const audit::report r = audit_rows(replay_rows(exec, s, out.p, n, replays), n);
+  const audit::report r =
+      audit_rows(replay_rows(exec, setup.stream.s, setup.out.p, audit_n, audit_replays), audit_n);
   EXPECT_FALSE(r.clean()) << "the audit missed replays that repeat each other";
-  EXPECT_EQ(replays - 1, r.duplicate_threads) << audit::format(r);
+  EXPECT_EQ(audit_replays - 1, r.duplicate_threads) << audit::format(r);
   EXPECT_EQ(cudaSuccess, cudaGraphExecDestroy(exec));
-  EXPECT_EQ(cudaSuccess, cudaStreamDestroy(s));
 }
 
 // Past its window a replay writes no numbers (all-one bytes: NaN), never
@@ -147,8 +151,8 @@ TEST(Gpu, NegativeControlAWindowBakedIntoAGraphRepeatsAndIsCaught) {
 TEST(Gpu, CapturedFillPastItsWindowWritesNoNumbersAndIsReported) {
   REQUIRE_GPU();
   const std::size_t n = 1001;
-  cudaStream_t s = nullptr;
-  ASSERT_EQ(cudaSuccess, cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  const nonblocking_stream stream;
+  const cudaStream_t s = stream.s;
   device_mem<float> out(n + 1);
   options o{77, backend_kind::gpu, 0};
   o.capture_replays = 3;
@@ -179,7 +183,6 @@ TEST(Gpu, CapturedFillPastItsWindowWritesNoNumbersAndIsReported) {
   EXPECT_EQ(12u, gen.offset()) << "raised once; nothing consumed";
   EXPECT_EQ(cudaSuccess, cudaGraphExecDestroy(a));
   EXPECT_EQ(cudaSuccess, cudaGraphExecDestroy(b));
-  EXPECT_EQ(cudaSuccess, cudaStreamDestroy(s));
 }
 
 // options::device: fills run on the generator's device, the caller's current

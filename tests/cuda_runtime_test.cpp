@@ -41,11 +41,11 @@ class fake_runtime final : public cuda_runtime {
   int last_error = 0;
   int fail_next_device_malloc = 0;  // status for the next malloc_device
   std::map<const void*, pointer_info> registered;
-  std::vector<void*> capturing;   // streams under an active capture; the stream is its graph
+  std::vector<void*> capturing;    // streams under an active capture; the stream is its graph
   std::vector<void*> invalidated;  // streams whose capture was invalidated
   int capture_query_status = 0;    // e.g. 906: the legacy stream while another one captures
   unsigned long long capture_id = 42;
-  int capture_mode = 0;             // this thread's cudaStreamCaptureMode (0: global)
+  int capture_mode = 0;  // this thread's cudaStreamCaptureMode (0: global)
   std::vector<int> modes_at_pinned_malloc;
   int fail_graph_own = 0;
   struct graph_object {
@@ -695,7 +695,7 @@ TEST(CaptureLedger, AFillWhoseGraphIsGoneIsRaisedBeforeItIsForgotten) {
   capture_slot slot;
   capture_ledger ledger;
   ledger.add(std::make_shared<captured_fill>(&slot, 5, "fill"));  // the graph already died
-  slot.overruns = 1;  // its last replay overran first
+  slot.overruns = 1;                                              // its last replay overran first
   expect_error(errc::exhausted, "capture id 5", [&] { ledger.check(); });
   EXPECT_NO_THROW(ledger.check());
   EXPECT_EQ(0u, ledger.size());
@@ -741,6 +741,20 @@ void launch_fails_here(F&& f) {
   }
 }
 
+/// Stream `id` of the fake, under capture (a stream is also its graph there).
+void* capturing_stream(fake_runtime& fake, std::uintptr_t id) {
+  void* s = reinterpret_cast<void*>(id);
+  fake.capturing.push_back(s);
+  return s;
+}
+
+/// A GPU generator (seed 3) at `offset` whose captured fills may run `replays` replays.
+Generator capturing_generator(std::uint64_t offset, std::uint64_t replays) {
+  options o{3, backend_kind::gpu, offset};
+  o.capture_replays = replays;
+  return Generator(o);
+}
+
 /// The fill the fake graph `graph` owns (the reference handed to graph_own).
 captured_fill* owned_fill(fake_runtime& fake, void* graph) {
   for (auto& o : fake.graph_objects)
@@ -753,11 +767,8 @@ captured_fill* owned_fill(fake_runtime& fake, void* graph) {
 // the slot is allocated in relaxed capture mode, the thread's mode restored.
 TEST_F(CudaRuntime, CapturedFillReservesAWindowAndTheGraphOwnsItsSlot) {
   void* p = fake.alloc(64, memory_kind::device, 0);
-  void* stream = reinterpret_cast<void*>(0x77);
-  fake.capturing.push_back(stream);
-  options o{3, backend_kind::gpu, 100};
-  o.capture_replays = 10;
-  Generator gen(o);
+  void* stream = capturing_stream(fake, 0x77);
+  Generator gen = capturing_generator(100, 10);
   launch_fails_here([&] { gen.uniform_async(static_cast<float*>(p), 4, stream); });
   EXPECT_EQ(100u + 40u, gen.offset()) << "10 replays x 4 offsets";
   ASSERT_EQ(1u, fake.graph_objects.size());
@@ -781,11 +792,8 @@ TEST_F(CudaRuntime, CapturedFillReservesAWindowAndTheGraphOwnsItsSlot) {
 // readable (a run must stay reproducible).
 TEST_F(CudaRuntime, ReplaysPastTheWindowAreRaisedAtTheNextCall) {
   void* p = fake.alloc(64, memory_kind::device, 0);
-  void* stream = reinterpret_cast<void*>(0x78);
-  fake.capturing.push_back(stream);
-  options o{3, backend_kind::gpu, 0};
-  o.capture_replays = 2;
-  Generator gen(o);
+  void* stream = capturing_stream(fake, 0x78);
+  Generator gen = capturing_generator(0, 2);
   launch_fails_here([&] { gen.generate_async(static_cast<std::uint32_t*>(p), 16, stream); });
   captured_fill* fill = owned_fill(fake, stream);
   ASSERT_NE(nullptr, fill);
@@ -945,7 +953,8 @@ TEST_F(CudaRuntime, MemoryOfAnotherDeviceThanTheGeneratorsIsRefused) {
   options o{1, backend_kind::gpu, 0};
   o.device = 1;
   Generator gen(o);
-  expect_error(errc::invalid_argument, "memory of CUDA device 0, but this generator runs on device 1",
+  expect_error(errc::invalid_argument,
+               "memory of CUDA device 0, but this generator runs on device 1",
                [&] { gen.generate(static_cast<std::uint32_t*>(mem0), 16); });
   expect_error(errc::invalid_argument, "memory of CUDA device 0",
                [&] { (void)gen.thread_streams(dist::u32, 2, 2, mem0); });
@@ -959,7 +968,8 @@ TEST(Restore, OptionsCarryTheMachineNotTheState) {
   Generator gen(options{9, backend_kind::cpu, 0});
   options o;
   o.seed = 1;
-  expect_error(errc::invalid_argument, "opts.seed", [&] { (void)Generator::restore(gen.state(), o); });
+  expect_error(errc::invalid_argument, "opts.seed",
+               [&] { (void)Generator::restore(gen.state(), o); });
   o.seed.reset();
   o.offset = 4;
   expect_error(errc::invalid_argument, "opts.offset",

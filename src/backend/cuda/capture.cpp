@@ -59,7 +59,9 @@ capture_slot* allocate_slot(std::uint64_t generation) {
   return new (p) capture_slot{};
 }
 
-void destroy_graph_reference(void* ref) { delete static_cast<std::shared_ptr<captured_fill>*>(ref); }
+void destroy_graph_reference(void* ref) {
+  delete static_cast<std::shared_ptr<captured_fill>*>(ref);
+}
 
 }  // namespace
 
@@ -109,8 +111,8 @@ std::uint64_t captured_fill::overruns() const {
 }
 
 std::string captured_fill::describe() const {
-  return "the " + what_ + " captured into a CUDA graph (capture id " +
-         std::to_string(capture_) + ", offsets [" + std::to_string(begin_) + ", " +
+  return "the " + what_ + " captured into a CUDA graph (capture id " + std::to_string(capture_) +
+         ", offsets [" + std::to_string(begin_) + ", " +
          std::to_string(begin_ + replays_ * capture_step) + "): " + std::to_string(replays_) +
          " replays)";
 }
@@ -153,8 +155,7 @@ void capture_ledger::check() {
   // follow: forget it once its last overrun was raised (use count first).
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [](const entry& e) {
-                                  return e.fill.use_count() == 1 &&
-                                         e.fill->overruns() == e.raised;
+                                  return e.fill.use_count() == 1 && e.fill->overruns() == e.raised;
                                 }),
                  entries_.end());
   any_.store(!entries_.empty(), std::memory_order_release);

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "capture_slot.hpp"  // kernels/
 #include "backend/cuda/runtime.hpp"
+#include "capture_slot.hpp"  // kernels/
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand::detail::cuda {
@@ -87,7 +87,7 @@ class capture_ledger {
     std::uint64_t raised = 0;  ///< overruns already turned into an Error
   };
   mutable std::mutex m_;
-  long pid_ = 0;  ///< the process the fills were captured in
+  long pid_ = 0;                  ///< the process the fills were captured in
   std::atomic<bool> any_{false};  // a Generator that never captured pays one load
   std::vector<entry> entries_;
 };

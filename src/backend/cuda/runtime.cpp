@@ -142,8 +142,8 @@ class cudart_runtime final : public cuda_runtime {
       return e;
     }
     // Moves our one reference to the graph; instantiated execs take their own.
-    e = st(cudaGraphRetainUserObject(static_cast<cudaGraph_t>(graph), u, 1,
-                                     cudaGraphUserObjectMove));
+    e = st(
+        cudaGraphRetainUserObject(static_cast<cudaGraph_t>(graph), u, 1, cudaGraphUserObjectMove));
     if (e != 0) (void)cudaUserObjectRelease(u, 1);  // runs destroy(object)
     return e;
   }

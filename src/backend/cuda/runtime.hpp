@@ -74,7 +74,8 @@ class cuda_runtime {
   virtual int stream_synchronize(void* stream) = 0;
   /// cudaStreamGetCaptureInfo: whether `stream` is being captured, and into which graph.
   virtual int stream_capture_info(void* stream, capture_info* info) = 0;
-  /// cudaThreadExchangeStreamCaptureMode: sets this thread's mode to *mode, returns the old one there.
+  /// cudaThreadExchangeStreamCaptureMode: sets this thread's mode to *mode, returns the old one
+  /// there.
   virtual int exchange_capture_mode(int* mode) = 0;
   /// Gives `graph` (a cudaGraph_t being captured) ownership of `object`, the
   /// CUDA-native way (cudaUserObjectCreate + cudaGraphRetainUserObject):
