@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/cuda/capture.hpp"
 #include "backend/cuda/host.hpp"
 #include "dispatch.hpp"
 #include "gpurand/gpurand.hpp"
@@ -85,6 +86,35 @@ std::uint64_t fnv1a64(std::string_view s) {
   return h;
 }
 
+/// What a generator runs on, and how much a captured fill may replay: given
+/// at construction, inherited by spawned children, never part of state().
+struct run_settings {
+  backend_kind backend;
+  int device;  ///< made current for each call; -1: the caller's current device
+  std::uint64_t capture_replays;
+};
+
+/// Validates the options that are not the state, then resolves the backend
+/// and checks the device on the GPU backend (the CPU backend ignores it).
+run_settings settings_from(const options& opts) {
+  constexpr std::uint64_t max_replays = std::uint64_t{1} << 62;  // x 4 offsets fits in 64 bits
+  const std::uint64_t replays =
+      opts.capture_replays.value_or(detail::cuda::default_capture_replays);
+  if (replays == 0 || replays > max_replays)
+    throw Error(errc::invalid_argument,
+                "capture_replays: must be in [1, 2^62], got " + std::to_string(replays));
+  if (opts.device && *opts.device < 0)
+    throw Error(errc::invalid_argument,
+                "device: must be a CUDA device index >= 0, got " + std::to_string(*opts.device));
+  const backend_kind b = detail::default_backend(opts.backend);
+  int device = -1;
+  if (opts.device && b == backend_kind::gpu) {
+    detail::cuda::check_device(*opts.device);
+    device = *opts.device;
+  }
+  return {b, device, replays};
+}
+
 }  // namespace
 
 struct Generator::impl {
@@ -99,10 +129,12 @@ struct Generator::impl {
     std::uint64_t offset;
   };
 
-  impl(std::uint64_t seed_, bool from_os_, backend_kind backend_, std::uint64_t root_,
+  impl(std::uint64_t seed_, bool from_os_, const run_settings& run_, std::uint64_t root_,
        std::vector<spawn_step> path_, std::uint64_t next_, std::uint64_t split_)
       : from_os(from_os_),
-        backend(backend_),
+        backend(run_.backend),
+        device(run_.device),
+        capture_replays(run_.capture_replays),
         root(root_),
         path(std::move(path_)),
         win(window_of(root_, path)),
@@ -114,6 +146,9 @@ struct Generator::impl {
 
   const bool from_os;
   const backend_kind backend;
+  const int device;  ///< options::device on the GPU backend, else -1
+  const std::uint64_t capture_replays;
+  detail::cuda::capture_ledger captures;  ///< this generator's fills captured into graphs
   const std::uint64_t root;            ///< the root generator's first offset
   const std::vector<spawn_step> path;  ///< from the root to this generator
   const window win;
@@ -123,6 +158,7 @@ struct Generator::impl {
   /// then the reservation. Returns the seed and first offset to use.
   template <class Validate>
   ticket admit(const char* what, Validate&& validate) {
+    captures.check();  // a graph replayed past its window: raised at the next call
     const std::uint64_t draws = validate();
     check_process(use::draw);
     return reserve(draws, what);
@@ -166,6 +202,20 @@ struct Generator::impl {
     req.stddev = stddev;
     req.backend = backend;
     return req;
+  }
+
+  run_settings settings() const { return {backend, device, capture_replays}; }
+
+  /// options::device chooses where the fills run: device memory of another
+  /// device is refused rather than filled there (before anything is reserved).
+  void check_memory_device(const void* out) const {
+    if (device < 0 || out == nullptr) return;
+    const detail::cuda::pointer_info info = detail::cuda::classify(out, true);
+    if (info.kind == detail::cuda::memory_kind::device && info.device != device)
+      throw Error(errc::invalid_argument, "out: memory of CUDA device " +
+                                              std::to_string(info.device) +
+                                              ", but this generator runs on device " +
+                                              std::to_string(device) + " (options::device)");
   }
 
   std::uint64_t current_seed() const { return seed.load(std::memory_order_relaxed); }
@@ -218,10 +268,10 @@ Generator::Generator() : Generator(options{}) {}
 Generator::Generator(std::uint64_t seed) : Generator(options{seed, std::nullopt, 0}) {}
 Generator::Generator(const options& opts) {
   (void)g_atfork_registered;
-  const backend_kind b = detail::default_backend(opts.backend);
+  const run_settings run = settings_from(opts);
   const bool from_os = !opts.seed.has_value();
   const std::uint64_t seed = from_os ? os_entropy64() : *opts.seed;
-  impl_ = std::make_unique<impl>(seed, from_os, b, opts.offset, std::vector<spawn_step>{},
+  impl_ = std::make_unique<impl>(seed, from_os, run, opts.offset, std::vector<spawn_step>{},
                                  opts.offset, 0);
 }
 Generator::Generator(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -243,6 +293,7 @@ std::uint64_t Generator::seed() const {
 }
 std::uint64_t Generator::offset() const {
   GPURAND_REQUIRE_IMPL();
+  impl_->captures.check();
   impl_->check_process(impl::use::derive);
   return impl_->next_offset();
 }
@@ -263,18 +314,33 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
                      cuda_stream* stream) {
   GPURAND_REQUIRE_IMPL();
   bulk_request req = impl_->request(kind, n, mean, stddev);
+  detail::cuda::device_guard on(impl_->device);  // options::device; the caller's is restored
+  void* const s = stream ? *stream : nullptr;
   if (n == 0) {  // a no-op, but a bad argument is still an error
-    detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
+    (void)detail::validate_bulk(req, out, stream != nullptr, s);
     return;
   }
+  std::shared_ptr<detail::cuda::captured_fill> captured;
   const auto t = impl_->admit("fill", [&] {
-    detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
+    const detail::cuda::capture_info capture =
+        detail::validate_bulk(req, out, stream != nullptr, s);
     if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
-    return std::uint64_t{4};  // one Philox block per subsequence
+    if (stream == nullptr) impl_->check_memory_device(out);
+    if (capture.status != detail::cuda::capture_status::active)
+      return std::uint64_t{4};  // one Philox block per subsequence
+    // Under capture: a window for every replay, and the slot the graph owns
+    // (made before the reservation: a refused reservation consumes nothing).
+    captured = detail::cuda::open_captured_fill(
+        capture, "asynchronous fill of " + std::to_string(n) + " " + to_string(kind) + " values");
+    return detail::capture_step * impl_->capture_replays;
   });
   req.seed = t.seed;
   req.offset = t.offset;
-  detail::run_bulk(req, impl_->backend, out, stream);
+  if (captured) {
+    captured->arm(t.seed, t.offset, impl_->capture_replays);
+    impl_->captures.add(captured);
+  }
+  detail::run_bulk(req, impl_->backend, out, stream, captured ? captured->slot() : nullptr);
 }
 
 bulk_request Generator::reserve_fill(dist kind, std::size_t n, double mean, double stddev) {
@@ -365,12 +431,14 @@ std::uint64_t Generator::thread_streams(dist kind, std::uint64_t threads, std::u
   req.threads = threads;
   req.per_thread = per_thread;
   req.backend = impl_->backend;
+  detail::cuda::device_guard on(impl_->device);
   const auto t = impl_->admit("thread_streams", [&] {
     if (threads == 0) throw Error(errc::invalid_argument, "threads: must be positive, got 0");
     if (per_thread == 0) throw Error(errc::invalid_argument, "per_thread: must be positive, got 0");
     if (out == nullptr) throw Error(errc::invalid_argument, "out: null pointer");
     detail::validate_grid(req, out);
     if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
+    impl_->check_memory_device(out);
     return round_up4(draws_for(req.eng, kind, per_thread), "per_thread");
   });
   req.seed = t.seed;
@@ -394,6 +462,7 @@ Generator Generator::spawn(std::uint64_t index, std::uint64_t n) const {
                 "spawn: nesting too deep: each of n = " + std::to_string(n) +
                     " child windows would hold only " + std::to_string(slot) +
                     " draws per subsequence (at least 2^20 are needed; use a smaller n)");
+  impl_->captures.check();
   // (2) the process: an OS-seeded generator reseeds in a forked child, so
   // its children there are new streams rather than the parent's children.
   impl_->check_process(impl::use::derive);
@@ -401,7 +470,7 @@ Generator Generator::spawn(std::uint64_t index, std::uint64_t n) const {
   const window w = impl_->claim_child(index, n);
   std::vector<spawn_step> path = impl_->path;
   path.push_back({index, n});
-  return Generator(std::make_unique<impl>(impl_->current_seed(), impl_->from_os, impl_->backend,
+  return Generator(std::make_unique<impl>(impl_->current_seed(), impl_->from_os, impl_->settings(),
                                           impl_->root, std::move(path), w.begin, 0));
 }
 
@@ -418,6 +487,7 @@ constexpr std::uint64_t state_version = 1;
 
 std::string Generator::state() const {
   GPURAND_REQUIRE_IMPL();
+  impl_->captures.check();
   impl_->check_process(impl::use::derive);
   std::string path;
   for (const spawn_step& s : impl_->path)
@@ -461,6 +531,20 @@ std::pair<std::uint64_t, std::uint64_t> state_pair(std::string_view text, const 
 }  // namespace
 
 Generator Generator::restore(std::string_view text, std::optional<backend_kind> backend) {
+  options opts;
+  opts.backend = backend;
+  return restore(text, opts);
+}
+
+Generator Generator::restore(std::string_view text, const options& opts) {
+  if (opts.seed)
+    throw Error(
+        errc::invalid_argument,
+        "opts.seed: the state carries the seed; leave it empty, got " + std::to_string(*opts.seed));
+  if (opts.offset != 0)
+    throw Error(errc::invalid_argument,
+                "opts.offset: the state carries the offsets; leave it 0, got " +
+                    std::to_string(opts.offset));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
     text.remove_suffix(1);
   if (text.substr(0, std::strlen(state_magic)) != state_magic)
@@ -532,8 +616,8 @@ Generator Generator::restore(std::string_view text, std::optional<backend_kind> 
   if (split != 0 && (w.end - w.own_end()) / split < min_spawn_window)
     bad_state("split: " + std::to_string(split) + " slots do not fit the spawn space");
 
-  const backend_kind b = detail::default_backend(backend);
-  return Generator(std::make_unique<impl>(seed, from_os, b, root, std::move(path), next, split));
+  return Generator(std::make_unique<impl>(seed, from_os, settings_from(opts), root, std::move(path),
+                                          next, split));
 }
 
 }  // namespace gpurand
