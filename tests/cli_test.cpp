@@ -27,47 +27,11 @@
 
 #include "cli/audit_cmd.hpp"
 #include "cli/commands.hpp"
+#include "cli_run.hpp"
 #include "curand_ref.hpp"
 
 namespace gpurand::test {
 namespace {
-
-namespace fs = std::filesystem;
-
-struct result {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string name = (fs::temp_directory_path() / "gpurand_cli_XXXXXX").string();
-    ASSERT_NE(nullptr, ::mkdtemp(name.data())) << std::strerror(errno);
-    dir_ = name;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  /// Runs the CLI through the shell; `shell_prefix` runs first (e.g. "umask 022;").
-  result run(const std::string& args, const std::string& shell_prefix = "") {
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string cmd = shell_prefix + " " + std::string(GPURAND_CLI) + " " + args + " >" +
-                            out.string() + " 2>" + err.string();
-    const int status = std::system(cmd.c_str());
-    result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-  }
-  fs::path dir_;
-};
-
-std::vector<unsigned char> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
 TEST_F(Cli, GridModeEqualsCurandPerThreadForEveryEngineAndDist) {
   for (engine e : all_engines)
@@ -491,33 +455,40 @@ TEST(CliInterleave, PiecesEqualTheTransposeForEveryEngineAndDist) {
     for (dist d : all_dists)
       for (std::uint64_t threads : {1, 3, 7})
         for (std::uint64_t k : {1, 4, 5})
-          // Piece sizes below one row (the per-row path) and above it.
-          for (std::uint64_t piece : {1, 2, 3, 5, 8, 64}) {
-            grid_request req;
-            req.eng = e;
-            req.kind = d;
-            req.seed = 11;
-            req.offset = 6;
-            req.first_thread = 2;
-            req.threads = threads;
-            req.per_thread = k;
-            req.backend = backend_kind::cpu;
-            std::vector<unsigned char> got;
-            cli::detail::write_interleaved(req, piece, [&](const void* v, std::uint64_t n) {
-              EXPECT_LE(n, std::max<std::uint64_t>(piece, 2)) << "a piece over the bound";
-              const auto* b = static_cast<const unsigned char*>(v);
-              got.insert(got.end(), b, b + n * value_size(d));
-            });
-            const std::size_t size = value_size(d);
-            std::vector<unsigned char> want(threads * k * size);
-            for (std::uint64_t g = 0; g < threads; ++g) {
-              const auto s = ref_stream(e, d, 11, 2 + g, 6, k);
-              for (std::uint64_t i = 0; i < k; ++i)
-                std::memcpy(want.data() + (i * threads + g) * size, s.data() + i * size, size);
+          // Piece sizes below one row (the per-row path) and above it; rows
+          // from a later first row (a resumed run: odd ones start a normal
+          // inside its Box-Muller pair).
+          for (std::uint64_t piece : {1, 2, 3, 5, 8, 64})
+            for (std::uint64_t first_row : {0, 1, 2, 3}) {
+              grid_request req;
+              req.eng = e;
+              req.kind = d;
+              req.seed = 11;
+              req.offset = 6;
+              req.first_thread = 2;
+              req.threads = threads;
+              req.per_thread = k;
+              req.backend = backend_kind::cpu;
+              std::vector<unsigned char> got;
+              cli::detail::write_interleaved(
+                  req, piece,
+                  [&](const void* v, std::uint64_t n) {
+                    EXPECT_LE(n, std::max<std::uint64_t>(piece, 2)) << "a piece over the bound";
+                    const auto* b = static_cast<const unsigned char*>(v);
+                    got.insert(got.end(), b, b + n * value_size(d));
+                  },
+                  first_row);
+              const std::size_t size = value_size(d);
+              std::vector<unsigned char> want(threads * k * size);
+              for (std::uint64_t g = 0; g < threads; ++g) {
+                const auto s = ref_stream(e, d, 11, 2 + g, 6, first_row + k);
+                for (std::uint64_t i = 0; i < k; ++i)
+                  std::memcpy(want.data() + (i * threads + g) * size,
+                              s.data() + (first_row + i) * size, size);
+              }
+              ASSERT_EQ(want, got) << to_string(e) << "/" << to_string(d) << " threads " << threads
+                                   << " rows " << first_row << "+" << k << " piece " << piece;
             }
-            ASSERT_EQ(want, got) << to_string(e) << "/" << to_string(d) << " threads " << threads
-                                 << " k " << k << " piece " << piece;
-          }
 }
 
 TEST(CliInterleave, MemoryStaysBoundedWhenTwoRowsAreLarge) {
