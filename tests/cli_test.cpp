@@ -325,8 +325,11 @@ TEST_F(Cli, OutputNamingADirectoryIsBadInputBeforeAnyWork) {
 }
 
 TEST_F(Cli, InterruptedRunLeavesNoTemporary) {
-  for (int sig : {SIGTERM, SIGINT}) {
-    const fs::path out = dir_ / "out.bin", log = dir_ / "log";
+  // With --state-out, two temporaries exist during the run (output and state).
+  const std::pair<int, bool> runs[] = {{SIGTERM, false}, {SIGINT, false}, {SIGTERM, true}};
+  for (const auto& [sig, save] : runs) {
+    const fs::path out = dir_ / "out.bin", log = dir_ / "log", state = dir_ / "state";
+    const int want = save ? 2 : 1;
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
@@ -343,8 +346,12 @@ TEST_F(Cli, InterruptedRunLeavesNoTemporary) {
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
-      ::execl(GPURAND_CLI, GPURAND_CLI, "generate", "--seed", "1", "--count", "4294967295",
-              "--output", out.c_str(), static_cast<char*>(nullptr));
+      if (save)
+        ::execl(GPURAND_CLI, GPURAND_CLI, "generate", "--seed", "1", "--count", "4294967295",
+                "--output", out.c_str(), "--state-out", state.c_str(), static_cast<char*>(nullptr));
+      else
+        ::execl(GPURAND_CLI, GPURAND_CLI, "generate", "--seed", "1", "--count", "4294967295",
+                "--output", out.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Wait for the temporary to exist (the run is under way), then interrupt.
@@ -355,9 +362,9 @@ TEST_F(Cli, InterruptedRunLeavesNoTemporary) {
       return n;
     };
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (temporaries() == 0 && std::chrono::steady_clock::now() < deadline)
+    while (temporaries() < want && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    EXPECT_EQ(1, temporaries()) << "the run never started writing";
+    EXPECT_EQ(want, temporaries()) << "the run never started writing";
     ::kill(pid, sig);
     int status = 0;
     ASSERT_EQ(pid, ::waitpid(pid, &status, 0));
@@ -365,6 +372,7 @@ TEST_F(Cli, InterruptedRunLeavesNoTemporary) {
         << "the run must end by the signal " << sig << "; status " << status << ": " << slurp(log);
     EXPECT_EQ(0, temporaries()) << "signal " << sig << " left the temporary behind";
     EXPECT_FALSE(fs::exists(out)) << "an interrupted run must not leave a claimed output";
+    EXPECT_FALSE(fs::exists(state)) << "nor a state";
     fs::remove(log);
   }
 }
