@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -277,6 +279,36 @@ TEST_F(CliState, AFailedRunLeavesTheOldState) {
   std::size_t entries = 0;
   for (const auto& entry : fs::directory_iterator(dir_)) entries += entry.exists();
   EXPECT_EQ(1u, entries) << "no temporary left behind";
+}
+
+TEST(CliStateFlags, EveryFlagOfGenerateIsSavedOrBelongsToOneRun) {
+  // A flag that changes the values (a distribution parameter) must be saved by
+  // --state-out (settings_of in src/cli/generate_cmd.cpp), or a resumed run
+  // would quietly fall back to its default. A new flag fails here until it is
+  // classified.
+  const std::set<std::string> saved = {"--engine", "--dist",   "--seed",
+                                       "--offset", "--blocks", "--threads"};
+  const std::set<std::string> per_run = {"--backend",    "--format",     "--output",
+                                         "--interleave", "--per-thread", "--count",
+                                         "--state-in",   "--state-out",  "--help"};
+  std::ostringstream help, err;
+  ASSERT_EQ(0, cli::parse_only(cli::command::generate, {"--help"}, help, err)) << err.str();
+  const std::string text = help.str();
+  std::set<std::string> flags;
+  for (std::size_t at = text.find("--"); at != std::string::npos; at = text.find("--", at + 2)) {
+    std::size_t end = at + 2;
+    while (end < text.size() &&
+           (std::islower(static_cast<unsigned char>(text[end])) || text[end] == '-'))
+      ++end;
+    if (end > at + 2) flags.insert(text.substr(at, end - at));
+  }
+  EXPECT_TRUE(flags.count("--dist")) << text;
+  for (const std::string& f : flags)
+    EXPECT_TRUE(saved.count(f) || per_run.count(f))
+        << f
+        << ": a flag of generate that --state-out neither saves nor knows to belong to one "
+           "run; if it changes the values, add it to settings_of() in generate_cmd.cpp, "
+           "then to one of the lists here";
 }
 
 TEST(CliStateParseOnly, ChecksTheCommandLineWithoutReadingTheFile) {
