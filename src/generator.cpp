@@ -26,6 +26,7 @@
 #include "backend/cuda/host.hpp"
 #include "dispatch.hpp"
 #include "gpurand/gpurand.hpp"
+#include "state_text.hpp"
 
 namespace gpurand {
 namespace {
@@ -69,21 +70,6 @@ window window_of(std::uint64_t root, const std::vector<spawn_step>& path) {
   window w{root, UINT64_MAX};
   for (const spawn_step& s : path) w = w.child(s.index, s.n);
   return w;
-}
-
-[[noreturn]] void bad_state(const std::string& why) {
-  throw Error(errc::invalid_argument, "state: " + why);
-}
-
-/// FNV-1a, 64 bits: a checksum for the state text (not a security measure:
-/// it catches truncation, corruption and hand edits).
-std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
 }
 
 /// What a generator runs on, and how much a captured fill may replay: given
@@ -493,32 +479,26 @@ std::string Generator::state() const {
   for (const spawn_step& s : impl_->path)
     path += (path.empty() ? "" : ",") + std::to_string(s.index) + ":" + std::to_string(s.n);
   if (path.empty()) path = "-";
-  std::string body =
-      std::string(state_magic) + std::to_string(state_version) +
-      " seed=" + std::to_string(impl_->current_seed()) + " os=" + (impl_->from_os ? "1" : "0") +
-      " root=" + std::to_string(impl_->root) + " path=" + path +
-      " window=" + std::to_string(impl_->win.begin) + ":" + std::to_string(impl_->win.end) +
-      " next=" + std::to_string(impl_->next_offset()) +
-      " split=" + std::to_string(impl_->split_count());
-  char check[24];
-  std::snprintf(check, sizeof check, "%016llx", static_cast<unsigned long long>(fnv1a64(body)));
-  return body + " check=" + check;
+  return detail::seal_state(
+      state_magic, state_version,
+      {{"seed", std::to_string(impl_->current_seed())},
+       {"os", impl_->from_os ? "1" : "0"},
+       {"root", std::to_string(impl_->root)},
+       {"path", path},
+       {"window", std::to_string(impl_->win.begin) + ":" + std::to_string(impl_->win.end)},
+       {"next", std::to_string(impl_->next_offset())},
+       {"split", std::to_string(impl_->split_count())}});
 }
 
 namespace {
 
+const std::string state_prefix = "state: ";
+
 std::uint64_t state_u64(std::string_view text, const char* field) {
-  if (text.empty() || text.size() > 20) bad_state(std::string(field) + ": not a 64-bit number");
-  std::uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      bad_state(std::string(field) + ": not a number: '" + std::string(text) + "'");
-    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) bad_state(std::string(field) + ": does not fit in 64 bits");
-    v = v * 10 + d;
-  }
-  return v;
+  return detail::state_u64(text, field, state_prefix);
 }
+
+[[noreturn]] void bad_state(const std::string& why) { detail::bad_state(state_prefix, why); }
 
 /// Splits "a:b" into two numbers.
 std::pair<std::uint64_t, std::uint64_t> state_pair(std::string_view text, const char* field) {
@@ -545,44 +525,9 @@ Generator Generator::restore(std::string_view text, const options& opts) {
     throw Error(errc::invalid_argument,
                 "opts.offset: the state carries the offsets; leave it 0, got " +
                     std::to_string(opts.offset));
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.remove_suffix(1);
-  if (text.substr(0, std::strlen(state_magic)) != state_magic)
-    bad_state("does not start with '" + std::string(state_magic) + "' (not a gpurand state)");
-  // The checksum first: whatever is wrong after it, a damaged text says so.
-  const auto at = text.rfind(" check=");
-  if (at == std::string_view::npos) bad_state("no checksum (truncated?)");
-  const std::string_view body = text.substr(0, at), check = text.substr(at + 7);
-  char want[24];
-  std::snprintf(want, sizeof want, "%016llx", static_cast<unsigned long long>(fnv1a64(body)));
-  // Version before checksum: a future format may checksum differently.
-  const std::string_view after_magic = body.substr(std::strlen(state_magic));
-  const std::string_view version_text = after_magic.substr(0, after_magic.find(' '));
-  const std::uint64_t version = state_u64(version_text, "version");
-  if (version != state_version)
-    bad_state("version " + std::to_string(version) + " is not one this library reads (it reads " +
-              std::to_string(state_version) + ")");
-  if (check != want)
-    bad_state("checksum mismatch: the text says " + std::string(check) + ", its content gives " +
-              want + " (corrupted or edited)");
-
-  // Fields, each exactly once and in order.
-  const char* names[] = {"seed", "os", "root", "path", "window", "next", "split"};
-  std::string_view values[7];
-  std::string_view rest = after_magic.substr(version_text.size());
-  for (int i = 0; i < 7; ++i) {
-    if (rest.empty() || rest[0] != ' ') bad_state(std::string("missing field '") + names[i] + "'");
-    rest.remove_prefix(1);
-    const auto end = rest.find(' ');
-    const std::string_view field = rest.substr(0, end);
-    const std::string prefix = std::string(names[i]) + "=";
-    if (field.substr(0, prefix.size()) != prefix)
-      bad_state(std::string("expected field '") + names[i] + "', got '" + std::string(field) + "'");
-    values[i] = field.substr(prefix.size());
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-  }
-  if (!rest.empty()) bad_state("unexpected text after the fields: '" + std::string(rest) + "'");
-
+  const std::vector<std::string_view> values = detail::fields_in_order(
+      detail::open_state(text, state_magic, state_version, state_prefix, "a gpurand state"),
+      {"seed", "os", "root", "path", "window", "next", "split"}, state_prefix);
   const std::uint64_t seed = state_u64(values[0], "seed");
   if (values[1] != "0" && values[1] != "1")
     bad_state("os: expected 0 or 1, got '" + std::string(values[1]) + "'");
