@@ -54,8 +54,7 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
       "or suffix. --output writes like a shell redirection to pipes, devices and symlinks;\n"
       "a regular file is replaced atomically once whole. Exit codes: 0 ok, 1 failure, 2 bad "
       "input.");
-  std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, blocks_s,
-      threads_s, per_thread_s, count_s;
+  std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, count_s;
   bool interleave = false;
   auto* o_engine =
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
@@ -69,10 +68,7 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   auto* o_format = add_text(app, "--format", "NAME", format_s, "raw|text (default raw)");
   auto* o_output = add_text(app, "--output", "FILE", output_s, "FILE, or - for stdout (default)");
   add_switch(app, "--interleave", interleave, "grid mode: draw k of every thread, then k+1");
-  auto* o_blocks = add_text(app, "--blocks", "B", blocks_s, "grid mode: blocks B");
-  auto* o_threads = add_text(app, "--threads", "T", threads_s, "grid mode: threads per block T");
-  auto* o_per_thread =
-      add_text(app, "--per-thread", "K", per_thread_s, "grid mode: values per thread K");
+  const grid_flags grid_opts(app, "grid mode: ");
   auto* o_count = add_text(app, "--count", "N", count_s, "count mode: values N");
   if (!parse_args(app, args, help_out)) return std::nullopt;
 
@@ -93,9 +89,9 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
     p.output = output_s;
   }
   p.interleave = interleave;
-  if (given(o_blocks)) p.blocks = parse_positive(blocks_s, "--blocks");
-  if (given(o_threads)) p.threads = parse_positive(threads_s, "--threads");
-  if (given(o_per_thread)) p.per_thread = parse_positive(per_thread_s, "--per-thread");
+  p.blocks = grid_opts.blocks();
+  p.threads = grid_opts.threads();
+  p.per_thread = grid_opts.per_thread();
   if (given(o_count)) p.count = parse_positive(count_s, "--count");
 
   const bool grid = p.blocks || p.threads || p.per_thread;
