@@ -165,37 +165,16 @@ class basic_stream {
     return curand_normal2(&s_);
   }
 
-  // The 4-wide forms exist in cuRAND for Philox only.
-  /// curand4()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD uint4 next4() {
-    consume(4);
-    return curand4(&s_);
-  }
-  /// curand_uniform4()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD float4 uniform4() {
-    consume(4);
-    return curand_uniform4(&s_);
-  }
-  /// curand_normal4()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD float4 normal4() {
-    consume(4);
-    return curand_normal4(&s_);
-  }
-  /// curand_uniform2_double()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD double2 uniform2_double() {
-    consume(4);
-    return curand_uniform2_double(&s_);
-  }
-  /// curand_normal2_double()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD double2 normal2_double() {
-    consume(4);
-    return curand_normal2_double(&s_);
-  }
+  /// The 4-wide forms: cuRAND's curand4(), curand_uniform4(), curand_normal4(),
+  /// curand_uniform2_double() and curand_normal2_double(), which exist for Philox only (on another
+  /// engine these do not compile). Each takes the four draws of one curand4.
+  /// @{
+  GPURAND_HD uint4 next4() { return four(curand4); }
+  GPURAND_HD float4 uniform4() { return four(curand_uniform4); }
+  GPURAND_HD float4 normal4() { return four(curand_normal4); }
+  GPURAND_HD double2 uniform2_double() { return four(curand_uniform2_double); }
+  GPURAND_HD double2 normal2_double() { return four(curand_normal2_double); }
+  /// @}
 
   /// gpurand's portable normal (the same bits on every CPU and GPU): pairs of
   /// portable_box_muller(x, y) over two consecutive next() draws x, y, the sin-side value first;
@@ -247,6 +226,12 @@ class basic_stream {
 #else
     (void)n;
 #endif
+  }
+  template <class R>
+  GPURAND_HD R four(R (*fn)(curandStatePhilox4_32_10_t*)) {
+    static_assert(E == engine::philox4_32_10, "cuRAND has the 4-wide forms for Philox only");
+    consume(4);
+    return fn(&s_);
   }
 
   // The window fields exist in every build mode: one layout whatever

@@ -82,8 +82,7 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
       "  gpurand generate --dist normal --count 1000 --state-out s.txt >a.bin\n"
       "  gpurand generate --state-in s.txt --state-out s.txt --count 500 >b.bin\n"
       "  (a.bin then b.bin = gpurand generate --dist normal --count 1500 --seed S)");
-  std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, blocks_s,
-      threads_s, per_thread_s, count_s;
+  std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, count_s;
   bool interleave = false;
   auto* o_engine =
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
@@ -97,10 +96,7 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
   auto* o_format = add_text(app, "--format", "NAME", format_s, "raw|text (default raw)");
   auto* o_output = add_text(app, "--output", "FILE", output_s, "FILE, or - for stdout (default)");
   add_switch(app, "--interleave", interleave, "grid mode: draw k of every thread, then k+1");
-  auto* o_blocks = add_text(app, "--blocks", "B", blocks_s, "grid mode: blocks B");
-  auto* o_threads = add_text(app, "--threads", "T", threads_s, "grid mode: threads per block T");
-  auto* o_per_thread =
-      add_text(app, "--per-thread", "K", per_thread_s, "grid mode: values per thread K");
+  const grid_flags grid_opts(app, "grid mode: ");
   auto* o_count = add_text(app, "--count", "N", count_s, "count mode: values N");
   std::string state_in_s, state_out_s;
   auto* o_state_in = add_text(app, "--state-in", "FILE", state_in_s,
@@ -126,9 +122,9 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
     p.output = output_s;
   }
   p.interleave = interleave;
-  if (given(o_blocks)) p.blocks = parse_positive(blocks_s, "--blocks");
-  if (given(o_threads)) p.threads = parse_positive(threads_s, "--threads");
-  if (given(o_per_thread)) p.per_thread = parse_positive(per_thread_s, "--per-thread");
+  p.blocks = grid_opts.blocks();
+  p.threads = grid_opts.threads();
+  p.per_thread = grid_opts.per_thread();
   if (given(o_count)) p.count = parse_positive(count_s, "--count");
   if (given(o_state_in)) p.state_in = state_file_name(state_in_s, "--state-in");
   if (given(o_state_out)) p.state_out = state_file_name(state_out_s, "--state-out");

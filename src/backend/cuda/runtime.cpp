@@ -14,6 +14,10 @@
 #if GPURAND_HAVE_CUDA
 #include <cuda_runtime_api.h>
 #include <dlfcn.h>
+#include <link.h>
+
+#include <atomic>
+#include <cstddef>
 #endif
 
 #if !defined(GPURAND_CUDA_ARCHITECTURES)
@@ -31,6 +35,24 @@ namespace {
 int st(cudaError_t e) { return static_cast<int>(e); }
 cudaStream_t as_stream(void* s) { return static_cast<cudaStream_t>(s); }
 cudaEvent_t as_event(void* e) { return static_cast<cudaEvent_t>(e); }
+
+/// Objects loaded into the process so far (glibc's dl_phdr_info::dlpi_adds, read from the first
+/// entry alone); 0 where the C library does not report it.
+unsigned long long objects_loaded() {
+  unsigned long long adds = 0;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t size, void* out) {
+        if (size >= offsetof(dl_phdr_info, dlpi_adds) + sizeof info->dlpi_adds)
+          *static_cast<unsigned long long*>(out) = info->dlpi_adds;
+        return 1;
+      },
+      &adds);
+  return adds;
+}
+
+/// objects_loaded() when context_active() last found no libcuda mapped: until another object
+/// is loaded, libcuda cannot have appeared, and the CPU backend's per-call check costs no dlopen.
+std::atomic<unsigned long long> g_no_driver_at{0};
 
 class cudart_runtime final : public cuda_runtime {
  public:
@@ -50,8 +72,13 @@ class cudart_runtime final : public cuda_runtime {
   bool context_active() override {
     // cudart loads the driver on its first call, so a process in which
     // nothing touched CUDA has no libcuda mapped: answer without any call.
+    const unsigned long long loaded = objects_loaded();
+    if (loaded != 0 && loaded == g_no_driver_at.load(std::memory_order_relaxed)) return false;
     void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-    if (driver == nullptr) return false;
+    if (driver == nullptr) {
+      g_no_driver_at.store(loaded, std::memory_order_relaxed);
+      return false;
+    }
     using get_state_fn = int (*)(int, unsigned*, int*);  // cuDevicePrimaryCtxGetState
     using init_fn = int (*)(unsigned);                   // cuInit
     auto get_state = reinterpret_cast<get_state_fn>(dlsym(driver, "cuDevicePrimaryCtxGetState"));
