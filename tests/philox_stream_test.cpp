@@ -15,34 +15,55 @@
 #include <string>
 #include <vector>
 
+#include "bits.hpp"
 #include "curand_ref.hpp"
 #include "gpurand/device.cuh"  // cuRAND's device functions, host-callable
 
 namespace gpurand::detail {
 namespace {
 
-template <class T>
-std::uint64_t bits(T v) {
-  static_assert(sizeof(T) <= 8);
-  std::uint64_t b = 0;
-  std::memcpy(&b, &v, sizeof v);
-  return b;
-}
+using test::bits;
 
 constexpr std::uint64_t max64 = ~std::uint64_t{0};
 
 /// Starting points: small and edge values of each, and the corners where the 128-bit counter
 /// carries (a block count near 2^64, a subsequence near 2^64).
 std::vector<std::uint64_t> edge_values() {
-  return {0,          1,          2,          3,          4,         5,         7,
-          0xFFFFFFFF, 0x100000000, 0x100000003, 0x3FFFFFFFFFFFFFFFull, 0x4000000000000001ull,
-          max64 - 4,  max64 - 3,  max64 - 2,  max64 - 1,  max64};
+  return {0,
+          1,
+          2,
+          3,
+          4,
+          5,
+          7,
+          0xFFFFFFFF,
+          0x100000000,
+          0x100000003,
+          0x3FFFFFFFFFFFFFFFull,
+          0x4000000000000001ull,
+          max64 - 4,
+          max64 - 3,
+          max64 - 2,
+          max64 - 1,
+          max64};
 }
 
 enum class op {
-  next, uniform, normal, uniform_double, normal_double, normal2, next4, uniform2_double,
-  normal2_double, normal_portable, normal_portable_double, skipahead_small, skipahead_huge,
-  skipahead_sequence, count
+  next,
+  uniform,
+  normal,
+  uniform_double,
+  normal_double,
+  normal2,
+  next4,
+  uniform2_double,
+  normal2_double,
+  normal_portable,
+  normal_portable_double,
+  skipahead_small,
+  skipahead_huge,
+  skipahead_sequence,
+  count
 };
 
 /// Applies `o` to both streams and compares the results; returns a description on mismatch.
@@ -53,7 +74,9 @@ std::string apply(op o, plain_philox_stream& p, philox_stream& c, std::mt19937_6
   };
   switch (o) {
     case op::next: cmp("curand", p.next(), curand(&c.state())); break;
-    case op::uniform: cmp("curand_uniform", bits(p.uniform()), bits(curand_uniform(&c.state()))); break;
+    case op::uniform:
+      cmp("curand_uniform", bits(p.uniform()), bits(curand_uniform(&c.state())));
+      break;
     case op::normal: cmp("curand_normal", bits(p.normal()), bits(curand_normal(&c.state()))); break;
     case op::uniform_double:
       cmp("curand_uniform_double", bits(p.uniform_double()),
@@ -132,8 +155,8 @@ void check_walk(std::uint64_t seed, std::uint64_t sub, std::uint64_t offset, int
     if (!allow_skips && o >= op::skipahead_small) o = op::next;
     trail += std::to_string(static_cast<int>(o)) + " ";
     const std::string why = apply(o, p, c, rng);
-    ASSERT_TRUE(why.empty()) << why << " (seed " << seed << ", subsequence " << sub
-                             << ", offset " << offset << ", ops " << trail << ")";
+    ASSERT_TRUE(why.empty()) << why << " (seed " << seed << ", subsequence " << sub << ", offset "
+                             << offset << ", ops " << trail << ")";
   }
   // The position agrees too: the next draws are the same.
   for (int i = 0; i < 5; ++i) ASSERT_EQ(p.next(), curand(&c.state())) << "after ops " << trail;
@@ -149,9 +172,8 @@ TEST(PhiloxStream, CurandInitAndCurandAtEdgeStarts) {
         curandStatePhilox4_32_10_t c;
         curand_init(seed, sub, offset, &c);
         for (int i = 0; i < 9; ++i)  // crosses at least two block boundaries
-          ASSERT_EQ(p.next(), curand(&c))
-              << "draw " << i << " of seed " << seed << ", subsequence " << sub << ", offset "
-              << offset;
+          ASSERT_EQ(p.next(), curand(&c)) << "draw " << i << " of seed " << seed << ", subsequence "
+                                          << sub << ", offset " << offset;
       }
 }
 
@@ -177,10 +199,9 @@ TEST(PhiloxStream, CachedNormalsSurviveOtherCalls) {
     plain_philox_stream p(9, 4, offset);
     philox_stream c(9, 4, offset);
     for (op o : {op::normal, op::normal_double, op::normal_portable, op::normal_portable_double,
-                 op::next, op::uniform_double, op::skipahead_small, op::normal,
-                 op::normal_double, op::next4, op::normal_portable, op::normal_portable_double,
-                 op::normal, op::skipahead_huge, op::normal, op::normal_double,
-                 op::normal_double, op::next}) {
+                 op::next, op::uniform_double, op::skipahead_small, op::normal, op::normal_double,
+                 op::next4, op::normal_portable, op::normal_portable_double, op::normal,
+                 op::skipahead_huge, op::normal, op::normal_double, op::normal_double, op::next}) {
       const std::string why = apply(o, p, c, rng);
       ASSERT_TRUE(why.empty()) << why << " at offset " << offset;
     }
@@ -200,13 +221,41 @@ TEST(PhiloxStream, LongRunsOfOneKindMatchTheReference) {
       for (std::uint64_t i = 0; i < k; ++i) {
         unsigned char* dst = got.data() + i * value_size(d);
         switch (d) {
-          case dist::u32: { const unsigned v = p.next(); std::memcpy(dst, &v, 4); break; }
-          case dist::uniform: { const float v = p.uniform(); std::memcpy(dst, &v, 4); break; }
-          case dist::normal: { const float v = p.normal(); std::memcpy(dst, &v, 4); break; }
-          case dist::uniform_double: { const double v = p.uniform_double(); std::memcpy(dst, &v, 8); break; }
-          case dist::normal_double: { const double v = p.normal_double(); std::memcpy(dst, &v, 8); break; }
-          case dist::normal_portable: { const float v = p.normal_portable(); std::memcpy(dst, &v, 4); break; }
-          default: { const double v = p.normal_portable_double(); std::memcpy(dst, &v, 8); break; }
+          case dist::u32: {
+            const unsigned v = p.next();
+            std::memcpy(dst, &v, 4);
+            break;
+          }
+          case dist::uniform: {
+            const float v = p.uniform();
+            std::memcpy(dst, &v, 4);
+            break;
+          }
+          case dist::normal: {
+            const float v = p.normal();
+            std::memcpy(dst, &v, 4);
+            break;
+          }
+          case dist::uniform_double: {
+            const double v = p.uniform_double();
+            std::memcpy(dst, &v, 8);
+            break;
+          }
+          case dist::normal_double: {
+            const double v = p.normal_double();
+            std::memcpy(dst, &v, 8);
+            break;
+          }
+          case dist::normal_portable: {
+            const float v = p.normal_portable();
+            std::memcpy(dst, &v, 4);
+            break;
+          }
+          default: {
+            const double v = p.normal_portable_double();
+            std::memcpy(dst, &v, 8);
+            break;
+          }
         }
       }
       ASSERT_EQ(want, got) << to_string(d) << " at offset " << offset;
@@ -224,8 +273,6 @@ TEST(PhiloxStream, DiscardEqualsDrawingAndIsAnEngine) {
   EXPECT_GE(v, 1);
   EXPECT_LE(v, 6);
 }
-
-TEST(PhiloxStream, ConstantIsCurands) { EXPECT_EQ(bits(CURAND_2POW32_INV_DOUBLE), bits(two_pow_m32_double)); }
 
 }  // namespace
 }  // namespace gpurand::detail

@@ -22,33 +22,38 @@
 
 namespace gpurand::detail {
 
-/// The stream the CPU writer runs for engine E: cuRAND's state (basic_stream),
-/// or void where this build has no cuRAND (no CUDA toolkit).
-template <engine E>
-struct writer_stream {
-#if GPURAND_WRITER_HAS_CURAND
-  using type = basic_stream<E>;
-#else
-  using type = void;
-#endif
-};
-/// Philox: the toolkit-free stream in every build, so CI tests the one path
-/// against cuRAND (tests/philox_stream_test.cpp).
-template <>
-struct writer_stream<engine::philox4_32_10> {
-  using type = plain_philox_stream;
-};
-template <engine E>
-using writer_stream_t = typename writer_stream<E>::type;
-/// Whether this build's CPU writer can run engine E.
-template <engine E>
-inline constexpr bool has_writer_stream = !std::is_void_v<writer_stream_t<E>>;
+/// The distributions the toolkit-free Philox stream (philox_stream.hpp) has, one line each:
+/// for these the CPU writer runs Philox through it in every build, so CI tests that one path
+/// against cuRAND. A distribution added to basic_stream alone runs on cuRAND's Philox state
+/// (in builds with the CUDA toolkit) until it joins this list.
+// clang-format off
+template <dist D>
+inline constexpr bool plain_philox_has =
+    D == dist::u32 ||
+    D == dist::uniform ||
+    D == dist::normal ||
+    D == dist::uniform_double ||
+    D == dist::normal_double ||
+    D == dist::normal_portable ||
+    D == dist::normal_portable_double;
+// clang-format on
+
+/// The stream the CPU writer runs for engine E and distribution D: the toolkit-free Philox
+/// stream where it has D, else cuRAND's state (basic_stream<E>, gpurand/device.cuh).
+template <engine E, dist D>
+using writer_stream_t = std::conditional_t<E == engine::philox4_32_10 && plain_philox_has<D>,
+                                           plain_philox_stream, basic_stream<E>>;
+/// Whether this build's CPU writer can run (E, D): a build without the CUDA toolkit has no
+/// basic_stream, so only the toolkit-free stream's pairs.
+template <engine E, dist D>
+inline constexpr bool has_writer_stream =
+    GPURAND_WRITER_HAS_CURAND != 0 || std::is_same_v<writer_stream_t<E, D>, plain_philox_stream>;
 
 /// Thread `g` of the per-thread writer: `k` values of its own stream
 /// curand_init(seed, g, offset), written to out[0], out[stride], ...
 /// (stride 1: thread-major; stride = threads: interleaved). `Stream` runs the
-/// draws: the CPU writer's writer_stream_t<E>; the GPU kernels pass basic_stream<E>.
-template <engine E, dist D, class Stream = writer_stream_t<E>, class T>
+/// draws: the CPU writer's writer_stream_t<E, D>; the GPU kernels pass basic_stream<E>.
+template <engine E, dist D, class Stream = writer_stream_t<E, D>, class T>
 GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::uint64_t offset,
                                                        std::uint64_t g, std::uint64_t k,
                                                        std::uint64_t stride, T* out) {

@@ -147,10 +147,9 @@ class plain_philox_stream {
     }
   }
   GPURAND_HD philox_counter current_block() const {
-    const philox_counter ctr{{static_cast<std::uint32_t>(block_),
-                              static_cast<std::uint32_t>(block_ >> 32),
-                              static_cast<std::uint32_t>(subsequence_),
-                              static_cast<std::uint32_t>(subsequence_ >> 32)}};
+    const philox_counter ctr{
+        {static_cast<std::uint32_t>(block_), static_cast<std::uint32_t>(block_ >> 32),
+         static_cast<std::uint32_t>(subsequence_), static_cast<std::uint32_t>(subsequence_ >> 32)}};
     return philox4x32_10(ctr, key_);
   }
   /// The next block: the 128-bit counter plus one.
@@ -162,8 +161,8 @@ class plain_philox_stream {
   std::uint64_t block_ = 0;        // counter words 0, 1
   std::uint64_t subsequence_ = 0;  // counter words 2, 3
   philox_key key_{};
-  philox_counter out_{};  // the block the next draw comes from
-  unsigned pos_ = 0;      // cuRAND's STATE: the next draw is out_.v[pos_]
+  philox_counter out_{};      // the block the next draw comes from
+  unsigned pos_ = 0;          // cuRAND's STATE: the next draw is out_.v[pos_]
   pair_cache<float> normal_;  // curand_normal's and curand_normal_double's second values
   pair_cache<double> normal_double_;
   portable_normal_cache portable_;

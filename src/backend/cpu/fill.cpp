@@ -162,8 +162,8 @@ void bulk(const bulk_request& req, void* out_v) {
 
 template <engine E, dist D>
 void grid(const grid_request& req, void* out_v) {
-  if constexpr (!has_writer_stream<E>) {
-    require_writer_engine(E);  // throws: validate_grid refuses such a request first
+  if constexpr (!has_writer_stream<E, D>) {
+    require_writer(E, D);  // throws: validate_grid refuses such a request first
   } else {
     using T = typename bulk_traits<D>::value;
     const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
@@ -187,14 +187,18 @@ void grid(const grid_request& req, void* out_v) {
 
 }  // namespace
 
-void require_writer_engine(engine e) {
-  visit(e, [e](auto ec) {
-    if constexpr (!has_writer_stream<decltype(ec)::value>)
+void require_writer(engine e, dist d) {
+  visit(e, d, [e, d](auto ec, auto dc) {
+    if constexpr (!has_writer_stream<decltype(ec)::value, decltype(dc)::value>) {
+      const std::string why =
+          " needs cuRAND's device functions, and this gpurand was built "
+          "without the CUDA toolkit (GPURAND_ENABLE_CUDA=OFF)";
+      if (e != engine::philox4_32_10)
+        throw Error(errc::unsupported, std::string("eng: the ") + to_string(e) + " engine" + why +
+                                           "; the philox engine gives cuRAND's bits without it");
       throw Error(errc::unsupported,
-                  std::string("eng: the ") + to_string(e) +
-                      " engine needs cuRAND's device functions, and this gpurand was built "
-                      "without the CUDA toolkit (GPURAND_ENABLE_CUDA=OFF); the philox engine "
-                      "gives cuRAND's bits without it");
+                  std::string("kind: ") + to_string(d) + " on the philox engine" + why);
+    }
   });
 }
 
