@@ -17,6 +17,7 @@
 
 #include "bits.hpp"
 #include "curand_ref.hpp"
+#include "gpurand/detail/bulk.cuh"
 #include "gpurand/device.cuh"  // cuRAND's device functions, host-callable
 
 namespace gpurand::detail {
@@ -209,58 +210,24 @@ TEST(PhiloxStream, CachedNormalsSurviveOtherCalls) {
 }
 
 TEST(PhiloxStream, LongRunsOfOneKindMatchTheReference) {
-  // Long single-kind streams against tests/curand_ref.hpp (curand_init, then k calls).
-  for (dist d : {dist::u32, dist::uniform, dist::normal, dist::uniform_double, dist::normal_double,
-                 dist::normal_portable, dist::normal_portable_double}) {
-    for (std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{3}, max64 - 4000}) {
-      const std::uint64_t k = 1001;
-      const std::vector<unsigned char> want =
-          test::ref_stream(engine::philox4_32_10, d, 77, 5, offset, k);
-      std::vector<unsigned char> got(want.size());
-      plain_philox_stream p(77, 5, offset);
-      for (std::uint64_t i = 0; i < k; ++i) {
-        unsigned char* dst = got.data() + i * value_size(d);
-        switch (d) {
-          case dist::u32: {
-            const unsigned v = p.next();
-            std::memcpy(dst, &v, 4);
-            break;
-          }
-          case dist::uniform: {
-            const float v = p.uniform();
-            std::memcpy(dst, &v, 4);
-            break;
-          }
-          case dist::normal: {
-            const float v = p.normal();
-            std::memcpy(dst, &v, 4);
-            break;
-          }
-          case dist::uniform_double: {
-            const double v = p.uniform_double();
-            std::memcpy(dst, &v, 8);
-            break;
-          }
-          case dist::normal_double: {
-            const double v = p.normal_double();
-            std::memcpy(dst, &v, 8);
-            break;
-          }
-          case dist::normal_portable: {
-            const float v = p.normal_portable();
-            std::memcpy(dst, &v, 4);
-            break;
-          }
-          default: {
-            const double v = p.normal_portable_double();
-            std::memcpy(dst, &v, 8);
-            break;
-          }
-        }
+  // The writer's body over this stream, for every distribution it has, against
+  // tests/curand_ref.hpp (curand_init, then k calls of cuRAND's function).
+  for_each_dist([](auto dc) {
+    constexpr dist D = decltype(dc)::value;
+    if constexpr (plain_philox_has<D>) {
+      for (std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{3}, max64 - 4000}) {
+        const std::uint64_t k = 1001;
+        const std::vector<unsigned char> want =
+            test::ref_stream(engine::philox4_32_10, D, 77, 5, offset, k);
+        std::vector<typename bulk_traits<D>::value> got(k);
+        thread_stream_body<engine::philox4_32_10, D, plain_philox_stream>(77, offset, 5, k, 1,
+                                                                          got.data());
+        ASSERT_EQ(want.size(), got.size() * sizeof got[0]);
+        ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
+            << to_string(D) << " at offset " << offset;
       }
-      ASSERT_EQ(want, got) << to_string(d) << " at offset " << offset;
     }
-  }
+  });
 }
 
 TEST(PhiloxStream, DiscardEqualsDrawingAndIsAnEngine) {
