@@ -7,13 +7,14 @@
 /// value sizes and draw counts (draws_for), the host dispatch from run-time
 /// enums to compile-time types (visit), the kernels' and the CPU backend's
 /// explicit instantiations, and the typed tests. Adding a distribution means
-/// one enumerator in gpurand.hpp, one traits block here, its body in
+/// one enumerator in gpurand.hpp, one row here (dist_rows and dist_names), its body in
 /// gpurand/detail/bulk.cuh and the device API, and its tests (see README.md,
 /// "Adding a distribution").
 
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "gpurand/gpurand.hpp"
 
@@ -27,110 +28,112 @@ template <class... T>
 struct type_list {};
 
 // ---- engines -------------------------------------------------------------------
+//
+// One row per engine: the enumerator and its name (parse_engine / to_string).
 
-template <engine E>
-struct engine_traits_base;
-template <>
-struct engine_traits_base<engine::philox4_32_10> {
-  static constexpr const char* name = "philox";
+inline constexpr std::pair<engine, const char*> engine_rows[] = {
+    {engine::philox4_32_10, "philox"},
+    {engine::xorwow, "xorwow"},
+    {engine::mrg32k3a, "mrg32k3a"},
 };
-template <>
-struct engine_traits_base<engine::xorwow> {
-  static constexpr const char* name = "xorwow";
-};
-template <>
-struct engine_traits_base<engine::mrg32k3a> {
-  static constexpr const char* name = "mrg32k3a";
-};
-
 using engine_list = type_list<engine_c<engine::philox4_32_10>, engine_c<engine::xorwow>,
                               engine_c<engine::mrg32k3a>>;
 
 // ---- distributions ---------------------------------------------------------------
 //
+// One row per distribution (dist_row below):
 // value:      the stored type;
 // per_group:  values per group of a bulk fill (one 4-wide or 2-wide call);
 // pairs:      values come in Box-Muller pairs (a pair's draws are taken at once);
 // scaled:     the fill reads bulk_request::mean and stddev (value * stddev + mean);
-// draws(e):   32-bit draws one value (one pair, when `pairs`) costs on engine e,
-//             read off cuRAND's curand_uniform.h and curand_normal.h.
+// draws(e):   32-bit draws one value (one pair, when `pairs`) costs on engine e
+//             (Philox, XORWOW, MRG32k3a), read off cuRAND's curand_uniform.h and
+//             curand_normal.h.
 
+/// Row flags: plain values, or Box-Muller pairs scaled by mean and stddev.
+enum row_flags : unsigned { plain = 0, scaled_pairs = 3 };
+
+template <dist D, class Value, unsigned PerGroup, unsigned Flags, std::uint32_t Philox,
+          std::uint32_t Xorwow = Philox, std::uint32_t Mrg = Philox>
+struct dist_row {
+  static constexpr dist kind = D;
+  using value = Value;
+  static constexpr unsigned per_group = PerGroup;
+  static constexpr bool pairs = (Flags & 1u) != 0;
+  static constexpr bool scaled = (Flags & 2u) != 0;
+  static constexpr std::uint32_t draws(engine e) {
+    return e == engine::xorwow ? Xorwow : e == engine::mrg32k3a ? Mrg : Philox;
+  }
+};
+
+// clang-format off
+using dist_rows = type_list<
+    dist_row<dist::u32, std::uint32_t, 4, plain, 1>,            // curand()
+    dist_row<dist::uniform, float, 4, plain, 1>,                // curand_uniform()
+    dist_row<dist::normal, float, 4, scaled_pairs, 2>,          // curand_box_muller: 2 x curand()
+    // XORWOW builds a double from two draws (_curand_uniform_double_hq), the others from one.
+    dist_row<dist::uniform_double, double, 2, plain, 1, 2, 1>,
+    // curand_box_muller_double: one curand4 (Philox) or 2 x 2 draws (XORWOW); MRG32k3a takes
+    // two of its own doubles.
+    dist_row<dist::normal_double, double, 2, scaled_pairs, 4, 4, 2>,
+    // portable_box_muller(x, y): two consecutive draws on every engine; fma(value, stddev, mean).
+    dist_row<dist::normal_portable, float, 4, scaled_pairs, 2>,
+    // portable_box_muller_double(x0, x1, y0, y1): four consecutive draws on every engine.
+    dist_row<dist::normal_portable_double, double, 2, scaled_pairs, 4>>;
+// clang-format on
+
+inline constexpr std::pair<dist, const char*> dist_names[] = {
+    {dist::u32, "u32"},
+    {dist::uniform, "uniform"},
+    {dist::normal, "normal"},
+    {dist::uniform_double, "uniform-double"},
+    {dist::normal_double, "normal-double"},
+    {dist::normal_portable, "normal-portable"},
+    {dist::normal_portable_double, "normal-portable-double"},
+};
+
+namespace table_impl {
+template <class Enum, std::size_t N>
+constexpr const char* name_of(Enum v, const std::pair<Enum, const char*> (&rows)[N]) {
+  for (const auto& r : rows)
+    if (r.first == v) return r.second;
+  return nullptr;
+}
+template <dist D, class Row, class... Rest>
+struct find_row : find_row<D, Rest...> {};
+template <dist D, class Value, unsigned P, unsigned F, std::uint32_t A, std::uint32_t B,
+          std::uint32_t C, class... Rest>
+struct find_row<D, dist_row<D, Value, P, F, A, B, C>, Rest...> {
+  using type = dist_row<D, Value, P, F, A, B, C>;
+};
+template <dist D, class Rows>
+struct row_of;
+template <dist D, class... Rows>
+struct row_of<D, type_list<Rows...>> : find_row<D, Rows...> {};
+template <class Rows>
+struct tags_of;
+template <class... Rows>
+struct tags_of<type_list<Rows...>> {
+  using type = type_list<dist_c<Rows::kind>...>;
+};
+}  // namespace table_impl
+
+/// The row of engine E: its name.
+template <engine E>
+struct engine_traits_base {
+  static constexpr const char* name = table_impl::name_of(E, engine_rows);
+  static_assert(name != nullptr, "gpurand/detail/table.hpp: an engine without a name");
+};
+
+/// The row of distribution D, and its name.
 template <dist D>
-struct dist_traits;
-template <>
-struct dist_traits<dist::u32> {
-  static constexpr const char* name = "u32";
-  static constexpr bool scaled = false;
-  using value = std::uint32_t;
-  static constexpr unsigned per_group = 4;
-  static constexpr bool pairs = false;
-  static constexpr std::uint32_t draws(engine) { return 1; }  // curand()
-};
-template <>
-struct dist_traits<dist::uniform> {
-  static constexpr const char* name = "uniform";
-  static constexpr bool scaled = false;
-  using value = float;
-  static constexpr unsigned per_group = 4;
-  static constexpr bool pairs = false;
-  static constexpr std::uint32_t draws(engine) { return 1; }  // curand_uniform()
-};
-template <>
-struct dist_traits<dist::normal> {
-  static constexpr const char* name = "normal";
-  static constexpr bool scaled = true;
-  using value = float;
-  static constexpr unsigned per_group = 4;
-  static constexpr bool pairs = true;
-  static constexpr std::uint32_t draws(engine) { return 2; }  // curand_box_muller: 2 x curand()
-};
-template <>
-struct dist_traits<dist::uniform_double> {
-  static constexpr const char* name = "uniform-double";
-  static constexpr bool scaled = false;
-  using value = double;
-  static constexpr unsigned per_group = 2;
-  static constexpr bool pairs = false;
-  // XORWOW builds a double from two draws (_curand_uniform_double_hq); the
-  // others from one.
-  static constexpr std::uint32_t draws(engine e) { return e == engine::xorwow ? 2 : 1; }
-};
-template <>
-struct dist_traits<dist::normal_double> {
-  static constexpr const char* name = "normal-double";
-  static constexpr bool scaled = true;
-  using value = double;
-  static constexpr unsigned per_group = 2;
-  static constexpr bool pairs = true;
-  // curand_box_muller_double: one curand4 (Philox) or 2 x 2 draws (XORWOW);
-  // MRG32k3a takes two of its own doubles.
-  static constexpr std::uint32_t draws(engine e) { return e == engine::mrg32k3a ? 2 : 4; }
+struct dist_traits : table_impl::row_of<D, dist_rows>::type {
+  static constexpr const char* name = table_impl::name_of(D, dist_names);
+  static_assert(name != nullptr, "gpurand/detail/table.hpp: a distribution without a name");
 };
 
-template <>
-struct dist_traits<dist::normal_portable> {
-  static constexpr const char* name = "normal-portable";
-  using value = float;
-  static constexpr unsigned per_group = 4;
-  static constexpr bool scaled = true;  // fma(value, stddev, mean)
-  static constexpr bool pairs = true;
-  // portable_box_muller(x, y): two consecutive draws on every engine.
-  static constexpr std::uint32_t draws(engine) { return 2; }
-};
-template <>
-struct dist_traits<dist::normal_portable_double> {
-  static constexpr const char* name = "normal-portable-double";
-  using value = double;
-  static constexpr unsigned per_group = 2;
-  static constexpr bool scaled = true;  // fma(value, stddev, mean)
-  static constexpr bool pairs = true;
-  // portable_box_muller_double(x0, x1, y0, y1): four consecutive draws on every engine.
-  static constexpr std::uint32_t draws(engine) { return 4; }
-};
-
-using dist_list = type_list<dist_c<dist::u32>, dist_c<dist::uniform>, dist_c<dist::normal>,
-                            dist_c<dist::uniform_double>, dist_c<dist::normal_double>,
-                            dist_c<dist::normal_portable>, dist_c<dist::normal_portable_double>>;
+/// dist_c<D> for every row, in the table's order.
+using dist_list = typename table_impl::tags_of<dist_rows>::type;
 
 // ---- visit: run-time enums to compile-time types, once ----------------------------------
 

@@ -112,10 +112,39 @@ class cudart_runtime final : public cuda_runtime {
   int stream_synchronize(void* stream) override {
     return st(cudaStreamSynchronize(as_stream(stream)));
   }
-  int stream_is_capturing(void* stream, bool* capturing) override {
+  int stream_capture_info(void* stream, capture_info* info) override {
     cudaStreamCaptureStatus s = cudaStreamCaptureStatusNone;
-    const int e = st(cudaStreamIsCapturing(as_stream(stream), &s));
-    *capturing = s != cudaStreamCaptureStatusNone;
+    unsigned long long id = 0;
+    cudaGraph_t graph = nullptr;
+    const int e = st(cudaStreamGetCaptureInfo(as_stream(stream), &s, &id, &graph));
+    *info = capture_info{};
+    if (e != 0) return e;
+    if (s == cudaStreamCaptureStatusActive) {
+      info->status = capture_status::active;
+      info->id = id;
+      info->graph = graph;
+    } else if (s == cudaStreamCaptureStatusInvalidated) {
+      info->status = capture_status::invalidated;
+    }
+    return e;
+  }
+  int exchange_capture_mode(int* mode) override {
+    auto m = static_cast<cudaStreamCaptureMode>(*mode);
+    const int e = st(cudaThreadExchangeStreamCaptureMode(&m));
+    *mode = static_cast<int>(m);
+    return e;
+  }
+  int graph_own(void* graph, void* object, void (*destroy)(void*)) override {
+    cudaUserObject_t u = nullptr;
+    int e = st(cudaUserObjectCreate(&u, object, destroy, 1, cudaUserObjectNoDestructorSync));
+    if (e != 0) {
+      destroy(object);
+      return e;
+    }
+    // Moves our one reference to the graph; instantiated execs take their own.
+    e = st(
+        cudaGraphRetainUserObject(static_cast<cudaGraph_t>(graph), u, 1, cudaGraphUserObjectMove));
+    if (e != 0) (void)cudaUserObjectRelease(u, 1);  // runs destroy(object)
     return e;
   }
   int device_synchronize() override { return st(cudaDeviceSynchronize()); }
@@ -166,8 +195,13 @@ class null_runtime final : public cuda_runtime {
   int stream_create(void**) override { return status_no_device; }
   int stream_destroy(void*) override { return status_no_device; }
   int stream_synchronize(void*) override { return status_no_device; }
-  int stream_is_capturing(void*, bool* c) override {
-    *c = false;
+  int stream_capture_info(void*, capture_info* info) override {
+    *info = capture_info{};
+    return status_no_device;
+  }
+  int exchange_capture_mode(int*) override { return status_no_device; }
+  int graph_own(void*, void* object, void (*destroy)(void*)) override {
+    destroy(object);
     return status_no_device;
   }
   int device_synchronize() override { return status_no_device; }
