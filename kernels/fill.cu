@@ -137,8 +137,10 @@ __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layou
   for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
        i < layout.threads; i += stride) {
     const std::uint64_t g = layout.first_thread + i;
-    thread_stream_body<E, D>(seed, offset, g, layout.per_thread, layout.stride(),
-                             out + layout.start(g));
+    // cuRAND's device functions for every engine, Philox included (the CPU writer's
+    // toolkit-free Philox stream gives the same bits).
+    thread_stream_body<E, D, basic_stream<E>>(seed, offset, g, layout.per_thread,
+                                              layout.stride(), out + layout.start(g));
   }
 }
 

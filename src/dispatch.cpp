@@ -203,6 +203,7 @@ void validate_grid(const grid_request& req, const void* out) {
   visit(
       req.eng, [](auto) {}, "eng");  // values outside the table are errors naming the field
   visit(req.kind, [](auto) {});
+  require_writer(req.eng, req.kind);  // a build without the CUDA toolkit runs Philox alone
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   if (out == nullptr)
     throw Error(errc::invalid_argument, "out: null pointer with " + std::to_string(req.threads) +

@@ -49,6 +49,7 @@ static_assert(!gpurand::detail::text_contains(GPURAND_STRINGIFY(QUALIFIERS), "de
 #include <cstdio>
 #include <cstdlib>
 
+#include "gpurand/detail/normal_cache.hpp"
 #include "gpurand/detail/portable_math.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
@@ -179,34 +180,10 @@ class basic_stream {
   /// gpurand's portable normal (the same bits on every CPU and GPU): pairs of
   /// portable_box_muller(x, y) over two consecutive next() draws x, y, the sin-side value first;
   /// the second value of a pair is kept for the next call (as curand_normal does).
-  GPURAND_HD float normal_portable() {
-    if (pn_have_) {
-      pn_have_ = false;
-      return pn_extra_;
-    }
-    const unsigned x = next();
-    const unsigned y = next();
-    const detail::portable_pair_f p = detail::portable_box_muller_pair(x, y);
-    pn_extra_ = p.y;
-    pn_have_ = true;
-    return p.x;
-  }
+  GPURAND_HD float normal_portable() { return portable_.normal(*this); }
   /// The double portable normal: pairs of portable_box_muller_double over four consecutive
   /// next() draws, the second value kept for the next call.
-  GPURAND_HD double normal_portable_double() {
-    if (pnd_have_) {
-      pnd_have_ = false;
-      return pnd_extra_;
-    }
-    const unsigned x0 = next();
-    const unsigned x1 = next();
-    const unsigned y0 = next();
-    const unsigned y1 = next();
-    const detail::portable_pair_d p = detail::portable_box_muller_double(x0, x1, y0, y1);
-    pnd_extra_ = p.y;
-    pnd_have_ = true;
-    return p.x;
-  }
+  GPURAND_HD double normal_portable_double() { return portable_.normal_double(*this); }
 
   /// skipahead(n): the same position as n calls of next().
   GPURAND_HD void discard(unsigned long long n) {
@@ -238,10 +215,7 @@ class basic_stream {
   // NDEBUG / GPURAND_CHECK_WINDOW say, so translation units built both ways
   // (a debug user file, the release library) agree on the type.
   state_type s_;
-  float pn_extra_ = 0.0f;  // the portable normals' cached second values
-  double pnd_extra_ = 0.0;
-  bool pn_have_ = false;
-  bool pnd_have_ = false;
+  detail::portable_normal_cache portable_;  // the portable normals' cached second values
   std::uint64_t id_ = 0;
   std::uint64_t remaining_ = ~std::uint64_t{0};
   std::uint64_t* report_ = nullptr;

@@ -1,6 +1,8 @@
 // Built with -ffp-contract=off (see CMakeLists.txt): a fused multiply-add in
 // the Box-Muller scaling would change curand_normal's bits, so the CPU
 // backend keeps ISO semantics and matches cuRAND's host path exactly.
+// Without the CUDA toolkit (GPURAND_HAVE_CUDA=0) this file includes no CUDA
+// header: the writer then runs Philox alone (writer_stream in bulk.cuh).
 
 #include "backend/cpu/fill.hpp"
 
@@ -160,26 +162,45 @@ void bulk(const bulk_request& req, void* out_v) {
 
 template <engine E, dist D>
 void grid(const grid_request& req, void* out_v) {
-  using T = typename bulk_traits<D>::value;
-  const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
-  const std::uint64_t seed = req.seed, offset = req.offset;
-  T* out = static_cast<T*>(out_v);
-  // The emulated grid: tasks of `block` consecutive threads.
-  const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
-  const std::uint64_t tasks = l.threads / block + (l.threads % block != 0);
-  parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
-    // Local indices: first_thread + threads may be exactly 2^64; and
-    // (t + 1) * block may not fit in 64 bits.
-    const std::uint64_t begin = t * block;
-    const std::uint64_t end = l.threads - begin > block ? begin + block : l.threads;
-    for (std::uint64_t i = begin; i < end; ++i) {
-      const std::uint64_t g = l.first_thread + i;
-      thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g));
-    }
-  });
+  if constexpr (!has_writer_stream<E, D>) {
+    require_writer(E, D);  // throws: validate_grid refuses such a request first
+  } else {
+    using T = typename bulk_traits<D>::value;
+    const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
+    const std::uint64_t seed = req.seed, offset = req.offset;
+    T* out = static_cast<T*>(out_v);
+    // The emulated grid: tasks of `block` consecutive threads.
+    const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
+    const std::uint64_t tasks = l.threads / block + (l.threads % block != 0);
+    parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
+      // Local indices: first_thread + threads may be exactly 2^64; and
+      // (t + 1) * block may not fit in 64 bits.
+      const std::uint64_t begin = t * block;
+      const std::uint64_t end = l.threads - begin > block ? begin + block : l.threads;
+      for (std::uint64_t i = begin; i < end; ++i) {
+        const std::uint64_t g = l.first_thread + i;
+        thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g));
+      }
+    });
+  }
 }
 
 }  // namespace
+
+void require_writer(engine e, dist d) {
+  visit(e, d, [e, d](auto ec, auto dc) {
+    if constexpr (!has_writer_stream<decltype(ec)::value, decltype(dc)::value>) {
+      const std::string why =
+          " needs cuRAND's device functions, and this gpurand was built "
+          "without the CUDA toolkit (GPURAND_ENABLE_CUDA=OFF)";
+      if (e != engine::philox4_32_10)
+        throw Error(errc::unsupported, std::string("eng: the ") + to_string(e) + " engine" + why +
+                                           "; the philox engine gives cuRAND's bits without it");
+      throw Error(errc::unsupported,
+                  std::string("kind: ") + to_string(d) + " on the philox engine" + why);
+    }
+  });
+}
 
 template <dist D>
 void cpu_bulk(const bulk_request& req, void* out) {
