@@ -11,6 +11,7 @@
 #include "backend/cuda/cuda_check.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 #include "launch.hpp"
 #include "shifted_store.hpp"
 
@@ -27,10 +28,11 @@ struct alignas(16) group_vec {
 
 /// Grid-strided bulk fill into 16-byte aligned output: full groups go out
 /// as one 16-byte store; the tail group (n not a multiple of the group size)
-/// stores element by element.
+/// stores element by element. Groups that are not 16 bytes (discrete: two
+/// 4-byte values) store element by element from any natural alignment.
 template <dist D>
 __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-                            std::size_t n, normal_params<typename bulk_traits<D>::value> np,
+                            std::size_t n, dist_params<typename bulk_traits<D>::value> np,
                             typename bulk_traits<D>::value* out) {
   using T = typename bulk_traits<D>::value;
   constexpr unsigned per = bulk_traits<D>::per_group;
@@ -41,7 +43,7 @@ __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint6
        g < groups; g += stride) {
     group_vec<T, per> r;
     bulk_group<D>(seed, offset, first_group + g, np, r.v);
-    if (g < full) {
+    if (sizeof(T) * per == 16 && g < full) {
       reinterpret_cast<group_vec<T, per>*>(out)[g] = r;
     } else {
       const std::uint64_t base = g * per;
@@ -60,7 +62,7 @@ __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint6
 template <dist D, unsigned Shift>
 __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
                                     std::uint64_t first_group, std::size_t n,
-                                    normal_params<typename bulk_traits<D>::value> np,
+                                    dist_params<typename bulk_traits<D>::value> np,
                                     typename bulk_traits<D>::value* out) {
   using T = typename bulk_traits<D>::value;
   constexpr unsigned per = bulk_traits<D>::per_group;
@@ -95,14 +97,25 @@ __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
 
 template <engine E, dist D>
 __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layout layout,
-                            typename bulk_traits<D>::value* out) {
+                            typename bulk_traits<D>::value* out,
+                            dist_params<typename bulk_traits<D>::value> p) {
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
        i < layout.threads; i += stride) {
     const std::uint64_t g = layout.first_thread + i;
     thread_stream_body<E, D>(seed, offset, g, layout.per_thread, layout.stride(),
-                             out + layout.start(g));
+                             out + layout.start(g), p);
   }
+}
+
+/// The discrete table's view on the current device (copied there on first use); none for the
+/// other kinds.
+template <dist D, class Request>
+discrete_view device_table(const Request& req) {
+  if constexpr (D == dist::discrete)
+    return req.table->device_view();
+  else
+    return {};
 }
 
 /// Block size from the occupancy calculator, grid capped at what the device
@@ -125,7 +138,7 @@ void launch_shape(std::uint64_t work, int& grid, int& block) {
 
 template <dist D, unsigned Shift>
 void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
-                 normal_params<typename bulk_traits<D>::value> np,
+                 dist_params<typename bulk_traits<D>::value> np,
                  typename bulk_traits<D>::value* out, cudaStream_t s) {
   const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
   int grid = 0, block = 0;
@@ -147,20 +160,24 @@ template <dist D>
 void gpu_bulk(const bulk_request& req, void* out, void* stream) {
   using T = typename bulk_traits<D>::value;
   const auto s = static_cast<cudaStream_t>(stream);
-  const normal_params<T> np = scale_params<D>(req.mean, req.stddev);
+  const dist_params<T> np = make_params<D>(req, device_table<D>(req));
   T* o = static_cast<T*>(out);
   const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
   const std::size_t n = req.n;
   // dispatch.cpp refused output that is not aligned to sizeof(T).
-  switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
-    case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s);
-    case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s);
-    default:
-      if constexpr (bulk_traits<D>::per_group == 4) {
-        if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
-          return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s);
-        return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s);
-      }
+  if constexpr (sizeof(T) * bulk_traits<D>::per_group != 16) {  // element stores: any alignment
+    bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s);
+  } else {
+    switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
+      case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s);
+      case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s);
+      default:
+        if constexpr (bulk_traits<D>::per_group == 4) {
+          if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
+            return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s);
+          return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s);
+        }
+    }
   }
 }
 
@@ -171,7 +188,8 @@ void gpu_grid(const grid_request& req, void* out, void* stream) {
   launch_shape<grid_kernel<E, D>>(layout.threads, grid, block);
   before_launch();
   grid_kernel<E, D><<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
-      req.seed, req.offset, layout, static_cast<typename bulk_traits<D>::value*>(out));
+      req.seed, req.offset, layout, static_cast<typename bulk_traits<D>::value*>(out),
+      make_params<D>(req, device_table<D>(req)));
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 

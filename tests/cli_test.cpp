@@ -74,6 +74,7 @@ TEST_F(Cli, GridModeEqualsCurandPerThreadForEveryEngineAndDist) {
     for (dist d : all_dists) {
       const auto r =
           run(std::string("generate --engine ") + to_string(e) + " --dist " + to_string(d) +
+              test_cli_params(d) +
               " --seed 77 --offset 5 --blocks 3 --threads 4 --per-thread 6 --backend cpu");
       ASSERT_EQ(0, r.code) << r.err;
       std::vector<unsigned char> want;
@@ -87,7 +88,7 @@ TEST_F(Cli, GridModeEqualsCurandPerThreadForEveryEngineAndDist) {
 
 TEST_F(Cli, CountModeEqualsTheBulkLayout) {
   for (dist d : all_dists) {
-    const auto r = run(std::string("generate --dist ") + to_string(d) +
+    const auto r = run(std::string("generate --dist ") + to_string(d) + test_cli_params(d) +
                        " --seed 9 --offset 4 --count 1001 --backend cpu");
     ASSERT_EQ(0, r.code) << r.err;
     EXPECT_EQ(ref_bulk(d, 9, 4, 0, 1001), bytes(r.out)) << to_string(d);
@@ -106,9 +107,10 @@ TEST_F(Cli, InterleaveIsRoundRobinAcrossThreads) {
 }
 
 TEST_F(Cli, TextRoundTripsToTheRawBits) {
-  for (dist d : {dist::u32, dist::uniform, dist::normal, dist::normal_double}) {
-    const std::string base =
-        std::string("generate --dist ") + to_string(d) + " --seed 3 --count 500";
+  for (dist d : {dist::u32, dist::uniform, dist::normal, dist::normal_double, dist::exponential,
+                 dist::bernoulli, dist::discrete}) {
+    const std::string base = std::string("generate --dist ") + to_string(d) +
+                              test_cli_params(d) + " --seed 3 --count 500";
     const auto raw = run(base), text = run(base + " --format text");
     ASSERT_EQ(0, raw.code);
     ASSERT_EQ(0, text.code);
@@ -117,7 +119,8 @@ TEST_F(Cli, TextRoundTripsToTheRawBits) {
     std::string line;
     while (std::getline(in, line)) {
       unsigned char b[8];
-      if (d == dist::u32) {
+      if (d == dist::u32 || d == dist::bernoulli || d == dist::discrete) {
+        ASSERT_EQ(line.find_first_not_of("0123456789"), std::string::npos) << line;
         const std::uint32_t v = std::stoul(line);
         std::memcpy(b, &v, 4);
       } else if (value_size(d) == 4) {
@@ -502,6 +505,7 @@ TEST(CliInterleave, PiecesEqualTheTransposeForEveryEngineAndDist) {
             req.threads = threads;
             req.per_thread = k;
             req.backend = backend_kind::cpu;
+            set_test_params(req);
             std::vector<unsigned char> got;
             cli::detail::write_interleaved(req, piece, [&](const void* v, std::uint64_t n) {
               EXPECT_LE(n, std::max<std::uint64_t>(piece, 2)) << "a piece over the bound";

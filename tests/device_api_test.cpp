@@ -16,6 +16,8 @@ namespace {
 
 static_assert(std::is_trivially_copyable_v<launch_handle>, "passed by value into kernels");
 static_assert(sizeof(launch_handle) == 32, "four 64-bit words: seed, offset, draws, report");
+static_assert(std::is_trivially_copyable_v<discrete_view>, "passed by value into kernels");
+static_assert(std::is_trivially_copyable_v<bernoulli_param>, "passed by value into kernels");
 
 TEST(DeviceApi, StreamEqualsCurandForEveryEngineAndCall) {
   const launch_handle h{0xfeedfacecafebeefull, 8, 1 << 20};
@@ -91,10 +93,34 @@ TEST(DeviceApi, DrawsAccountingMatchesTheHostApi) {
         (void)s.normal_double();
       else if (d == dist::normal_portable)
         (void)s.normal_portable();
-      else
+      else if (d == dist::normal_portable_double)
         (void)s.normal_portable_double();
+      else if (d == dist::exponential)
+        (void)s.exponential(test_lambda);
+      else if (d == dist::bernoulli)
+        (void)s.bernoulli(test_p);
+      else if (d == dist::discrete)
+        (void)s.discrete(test_table().host_view());
+      else
+        FAIL() << "no stream method for " << to_string(d);
     }
   }
+}
+
+TEST(DeviceApi, OwnDistributionsFollowTheirDefinitionsOnNextDraws) {
+  auto a = philox_stream(5, 3, 8), b = philox_stream(5, 3, 8);
+  const bernoulli_param coin(test_p);
+  const discrete_view view = test_table().host_view();
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(a.exponential(2.0f), detail::exponential_from_u32(b.next(), 2.0f));
+    EXPECT_EQ(a.bernoulli(test_p), detail::bernoulli_from_u32(b.next(), coin.threshold));
+    EXPECT_EQ(a.bernoulli(coin), detail::bernoulli_from_u32(b.next(), coin.threshold));
+    const unsigned x1 = b.next(), x2 = b.next();
+    EXPECT_EQ(a.discrete(view), detail::alias_sample(view.entries, view.size, x1, x2));
+  }
+  EXPECT_EQ(bernoulli_param(std::nan("")).threshold, 0u);
+  EXPECT_EQ(bernoulli_param(-1.0).threshold, 0u);
+  EXPECT_EQ(bernoulli_param(2.0).threshold, std::uint64_t{1} << 32);
 }
 
 TEST(DeviceApiDeathTest, DrawingPastTheLaunchWindowIsCaught) {
@@ -113,6 +139,30 @@ TEST(DeviceApiDeathTest, DrawingPastTheLaunchWindowIsCaught) {
         (void)s.normal();
       },
       "drew past");
+  // discrete takes two draws: a window with one left is caught before the value.
+  EXPECT_DEATH(
+      {
+        auto s = h.stream(4);
+        for (int i = 0; i < 3; ++i) (void)s.next();
+        (void)s.discrete(test_table().host_view());
+      },
+      "subsequence 4 drew past its launch window");
+  // A view that cannot be read here (a device view on the host, an empty view) stops the
+  // thread instead of reading the wrong memory.
+  EXPECT_DEATH(
+      {
+        discrete_view v = test_table().host_view();
+        v.space = memory_space::device;
+        auto s = h.stream(1);
+        (void)s.discrete(v);
+      },
+      "got a device view in host code");
+  EXPECT_DEATH(
+      {
+        auto s = h.stream(1);
+        (void)s.discrete(discrete_view{});
+      },
+      "got an empty view");
 }
 
 }  // namespace

@@ -4,8 +4,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "cli/output.hpp"
 #include "dispatch.hpp"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 
 namespace gpurand::cli {
 namespace {
@@ -38,7 +42,48 @@ struct params {
   std::string output = "-";
   bool interleave = false;
   std::optional<std::uint64_t> blocks, threads, per_thread, count;
+  // The distribution's parameters (validated by parse()).
+  std::optional<double> lambda, p;
+  std::optional<std::uint64_t> low, high;
+  std::shared_ptr<const discrete_table> table;  // --weights / --weights-file
 };
+
+/// Copies the distribution's parameters into a bulk or grid request.
+template <class Request>
+void set_dist_params(const params& p, Request& req) {
+  if (p.lambda) req.lambda = *p.lambda;
+  if (p.p) req.p = *p.p;
+  if (p.low) req.low = *p.low;
+  if (p.high) req.high = *p.high;
+  req.table = p.table.get();
+}
+
+/// The weights of --weights (`text`: w0,w1,...) or of the file --weights-file names (numbers
+/// separated by commas, spaces or newlines).
+std::vector<double> parse_weights(const std::string& text, const std::string& flag) {
+  std::vector<double> w;
+  std::size_t i = 0;
+  const char* seps = ", \t\r\n";
+  while (true) {
+    i = text.find_first_not_of(seps, i);
+    if (i == std::string::npos) break;
+    const std::size_t end = text.find_first_of(seps, i);
+    const std::string item = text.substr(i, end == std::string::npos ? end : end - i);
+    w.push_back(parse_double(item, flag + " (weight " + std::to_string(w.size()) + ")"));
+    if (end == std::string::npos) break;
+    i = end;
+  }
+  return w;
+}
+
+std::string read_text_file(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(errc::invalid_argument, std::string(flag) + ": cannot open '" + path + "'");
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) throw Error(errc::invalid_argument, std::string(flag) + ": cannot read '" + path + "'");
+  return s.str();
+}
 
 /// Parses and checks everything that does not need the machine: flags and
 /// values, the combination of modes, sizes that overflow, the offset window.
@@ -61,7 +106,8 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
   auto* o_dist = add_text(app, "--dist", "NAME", dist_s,
                           "u32|uniform|normal|uniform-double|normal-double|normal-portable|normal-"
-                          "portable-double (default u32)");
+                          "portable-double|integer|integer64|exponential|bernoulli|discrete "
+                          "(default u32)");
   auto* o_seed =
       add_text(app, "--seed", "N", seed_s, "seed (default: 64 bits from the OS, printed)");
   auto* o_offset = add_text(app, "--offset", "N", offset_s, "first 32-bit draw of the window (0)");
@@ -74,6 +120,17 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   auto* o_per_thread =
       add_text(app, "--per-thread", "K", per_thread_s, "grid mode: values per thread K");
   auto* o_count = add_text(app, "--count", "N", count_s, "count mode: values N");
+  std::string lambda_s, p_s, low_s, high_s, weights_s, weights_file_s;
+  auto* o_lambda = add_text(app, "--lambda", "X", lambda_s, "exponential: rate (default 1)");
+  auto* o_p = add_text(app, "--p", "X", p_s, "bernoulli: probability of 1 in [0, 1] (default 0.5)");
+  auto* o_low = add_text(app, "--low", "N", low_s, "integer, integer64: lowest value (default 0)");
+  auto* o_high =
+      add_text(app, "--high", "N", high_s, "integer, integer64: values below N (required)");
+  auto* o_weights = add_text(app, "--weights", "W0,W1,...", weights_s,
+                             "discrete: the categories' weights (finite, >= 0, not all 0)");
+  auto* o_weights_file = add_text(app, "--weights-file", "FILE", weights_file_s,
+                                  "discrete: weights read from FILE (separated by commas, "
+                                  "spaces or newlines)");
   if (!parse_args(app, args, help_out)) return std::nullopt;
 
   auto given = [](const CLI::Option* o) { return o->count() > 0; };
@@ -97,6 +154,43 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   if (given(o_threads)) p.threads = parse_positive(threads_s, "--threads");
   if (given(o_per_thread)) p.per_thread = parse_positive(per_thread_s, "--per-thread");
   if (given(o_count)) p.count = parse_positive(count_s, "--count");
+
+  // Each distribution's own flags: one it does not read is an error naming it.
+  const bool integers = p.kind == dist::integer || p.kind == dist::integer64;
+  const std::pair<const CLI::Option*, bool> own[] = {
+      {o_lambda, p.kind == dist::exponential}, {o_p, p.kind == dist::bernoulli},
+      {o_low, integers}, {o_high, integers}, {o_weights, p.kind == dist::discrete},
+      {o_weights_file, p.kind == dist::discrete}};
+  for (const auto& [o, used] : own)
+    if (given(o) && !used)
+      throw Error(errc::invalid_argument, o->get_name() + ": not a parameter of --dist " +
+                                              to_string(p.kind));
+  if (given(o_lambda)) p.lambda = parse_double(lambda_s, "--lambda");
+  if (given(o_p)) p.p = parse_double(p_s, "--p");
+  if (given(o_low)) p.low = parse_u64(low_s, "--low");
+  if (given(o_high)) p.high = parse_u64(high_s, "--high");
+  if (integers && !p.high)
+    throw Error(errc::invalid_argument,
+                std::string("--high: --dist ") + to_string(p.kind) + " needs --high");
+  if (p.kind == dist::discrete) {
+    if (given(o_weights) == given(o_weights_file))
+      throw Error(errc::invalid_argument,
+                  "--weights: --dist discrete needs exactly one of --weights and --weights-file");
+    const std::string flag = given(o_weights) ? "--weights" : "--weights-file";
+    const std::vector<double> w = parse_weights(
+        given(o_weights) ? weights_s : read_text_file(weights_file_s, "--weights-file"), flag);
+    try {
+      p.table = std::make_shared<const discrete_table>(w);
+    } catch (const Error& e) {
+      throw Error(e.code(), flag + ": " + e.what());
+    }
+  }
+  {  // the library's checks, naming the flags: --lambda, --p, --low, --high
+    grid_request req;
+    req.kind = p.kind;
+    set_dist_params(p, req);
+    gpurand::detail::validate_params(req, "--");
+  }
 
   const bool grid = p.blocks || p.threads || p.per_thread;
   if (grid && p.count)
@@ -148,6 +242,7 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
   req.seed = seed;
   req.offset = p.offset;
   req.backend = backend;
+  set_dist_params(p, req);
   if (p.interleave) {
     req.threads = threads;
     req.per_thread = k;
@@ -184,12 +279,13 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
 /// Count mode: one bulk fill of N values at (seed, offset) in the bulk layout.
 void run_count(const params& p, std::uint64_t seed, backend_kind backend, output_sink& out) {
   const std::uint64_t n = *p.count;
-  const std::uint64_t per = value_size(p.kind) == 8 ? 2 : 4;
+  const std::uint64_t per = gpurand::detail::values_per_group(p.kind);
   bulk_request req;
   req.kind = p.kind;
   req.seed = seed;
   req.offset = p.offset;
   req.backend = backend;
+  set_dist_params(p, req);
   std::vector<unsigned char> buf;
   for (std::uint64_t i = 0; i < n; i += chunk_values) {  // chunk_values is a multiple of 4
     req.first_group = i / per;

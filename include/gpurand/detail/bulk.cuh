@@ -14,11 +14,13 @@ namespace gpurand::detail {
 
 /// Thread `g` of the per-thread writer: `k` values of its own stream
 /// curand_init(seed, g, offset), written to out[0], out[stride], ...
-/// (stride 1: thread-major; stride = threads: interleaved).
+/// (stride 1: thread-major; stride = threads: interleaved). `p`: the distribution's
+/// parameters (make_params of the grid_request).
 template <engine E, dist D, class T>
 GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::uint64_t offset,
                                                        std::uint64_t g, std::uint64_t k,
-                                                       std::uint64_t stride, T* out) {
+                                                       std::uint64_t stride, T* out,
+                                                       const dist_params<T>& p) {
   basic_stream<E> s(seed, g, offset);
   for (std::uint64_t i = 0; i < k; ++i) {
     T v;
@@ -34,8 +36,16 @@ GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::
       v = s.normal_double();
     else if constexpr (D == dist::normal_portable)
       v = s.normal_portable();
-    else
+    else if constexpr (D == dist::normal_portable_double)
       v = s.normal_portable_double();
+    else if constexpr (D == dist::exponential)
+      v = s.exponential(p.lambda);
+    else if constexpr (D == dist::bernoulli)
+      v = s.bernoulli(bernoulli_param::from_threshold(p.threshold));
+    else {
+      static_assert(D == dist::discrete);
+      v = s.discrete(p.table);
+    }
     out[i * stride] = v;
   }
 }
