@@ -32,7 +32,7 @@ struct alignas(16) group_vec {
 /// 4-byte values) store element by element from any natural alignment.
 template <dist D>
 __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-                            std::size_t n, dist_params<typename bulk_traits<D>::value> np,
+                            std::size_t n, fill_params<typename bulk_traits<D>::value> np,
                             typename bulk_traits<D>::value* out) {
   using T = typename bulk_traits<D>::value;
   constexpr unsigned per = bulk_traits<D>::per_group;
@@ -62,7 +62,7 @@ __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint6
 template <dist D, unsigned Shift>
 __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
                                     std::uint64_t first_group, std::size_t n,
-                                    dist_params<typename bulk_traits<D>::value> np,
+                                    fill_params<typename bulk_traits<D>::value> np,
                                     typename bulk_traits<D>::value* out) {
   using T = typename bulk_traits<D>::value;
   constexpr unsigned per = bulk_traits<D>::per_group;
@@ -98,7 +98,7 @@ __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
 template <engine E, dist D>
 __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layout layout,
                             typename bulk_traits<D>::value* out,
-                            dist_params<typename bulk_traits<D>::value> p) {
+                            fill_params<typename bulk_traits<D>::value> p) {
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
        i < layout.threads; i += stride) {
@@ -138,7 +138,7 @@ void launch_shape(std::uint64_t work, int& grid, int& block) {
 
 template <dist D, unsigned Shift>
 void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
-                 dist_params<typename bulk_traits<D>::value> np,
+                 fill_params<typename bulk_traits<D>::value> np,
                  typename bulk_traits<D>::value* out, cudaStream_t s) {
   const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
   int grid = 0, block = 0;
@@ -160,7 +160,7 @@ template <dist D>
 void gpu_bulk(const bulk_request& req, void* out, void* stream) {
   using T = typename bulk_traits<D>::value;
   const auto s = static_cast<cudaStream_t>(stream);
-  const dist_params<T> np = make_params<D>(req, device_table<D>(req));
+  const fill_params<T> np = make_params<D>(req, device_table<D>(req));
   T* o = static_cast<T*>(out);
   const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
   const std::size_t n = req.n;

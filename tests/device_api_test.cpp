@@ -101,8 +101,50 @@ TEST(DeviceApi, DrawsAccountingMatchesTheHostApi) {
         (void)s.bernoulli(test_p);
       else if (d == dist::discrete)
         (void)s.discrete(test_table().host_view());
+      else if (d == dist::integer)
+        (void)s.integer(3, 1000);
+      else if (d == dist::integer64)
+        (void)s.integer64(3, 1000);
       else
         FAIL() << "no stream method for " << to_string(d);
+    }
+  }
+}
+
+TEST(DeviceApi, IntegersFollowTheWideLemireDefinitionOnNextDraws) {
+  // Values of one accepted try, from the definition with 128-bit arithmetic.
+  for (const std::uint64_t low : {std::uint64_t{0}, std::uint64_t{7}})
+    for (const std::uint64_t r : {std::uint64_t{1}, std::uint64_t{3}, std::uint64_t{3} << 30,
+                                  (std::uint64_t{1} << 32) - 7 - low}) {
+      auto a = philox_stream(9, 2, 4), b = philox_stream(9, 2, 4);
+      for (int i = 0; i < 200; ++i) {
+        const std::uint64_t x = (std::uint64_t{b.next()} << 32) | b.next();
+        const auto want = static_cast<std::uint32_t>(
+            low + ((static_cast<unsigned __int128>(x) * r) >> 64));
+        ASSERT_EQ(want, a.integer(low, low + r)) << "range " << r;
+      }
+    }
+  {  // high - low = 2^32: the first word of the try, two draws.
+    auto a = philox_stream(9, 2, 4), b = philox_stream(9, 2, 4);
+    for (int i = 0; i < 50; ++i) {
+      const std::uint32_t x = b.next();
+      (void)b.next();
+      ASSERT_EQ(x, a.integer(0, std::uint64_t{1} << 32));
+    }
+  }
+  for (const std::uint64_t r : {std::uint64_t{5}, ~std::uint64_t{0} - 1000, std::uint64_t{1} << 63}) {
+    auto a = philox_stream(9, 3, 0), b = philox_stream(9, 3, 0);
+    for (int i = 0; i < 200; ++i) {
+      std::uint64_t w[2];
+      for (auto& v : w) v = (std::uint64_t{b.next()} << 32) | b.next();
+      const unsigned __int128 x = (static_cast<unsigned __int128>(w[0]) << 64) | w[1];
+      // value = (x * r) >> 128, computed as hi(x_hi * r) plus the carry of the middle words.
+      const unsigned __int128 hi = static_cast<unsigned __int128>(w[0]) * r;
+      const unsigned __int128 lo = static_cast<unsigned __int128>(w[1]) * r;
+      const unsigned __int128 mid = (hi & ~std::uint64_t{0}) + (lo >> 64);
+      const std::uint64_t want = static_cast<std::uint64_t>((hi >> 64) + (mid >> 64));
+      (void)x;
+      ASSERT_EQ(1000 + want, a.integer64(1000, 1000 + r)) << "range " << r;
     }
   }
 }
@@ -139,6 +181,23 @@ TEST(DeviceApiDeathTest, DrawingPastTheLaunchWindowIsCaught) {
         (void)s.normal();
       },
       "drew past");
+  // A try of integer takes two draws, integer64 four: every draw counts (a rejected try's
+  // draws come from next() too, so they are counted the same way).
+  EXPECT_DEATH(
+      {
+        auto s = h.stream(6);
+        (void)s.integer(0, 10);
+        (void)s.next();
+        (void)s.integer(0, 10);
+      },
+      "subsequence 6 drew past its launch window");
+  EXPECT_DEATH(
+      {
+        auto s = h.stream(7);
+        (void)s.next();
+        (void)s.integer64(0, 10);
+      },
+      "subsequence 7 drew past its launch window");
   // discrete takes two draws: a window with one left is caught before the value.
   EXPECT_DEATH(
       {

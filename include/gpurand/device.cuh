@@ -51,6 +51,7 @@ static_assert(!gpurand::detail::text_contains(GPURAND_STRINGIFY(QUALIFIERS), "de
 
 #include "gpurand/detail/alias.hpp"
 #include "gpurand/detail/distributions.hpp"
+#include "gpurand/detail/integers.hpp"
 #include "gpurand/detail/portable_math.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/discrete.hpp"
@@ -293,6 +294,32 @@ class basic_stream {
     const unsigned x1 = next();
     const unsigned x2 = next();
     return detail::alias_sample(table.entries, table.size, x1, x2);
+  }
+
+  /// An unbiased integer in [low, high), as uint32: Lemire's multiply-shift with rejection in
+  /// its wide form (gpurand/detail/integers.hpp): a try takes two next() draws x_hi, x_lo, the
+  /// value is low + ((x_hi * 2^32 + x_lo) * r) >> 64 with r = high - low, and the try is
+  /// rejected (two more draws) with probability < r / 2^64 <= 2^-32. r = 2^32 takes x_hi
+  /// itself (never rejected). Cost: 2 draws per try, every draw counted in the window, so a
+  /// launch should reserve 2 per value plus a margin for the rare rejection. Preconditions
+  /// (the host API checks them, the device does not): low < high <= 2^32.
+  GPURAND_HD std::uint32_t integer(std::uint64_t low, std::uint64_t high) {
+    const std::uint64_t range = high - low;
+    auto draw = [this] { return next(); };
+    if (range >> 32) {  // r = 2^32: the whole word
+      const std::uint32_t x_hi = draw();
+      (void)draw();  // the try's second word: every try takes two
+      return static_cast<std::uint32_t>(low + x_hi);
+    }
+    return static_cast<std::uint32_t>(
+        low + detail::lemire_wide<std::uint32_t>(draw, static_cast<std::uint32_t>(range)));
+  }
+  /// An unbiased integer in [low, high), as uint64: the wide form on 64-bit words, a try takes
+  /// four next() draws (two 64-bit words, high word first, each word high half first), rejected
+  /// with probability < 2^-64. Cost: 4 draws per try, all counted. Precondition: low < high.
+  GPURAND_HD std::uint64_t integer64(std::uint64_t low, std::uint64_t high) {
+    auto draw = [this] { return next(); };
+    return low + detail::lemire_wide<std::uint64_t>(draw, high - low);
   }
 
   /// skipahead(n): the same position as n calls of next().

@@ -20,7 +20,7 @@ template <engine E, dist D, class T>
 GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::uint64_t offset,
                                                        std::uint64_t g, std::uint64_t k,
                                                        std::uint64_t stride, T* out,
-                                                       const dist_params<T>& p) {
+                                                       const fill_params<T>& p) {
   basic_stream<E> s(seed, g, offset);
   for (std::uint64_t i = 0; i < k; ++i) {
     T v;

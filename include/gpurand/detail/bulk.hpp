@@ -36,7 +36,7 @@ using bulk_traits = dist_traits<D>;
 /// The parameters of a fill's transform (a per-thread writer's too), in the types the bodies
 /// take. Each distribution reads only its own fields.
 template <class T>
-struct dist_params {
+struct fill_params {
   T mean;                   ///< scaled kinds: value * stddev + mean, in the value type (cuRAND's
   T stddev;                 ///< host generator computes normal * stddev + mean in that type)
   float lambda = 1.0f;      ///< exponential
@@ -48,10 +48,10 @@ struct dist_params {
 /// mean and stddev: for the others converting them anyway could overflow the value type
 /// (undefined behaviour). `table`: the discrete table's view for the backend that runs the fill.
 template <dist D, class Request>
-dist_params<typename bulk_traits<D>::value> make_params(const Request& req,
+fill_params<typename bulk_traits<D>::value> make_params(const Request& req,
                                                         discrete_view table = {}) {
   using T = typename bulk_traits<D>::value;
-  dist_params<T> p{T{}, T{1}};
+  fill_params<T> p{T{}, T{1}};
   if constexpr (bulk_traits<D>::scaled) {
     p.mean = static_cast<T>(req.mean);
     p.stddev = static_cast<T>(req.stddev);
@@ -66,7 +66,7 @@ dist_params<typename bulk_traits<D>::value> make_params(const Request& req,
 /// kinds fill v[0..3], doubles fill v[0..1]. Split from bulk_group so the CPU
 /// backend can feed it draws computed with SIMD.
 template <dist D, class T = typename bulk_traits<D>::value>
-GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, dist_params<T> np, T* v) {
+GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, fill_params<T> np, T* v) {
   if constexpr (D == dist::u32) {
     for (int i = 0; i < 4; ++i) v[i] = x.v[i];
   } else if constexpr (D == dist::uniform) {
@@ -114,7 +114,7 @@ GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, dist_params
 /// The values of group `sub` of a bulk fill at (seed, offset).
 template <dist D, class T = typename bulk_traits<D>::value>
 GPURAND_HD GPURAND_FORCEINLINE void bulk_group(std::uint64_t seed, std::uint64_t offset,
-                                               std::uint64_t sub, dist_params<T> np, T* v) {
+                                               std::uint64_t sub, fill_params<T> np, T* v) {
   bulk_transform<D>(philox_draw4(seed, sub, offset), np, v);
 }
 

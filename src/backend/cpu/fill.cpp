@@ -119,7 +119,7 @@ discrete_view host_table(const Request& req) {
 /// kernels; the other kinds take SIMD draws through the shared transform.
 template <dist D, class T = typename bulk_traits<D>::value>
 void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, std::uint64_t count,
-                 dist_params<T> np, T* out, bool may_stream) {
+                 fill_params<T> np, T* out, bool may_stream) {
   if constexpr (D == dist::u32) {
     philox_u32_groups(seed, offset, first, count, out, may_stream);
   } else if constexpr (D == dist::uniform) {
@@ -149,7 +149,7 @@ void bulk(const bulk_request& req, void* out_v) {
   constexpr unsigned per = bulk_traits<D>::per_group;
   const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
   const std::size_t n = req.n;
-  const dist_params<T> np = make_params<D>(req, host_table<D>(req));
+  const fill_params<T> np = make_params<D>(req, host_table<D>(req));
   T* out = static_cast<T*>(out_v);
   const std::uint64_t full = n / per;
   const std::uint64_t block = cpu_block(full, /*bulk=*/true);
@@ -174,7 +174,7 @@ void grid(const grid_request& req, void* out_v) {
   using T = typename bulk_traits<D>::value;
   const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
   const std::uint64_t seed = req.seed, offset = req.offset;
-  const dist_params<T> p = make_params<D>(req, host_table<D>(req));
+  const fill_params<T> p = make_params<D>(req, host_table<D>(req));
   T* out = static_cast<T*>(out_v);
   // The emulated grid: tasks of `block` consecutive threads.
   const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
