@@ -259,6 +259,9 @@ void curand_generate(curandGenerator_st* gen, dist d, void* out, std::size_t n) 
     case dist::normal_portable_double:
       return check_curand(curandGenerateNormalDouble(gen, static_cast<double*>(out), n, 0.0, 1.0),
                           "curandGenerateNormalDouble");
+    default:
+      throw Error(errc::unsupported,
+                  std::string("cuRAND's host generator has no ") + to_string(d) + " fill");
   }
 }
 

@@ -12,6 +12,7 @@
 #include "backend/cuda/cuda_check.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 #include "launch.hpp"
 #include "shifted_store.hpp"
 
@@ -61,10 +62,11 @@ __device__ void write_poison(T* out, std::size_t n) {
 
 /// Grid-strided bulk fill into 16-byte aligned output: full groups go out
 /// as one 16-byte store; the tail group (n not a multiple of the group size)
-/// stores element by element.
+/// stores element by element. Groups that are not 16 bytes (discrete: two
+/// 4-byte values) store element by element from any natural alignment.
 template <dist D>
 __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-                            std::size_t n, normal_params<typename bulk_traits<D>::value> np,
+                            std::size_t n, fill_params<typename bulk_traits<D>::value> np,
                             typename bulk_traits<D>::value* out, const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
   if (capture != nullptr && !captured_params(capture, seed, offset)) return write_poison(out, n);
@@ -76,7 +78,7 @@ __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint6
        g < groups; g += stride) {
     group_vec<T, per> r;
     bulk_group<D>(seed, offset, first_group + g, np, r.v);
-    if (g < full) {
+    if (sizeof(T) * per == 16 && g < full) {
       reinterpret_cast<group_vec<T, per>*>(out)[g] = r;
     } else {
       const std::uint64_t base = g * per;
@@ -95,7 +97,7 @@ __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint6
 template <dist D, unsigned Shift>
 __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
                                     std::uint64_t first_group, std::size_t n,
-                                    normal_params<typename bulk_traits<D>::value> np,
+                                    fill_params<typename bulk_traits<D>::value> np,
                                     typename bulk_traits<D>::value* out,
                                     const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
@@ -132,7 +134,8 @@ __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
 
 template <engine E, dist D>
 __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layout layout,
-                            typename bulk_traits<D>::value* out) {
+                            typename bulk_traits<D>::value* out,
+                            fill_params<typename bulk_traits<D>::value> p) {
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
        i < layout.threads; i += stride) {
@@ -140,8 +143,18 @@ __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layou
     // cuRAND's device functions for every engine, Philox included (the CPU writer's
     // toolkit-free Philox stream gives the same bits).
     thread_stream_body<E, D, basic_stream<E>>(seed, offset, g, layout.per_thread,
-                                              layout.stride(), out + layout.start(g));
+                                              layout.stride(), out + layout.start(g), p);
   }
+}
+
+/// The discrete table's view on the current device (copied there on first use); none for the
+/// other kinds.
+template <dist D, class Request>
+discrete_view device_table(const Request& req) {
+  if constexpr (D == dist::discrete)
+    return req.table->device_view();
+  else
+    return {};
 }
 
 /// Block size from the occupancy calculator, grid capped at what the device
@@ -164,7 +177,7 @@ void launch_shape(std::uint64_t work, int& grid, int& block) {
 
 template <dist D, unsigned Shift>
 void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
-                 normal_params<typename bulk_traits<D>::value> np,
+                 fill_params<typename bulk_traits<D>::value> np,
                  typename bulk_traits<D>::value* out, cudaStream_t s, const capture_slot* capture) {
   const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
   int grid = 0, block = 0;
@@ -187,20 +200,24 @@ template <dist D>
 void gpu_bulk(const bulk_request& req, void* out, void* stream, const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
   const auto s = static_cast<cudaStream_t>(stream);
-  const normal_params<T> np = scale_params<D>(req.mean, req.stddev);
+  const fill_params<T> np = make_params<D>(req, device_table<D>(req));
   T* o = static_cast<T*>(out);
   const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
   const std::size_t n = req.n;
   // dispatch.cpp refused output that is not aligned to sizeof(T).
-  switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
-    case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
-    case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s, capture);
-    default:
-      if constexpr (bulk_traits<D>::per_group == 4) {
-        if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
-          return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s, capture);
-        return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s, capture);
-      }
+  if constexpr (sizeof(T) * bulk_traits<D>::per_group != 16) {  // element stores: any alignment
+    bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
+  } else {
+    switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
+      case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
+      case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s, capture);
+      default:
+        if constexpr (bulk_traits<D>::per_group == 4) {
+          if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
+            return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s, capture);
+          return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s, capture);
+        }
+    }
   }
 }
 
@@ -211,7 +228,8 @@ void gpu_grid(const grid_request& req, void* out, void* stream) {
   launch_shape<grid_kernel<E, D>>(layout.threads, grid, block);
   before_launch();
   grid_kernel<E, D><<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
-      req.seed, req.offset, layout, static_cast<typename bulk_traits<D>::value*>(out));
+      req.seed, req.offset, layout, static_cast<typename bulk_traits<D>::value*>(out),
+      make_params<D>(req, device_table<D>(req)));
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 

@@ -16,6 +16,7 @@
 #include "backend/cuda/host.hpp"
 #include "backend/cpu/fill.hpp"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 #include "backend/cpu/parallel.hpp"
 
 namespace gpurand {
@@ -106,6 +107,40 @@ void check_async_output(const bulk_request& req, const void* out) {
 
 }  // namespace
 
+template <class Request>
+void validate_params(const Request& req, const char* prefix) {
+  const std::string pre = prefix;
+  if (req.kind == dist::exponential) {
+    // float(lambda) must be a positive finite float, and the largest value, -log(2^-33) / lambda
+    // = 22.9 / lambda, finite in float: lambda in [2^-120, FLT_MAX].
+    if (!(req.lambda >= 0x1p-120) || !(req.lambda <= std::numeric_limits<float>::max()))
+      throw Error(errc::invalid_argument,
+                  pre + "lambda: must be in [2^-120, 3.4e38] (finite and > 0, a float rate) "
+                        "for exponential, got " + show(req.lambda));
+  }
+  if (req.kind == dist::integer || req.kind == dist::integer64) {
+    if (req.low >= req.high)
+      throw Error(errc::invalid_argument, pre + "high: must be above low = " +
+                                              std::to_string(req.low) + " (values in [low, high)), got " +
+                                              std::to_string(req.high));
+    if (req.kind == dist::integer && req.high > (std::uint64_t{1} << 32))
+      throw Error(errc::invalid_argument,
+                  pre + "high: integer values are uint32, so high must be at most 2^32 = "
+                        "4294967296 (use integer64), got " + std::to_string(req.high));
+  }
+  if (req.kind == dist::bernoulli && !(req.p >= 0.0 && req.p <= 1.0))
+    throw Error(errc::invalid_argument,
+                pre + "p: must be in [0, 1] for bernoulli, got " + show(req.p));
+  if (req.kind == dist::discrete) {
+    if (req.table == nullptr)
+      throw Error(errc::invalid_argument,
+                  pre + "table: null pointer (discrete needs a gpurand::discrete_table)");
+    (void)req.table->size();  // a moved-from table: Error naming `table`
+  }
+}
+template void validate_params(const bulk_request&, const char*);
+template void validate_params(const grid_request&, const char*);
+
 void validate_cpu_settings() { (void)cpu_threads(); }
 
 cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool async,
@@ -140,7 +175,8 @@ cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool 
                                               " range (|mean| + " + show(zmax) +
                                               " * stddev must stay below " + show(top) + ")");
   }
-  const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
+  validate_params(req, "");
+  const std::uint64_t per = values_per_group(req.kind);
   if (req.n > 0 && req.first_group > UINT64_MAX - (req.n - 1) / per)
     throw Error(errc::invalid_argument, "first_group: " + std::to_string(req.first_group) +
                                             " + n runs past subsequence 2^64-1");
@@ -162,7 +198,7 @@ cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool 
 void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream,
               capture_slot* capture) {
   if (req.n == 0) return;
-  const std::size_t per = value_size(req.kind) == 8 ? 2 : 4;  // values per group
+  const std::size_t per = values_per_group(req.kind);
   // The one dispatch from the run-time distribution to the typed backends.
   visit(req.kind, [&](auto d) {
     constexpr dist D = decltype(d)::value;
@@ -203,6 +239,7 @@ void validate_grid(const grid_request& req, const void* out) {
   visit(
       req.eng, [](auto) {}, "eng");  // values outside the table are errors naming the field
   visit(req.kind, [](auto) {});
+  validate_params(req, "");
   require_writer(req.eng, req.kind);  // a build without the CUDA toolkit runs Philox alone
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   if (out == nullptr)
@@ -285,7 +322,7 @@ bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t pa
   // Whole groups per piece, the remainder spread over the first pieces, so
   // every piece but the last ends on a group boundary and the last one takes
   // the partial group at the end.
-  const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
+  const std::uint64_t per = detail::values_per_group(req.kind);
   const std::uint64_t groups = req.n / per + (req.n % per != 0);
   const std::uint64_t base = groups / parts, extra = groups % parts;
   const std::uint64_t first = part * base + std::min<std::uint64_t>(part, extra);

@@ -28,6 +28,12 @@ backend_kind default_backend(const std::optional<backend_kind>& requested);
 cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool async = false,
                                  cuda_stream stream = nullptr);
 
+/// Checks the distribution's parameters of a bulk or grid request (lambda, p, low/high, table):
+/// Error(invalid_argument) naming `prefix` + the field and the value. Part of validate_bulk and
+/// validate_grid.
+template <class Request>
+void validate_params(const Request& req, const char* prefix);
+
 /// Runs a validated bulk request on a resolved backend. With `stream`
 /// non-null the fill is enqueued there and not awaited (device memory only).
 /// With `capture` (GPU, a stream under capture) the enqueued kernel takes

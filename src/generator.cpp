@@ -299,7 +299,13 @@ std::uint64_t Generator::window_end() const {
 void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double stddev,
                      cuda_stream* stream) {
   GPURAND_REQUIRE_IMPL();
-  bulk_request req = impl_->request(kind, n, mean, stddev);
+  bulk(impl_->request(kind, n, mean, stddev), out, stream);
+}
+
+void Generator::bulk(bulk_request req, void* out, cuda_stream* stream) {
+  GPURAND_REQUIRE_IMPL();
+  req.backend = impl_->backend;
+  const std::size_t n = req.n;
   detail::cuda::device_guard on(impl_->device);  // options::device; the caller's is restored
   void* const s = stream ? *stream : nullptr;
   if (n == 0) {  // a no-op, but a bad argument is still an error
@@ -317,7 +323,7 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
     // Under capture: a window for every replay, and the slot the graph owns
     // (made before the reservation: a refused reservation consumes nothing).
     captured = detail::cuda::open_captured_fill(
-        capture, "asynchronous fill of " + std::to_string(n) + " " + to_string(kind) + " values");
+        capture, "asynchronous fill of " + std::to_string(n) + " " + to_string(req.kind) + " values");
     return detail::capture_step * impl_->capture_replays;
   });
   req.seed = t.seed;
@@ -331,8 +337,14 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
 
 bulk_request Generator::reserve_fill(dist kind, std::size_t n, double mean, double stddev) {
   GPURAND_REQUIRE_IMPL();
-  bulk_request req = impl_->request(kind, n, mean, stddev);
-  if (n == 0) {  // like the fills: nothing to draw, nothing consumed
+  return reserve_fill(impl_->request(kind, n, mean, stddev));
+}
+
+bulk_request Generator::reserve_fill(bulk_request req) {
+  GPURAND_REQUIRE_IMPL();
+  req.backend = impl_->backend;
+  req.first_group = 0;
+  if (req.n == 0) {  // like the fills: nothing to draw, nothing consumed
     detail::validate_bulk(req, &req);
     return req;
   }
@@ -381,6 +393,50 @@ void Generator::normal_async(float* out, std::size_t n, float mean, float stddev
 void Generator::normal_async(double* out, std::size_t n, double mean, double stddev,
                              cuda_stream s) {
   bulk(dist::normal_double, out, n, mean, stddev, &s);
+}
+
+namespace {
+bulk_request fill_of(dist kind, std::size_t n) {
+  bulk_request req;
+  req.kind = kind;
+  req.n = n;
+  return req;
+}
+bulk_request exponential_fill(std::size_t n, float lambda) {
+  bulk_request req = fill_of(dist::exponential, n);
+  req.lambda = lambda;
+  return req;
+}
+bulk_request bernoulli_fill(std::size_t n, double p) {
+  bulk_request req = fill_of(dist::bernoulli, n);
+  req.p = p;
+  return req;
+}
+bulk_request discrete_fill(std::size_t n, const discrete_table& table) {
+  bulk_request req = fill_of(dist::discrete, n);
+  req.table = &table;
+  return req;
+}
+}  // namespace
+
+void Generator::exponential(float* out, std::size_t n, float lambda) {
+  bulk(exponential_fill(n, lambda), out, nullptr);
+}
+void Generator::bernoulli(std::uint32_t* out, std::size_t n, double p) {
+  bulk(bernoulli_fill(n, p), out, nullptr);
+}
+void Generator::discrete(std::uint32_t* out, std::size_t n, const discrete_table& table) {
+  bulk(discrete_fill(n, table), out, nullptr);
+}
+void Generator::exponential_async(float* out, std::size_t n, float lambda, cuda_stream s) {
+  bulk(exponential_fill(n, lambda), out, &s);
+}
+void Generator::bernoulli_async(std::uint32_t* out, std::size_t n, double p, cuda_stream s) {
+  bulk(bernoulli_fill(n, p), out, &s);
+}
+void Generator::discrete_async(std::uint32_t* out, std::size_t n, const discrete_table& table,
+                               cuda_stream s) {
+  bulk(discrete_fill(n, table), out, &s);
 }
 
 namespace {

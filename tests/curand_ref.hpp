@@ -10,11 +10,67 @@
 #include <cstring>
 #include <vector>
 
+#include "gpurand/detail/alias.hpp"
+#include "gpurand/detail/distributions.hpp"
 #include "gpurand/detail/portable_math.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/device.cuh"
+#include "gpurand/discrete.hpp"
 
 namespace gpurand::test {
+
+// ---- the parameters the table-wide tests give gpurand's own distributions -------------------
+
+constexpr float test_lambda = 1.75f;  ///< exponential
+constexpr double test_p = 0.3;        ///< bernoulli
+/// discrete: weights with a zero and uneven columns.
+inline const discrete_table& test_table() {
+  static const discrete_table t{1, 2, 3, 0, 4.5, 0.25, 7};
+  return t;
+}
+inline const char* test_weights_text = "1,2,3,0,4.5,0.25,7";
+
+/// Sets a bulk or grid request's distribution parameters to the test values.
+template <class Request>
+void set_test_params(Request& r) {
+  r.lambda = test_lambda;
+  r.p = test_p;
+  r.table = &test_table();
+}
+
+/// The CLI flags that give `d` the test parameters ("" for the others).
+inline std::string test_cli_params(dist d) {
+  switch (d) {
+    case dist::exponential: return " --lambda 1.75";
+    case dist::bernoulli: return " --p 0.3";
+    case dist::discrete: return std::string(" --weights ") + test_weights_text;
+    default: return "";
+  }
+}
+
+/// True for gpurand's own distributions that are defined on raw 32-bit draws (curand()).
+inline bool from_raw_draws(dist d) {
+  return d == dist::exponential || d == dist::bernoulli || d == dist::discrete;
+}
+
+/// One value of gpurand's own distribution `d` from draws taken by `next()`, as its
+/// definition says (gpurand/detail/distributions.hpp, alias.hpp), into dst.
+template <class Next>
+void ref_own_value(dist d, Next&& next, unsigned char* dst) {
+  if (d == dist::exponential) {
+    const float v = detail::exponential_from_u32(next(), test_lambda);
+    std::memcpy(dst, &v, 4);
+  } else if (d == dist::bernoulli) {
+    const std::uint32_t v = detail::bernoulli_from_u32(next(), detail::bernoulli_threshold(test_p));
+    std::memcpy(dst, &v, 4);
+  } else {
+    const std::uint32_t x1 = next();
+    const std::uint32_t x2 = next();
+    const auto& t = test_table();
+    const std::uint32_t v = detail::alias_sample(t.entries().data(), t.size(), x1, x2);
+    std::memcpy(dst, &v, 4);
+  }
+}
 
 template <class State, class T>
 T ref_draw(State& s, dist d) {
@@ -34,6 +90,11 @@ std::vector<unsigned char> ref_stream(dist d, std::uint64_t seed, std::uint64_t 
   State s;
   curand_init(seed, g, offset, &s);
   std::vector<unsigned char> out(k * value_size(d));
+  if (from_raw_draws(d)) {
+    for (std::uint64_t i = 0; i < k; ++i)
+      ref_own_value(d, [&] { return curand(&s); }, out.data() + i * value_size(d));
+    return out;
+  }
   if (d == dist::normal_portable || d == dist::normal_portable_double) {
     // gpurand's portable normal: pairs of the portable Box-Muller over consecutive curand()
     // draws (2 for float, 4 for double), sin-side value first.
@@ -90,6 +151,15 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
     const std::uint64_t i = first_value + j;
     curandStatePhilox4_32_10_t s;
     unsigned char* dst = out.data() + j * value_size(d);
+    if (from_raw_draws(d)) {  // the words of curand4 of group i / per, in order
+      const std::uint64_t per = detail::values_per_group(d);
+      curand_init(seed, i / per, offset, &s);
+      const uint4 r = curand4(&s);
+      const unsigned w[4] = {r.x, r.y, r.z, r.w};
+      const unsigned* x = w + (i % per) * (4 / per);
+      ref_own_value(d, [&] { return *x++; }, dst);
+      continue;
+    }
     if (value_size(d) == 4) {
       curand_init(seed, i / 4, offset, &s);
       float f[4];
@@ -148,6 +218,7 @@ inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
   r.per_thread = k;
   r.interleave = interleave;
   r.backend = backend_kind::cpu;
+  set_test_params(r);
   std::vector<unsigned char> out(threads * k * value_size(d));
   write_thread_streams(r, out.data());
   return out;

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -46,6 +47,17 @@ inline std::uint64_t parse_positive(std::string_view text, std::string_view flag
   if (v == 0)
     throw Error(errc::invalid_argument,
                 std::string(flag) + ": must be a positive integer, got '0'");
+  return v;
+}
+
+/// Parse a decimal floating-point number (std::from_chars: no leading '+', no spaces, the whole
+/// text; "inf" and "nan" parse, and the caller's validation names them).
+inline double parse_double(std::string_view text, std::string_view flag) {
+  double v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size())
+    throw Error(errc::invalid_argument,
+                std::string(flag) + ": expected a number, got '" + std::string(text) + "'");
   return v;
 }
 

@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -20,6 +23,7 @@
 #include "cli/output.hpp"
 #include "dispatch.hpp"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 #include "state_text.hpp"
 
 namespace gpurand::cli {
@@ -49,6 +53,11 @@ struct params {
   std::optional<std::string> state_in, state_out;
   std::uint64_t written = 0;    // values (count mode) or values per thread (grid) before this run
   std::set<std::string> given;  // the flags on the command line, e.g. "--dist"
+  // The distribution's parameters (checked by check()).
+  std::optional<double> lambda, p;
+  std::optional<std::uint64_t> low, high;
+  std::vector<double> weights;                  // --weights / --weights-file
+  std::shared_ptr<const discrete_table> table;  // built from `weights`
 };
 
 /// A --state-in / --state-out file name: not empty, not "-" (stdin and stdout
@@ -59,6 +68,43 @@ std::string state_file_name(const std::string& text, const char* flag) {
     throw Error(errc::invalid_argument,
                 std::string(flag) + ": expected a file, got '-' (stdin and stdout carry values)");
   return text;
+}
+
+/// Copies the distribution's parameters into a bulk or grid request.
+template <class Request>
+void set_dist_params(const params& p, Request& req) {
+  if (p.lambda) req.lambda = *p.lambda;
+  if (p.p) req.p = *p.p;
+  if (p.low) req.low = *p.low;
+  if (p.high) req.high = *p.high;
+  req.table = p.table.get();
+}
+
+/// The weights of --weights (`text`: w0,w1,...) or of the file --weights-file names (numbers
+/// separated by commas, spaces or newlines).
+std::vector<double> parse_weights(const std::string& text, const std::string& flag) {
+  std::vector<double> w;
+  std::size_t i = 0;
+  const char* seps = ", \t\r\n";
+  while (true) {
+    i = text.find_first_not_of(seps, i);
+    if (i == std::string::npos) break;
+    const std::size_t end = text.find_first_of(seps, i);
+    const std::string item = text.substr(i, end == std::string::npos ? end : end - i);
+    w.push_back(parse_double(item, flag + " (weight " + std::to_string(w.size()) + ")"));
+    if (end == std::string::npos) break;
+    i = end;
+  }
+  return w;
+}
+
+std::string read_text_file(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(errc::invalid_argument, std::string(flag) + ": cannot open '" + path + "'");
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) throw Error(errc::invalid_argument, std::string(flag) + ": cannot read '" + path + "'");
+  return s.str();
 }
 
 /// Parses the flags and checks each value on its own. Empty when --help was
@@ -88,7 +134,8 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
   auto* o_dist = add_text(app, "--dist", "NAME", dist_s,
                           "u32|uniform|normal|uniform-double|normal-double|normal-portable|normal-"
-                          "portable-double (default u32)");
+                          "portable-double|integer|integer64|exponential|bernoulli|discrete "
+                          "(default u32)");
   auto* o_seed =
       add_text(app, "--seed", "N", seed_s, "seed (default: 64 bits from the OS, printed)");
   auto* o_offset = add_text(app, "--offset", "N", offset_s, "first 32-bit draw of the window (0)");
@@ -103,6 +150,17 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
                               "continue the run saved in FILE (by --state-out)");
   auto* o_state_out = add_text(app, "--state-out", "FILE", state_out_s,
                                "save where this run ends to FILE, to continue it later");
+  std::string lambda_s, p_s, low_s, high_s, weights_s, weights_file_s;
+  auto* o_lambda = add_text(app, "--lambda", "X", lambda_s, "exponential: rate (default 1)");
+  auto* o_p = add_text(app, "--p", "X", p_s, "bernoulli: probability of 1 in [0, 1] (default 0.5)");
+  auto* o_low = add_text(app, "--low", "N", low_s, "integer, integer64: lowest value (default 0)");
+  auto* o_high =
+      add_text(app, "--high", "N", high_s, "integer, integer64: values below N (required)");
+  auto* o_weights = add_text(app, "--weights", "W0,W1,...", weights_s,
+                             "discrete: the categories' weights (finite, >= 0, not all 0)");
+  auto* o_weights_file = add_text(app, "--weights-file", "FILE", weights_file_s,
+                                  "discrete: weights read from FILE (separated by commas, "
+                                  "spaces or newlines)");
   if (!parse_args(app, args, help_out)) return std::nullopt;
 
   auto given = [](const CLI::Option* o) { return o->count() > 0; };
@@ -126,6 +184,22 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
   p.threads = grid_opts.threads();
   p.per_thread = grid_opts.per_thread();
   if (given(o_count)) p.count = parse_positive(count_s, "--count");
+  if (given(o_lambda)) p.lambda = parse_double(lambda_s, "--lambda");
+  if (given(o_p)) p.p = parse_double(p_s, "--p");
+  if (given(o_low)) p.low = parse_u64(low_s, "--low");
+  if (given(o_high)) p.high = parse_u64(high_s, "--high");
+  if (given(o_weights) && given(o_weights_file))
+    throw Error(errc::invalid_argument, "--weights: give either --weights or --weights-file");
+  if (given(o_weights) || given(o_weights_file)) {
+    const std::string flag = given(o_weights) ? "--weights" : "--weights-file";
+    p.weights = parse_weights(
+        given(o_weights) ? weights_s : read_text_file(weights_file_s, "--weights-file"), flag);
+    try {
+      p.table = std::make_shared<const discrete_table>(p.weights);
+    } catch (const Error& e) {
+      throw Error(e.code(), flag + ": " + e.what());
+    }
+  }
   if (given(o_state_in)) p.state_in = state_file_name(state_in_s, "--state-in");
   if (given(o_state_out)) p.state_out = state_file_name(state_out_s, "--state-out");
   for (const CLI::Option* o : app.get_options())
@@ -142,10 +216,35 @@ void check_one_mode(const params& p) {
     throw Error(errc::invalid_argument, "--interleave: applies to grid mode only");
 }
 
+/// Each distribution's own flags: one it does not read is an error naming it;
+/// the library's checks of their values, naming the flags.
+void check_dist_flags(const params& p) {
+  const bool integers = p.kind == dist::integer || p.kind == dist::integer64;
+  const std::pair<const char*, bool> own[] = {
+      {"--lambda", p.kind == dist::exponential}, {"--p", p.kind == dist::bernoulli},
+      {"--low", integers}, {"--high", integers}, {"--weights", p.kind == dist::discrete},
+      {"--weights-file", p.kind == dist::discrete}};
+  for (const auto& [flag, used] : own)
+    if (p.given.count(flag) && !used)
+      throw Error(errc::invalid_argument,
+                  std::string(flag) + ": not a parameter of --dist " + to_string(p.kind));
+  if (integers && !p.high)
+    throw Error(errc::invalid_argument,
+                std::string("--high: --dist ") + to_string(p.kind) + " needs --high");
+  if (p.kind == dist::discrete && !p.table)
+    throw Error(errc::invalid_argument,
+                "--weights: --dist discrete needs exactly one of --weights and --weights-file");
+  grid_request req;
+  req.kind = p.kind;
+  set_dist_params(p, req);
+  gpurand::detail::validate_params(req, "--");
+}
+
 /// Checks the combination of a complete set of flags (a resumed run's after
 /// the saved settings are added): modes, sizes that overflow, the window.
 void check(const params& p) {
   check_one_mode(p);
+  check_dist_flags(p);
   const bool grid = p.blocks || p.threads || p.per_thread;
   if (!grid && !p.count)
     throw Error(errc::invalid_argument,
@@ -221,6 +320,21 @@ settings settings_of(const params& p, std::uint64_t seed) {
                 {"dist", to_string(p.kind)},
                 {"seed", std::to_string(seed)},
                 {"offset", std::to_string(p.offset)}};
+  // The distribution's parameters, in the form the flags read back (shortest round trip).
+  auto number = [](double v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+  };
+  if (p.lambda) s.push_back({"lambda", number(*p.lambda)});
+  if (p.p) s.push_back({"p", number(*p.p)});
+  if (p.low) s.push_back({"low", std::to_string(*p.low)});
+  if (p.high) s.push_back({"high", std::to_string(*p.high)});
+  if (p.table) {
+    std::string w;
+    for (double x : p.weights) w += (w.empty() ? "" : ",") + number(x);
+    s.push_back({"weights", w});
+  }
   if (!p.count) {
     s.push_back({"blocks", std::to_string(*p.blocks)});
     s.push_back({"threads", std::to_string(*p.threads)});
@@ -314,7 +428,7 @@ params resume(const std::vector<std::string>& args, const params& p, const saved
                     "grid-mode flags");
   std::vector<std::string> merged = args;
   for (const auto& [key, value] : saved.recorded)
-    if (!p.given.count("--" + key)) {
+    if (!p.given.count("--" + key) && !(key == "weights" && p.given.count("--weights-file"))) {
       merged.push_back("--" + key);
       merged.push_back(value);
     }
@@ -358,6 +472,7 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
   req.seed = seed;
   req.offset = p.offset;
   req.backend = backend;
+  set_dist_params(p, req);
   if (p.interleave) {
     req.threads = threads;
     req.per_thread = k;
@@ -395,13 +510,14 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
 /// offset) in the bulk layout (value i is lane i % per of group i / per).
 void run_count(const params& p, std::uint64_t seed, backend_kind backend, output_sink& out) {
   const std::uint64_t begin = p.written, end = p.written + *p.count;  // check() ruled out overflow
-  const std::uint64_t per = value_size(p.kind) == 8 ? 2 : 4;
+  const std::uint64_t per = gpurand::detail::values_per_group(p.kind);
   const std::size_t size = value_size(p.kind);
   bulk_request req;
   req.kind = p.kind;
   req.seed = seed;
   req.offset = p.offset;
   req.backend = backend;
+  set_dist_params(p, req);
   std::vector<unsigned char> buf;
   // Pieces end on multiples of chunk_values (a multiple of 4, so on groups);
   // only the first can start inside a group, whose leading values were written before.

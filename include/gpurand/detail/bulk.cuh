@@ -53,10 +53,12 @@ inline constexpr bool has_writer_stream =
 /// curand_init(seed, g, offset), written to out[0], out[stride], ...
 /// (stride 1: thread-major; stride = threads: interleaved). `Stream` runs the
 /// draws: the CPU writer's writer_stream_t<E, D>; the GPU kernels pass basic_stream<E>.
+/// `p`: the distribution's parameters (make_params of the grid_request).
 template <engine E, dist D, class Stream = writer_stream_t<E, D>, class T>
 GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::uint64_t offset,
                                                        std::uint64_t g, std::uint64_t k,
-                                                       std::uint64_t stride, T* out) {
+                                                       std::uint64_t stride, T* out,
+                                                       const fill_params<T>& p) {
   Stream s(seed, g, offset);
   for (std::uint64_t i = 0; i < k; ++i) {
     T v;
@@ -72,8 +74,16 @@ GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::
       v = s.normal_double();
     else if constexpr (D == dist::normal_portable)
       v = s.normal_portable();
-    else
+    else if constexpr (D == dist::normal_portable_double)
       v = s.normal_portable_double();
+    else if constexpr (D == dist::exponential)
+      v = s.exponential(p.lambda);
+    else if constexpr (D == dist::bernoulli)
+      v = s.bernoulli(bernoulli_param::from_threshold(p.threshold));
+    else {
+      static_assert(D == dist::discrete);
+      v = s.discrete(p.table);
+    }
     out[i * stride] = v;
   }
 }

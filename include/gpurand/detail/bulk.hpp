@@ -10,12 +10,17 @@
 // Bulk layout (the contract in gpurand.hpp): group j of a fill at offset o is
 // the first draw of curand_init(seed, j, o): a curand4 / curand_uniform4 /
 // curand_normal4 for 32-bit values (4 per group), a curand_uniform2_double /
-// curand_normal2_double for doubles (2 per group).
+// curand_normal2_double for doubles (2 per group). gpurand's own distributions take the four
+// words x0..x3 of that Philox block (curand4): exponential and bernoulli one value per word
+// (4 per group), discrete one value per word pair (x0, x1), (x2, x3) (2 per group).
 
 #include <cstdint>
 
 #include "gpurand/config.hpp"
+#include "gpurand/detail/alias.hpp"
+#include "gpurand/detail/distributions.hpp"
 #include "gpurand/detail/portable_math.hpp"
+#include "gpurand/discrete.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/detail/transforms.hpp"
 #include "gpurand/gpurand.hpp"
@@ -28,31 +33,40 @@ namespace gpurand::detail {
 template <dist D>
 using bulk_traits = dist_traits<D>;
 
-/// Scale parameters of a normal fill, in the value type (cuRAND's host
-/// generator computes normal * stddev + mean in that type).
+/// The parameters of a fill's transform (a per-thread writer's too), in the types the bodies
+/// take. Each distribution reads only its own fields.
 template <class T>
-struct normal_params {
-  T mean;
-  T stddev;
+struct fill_params {
+  T mean;                   ///< scaled kinds: value * stddev + mean, in the value type (cuRAND's
+  T stddev;                 ///< host generator computes normal * stddev + mean in that type)
+  float lambda = 1.0f;      ///< exponential
+  std::uint64_t threshold = 0;  ///< bernoulli: bernoulli_threshold(p)
+  discrete_view table{};        ///< discrete: the table in the memory the body runs in
 };
 
-/// The scale parameters of a fill in its value type. Only the distributions
-/// that are scaled read them: for the others mean and stddev are ignored, and
-/// converting them anyway could overflow the value type (undefined behaviour).
-template <dist D>
-normal_params<typename bulk_traits<D>::value> scale_params(double mean, double stddev) {
+/// The parameters of a fill of D in its value type. Only the distributions that are scaled read
+/// mean and stddev: for the others converting them anyway could overflow the value type
+/// (undefined behaviour). `table`: the discrete table's view for the backend that runs the fill.
+template <dist D, class Request>
+fill_params<typename bulk_traits<D>::value> make_params(const Request& req,
+                                                        discrete_view table = {}) {
   using T = typename bulk_traits<D>::value;
-  if constexpr (bulk_traits<D>::scaled)
-    return {static_cast<T>(mean), static_cast<T>(stddev)};
-  else
-    return {T{}, T{1}};
+  fill_params<T> p{T{}, T{1}};
+  if constexpr (bulk_traits<D>::scaled) {
+    p.mean = static_cast<T>(req.mean);
+    p.stddev = static_cast<T>(req.stddev);
+  }
+  if constexpr (D == dist::exponential) p.lambda = static_cast<float>(req.lambda);
+  if constexpr (D == dist::bernoulli) p.threshold = bernoulli_threshold(req.p);
+  if constexpr (D == dist::discrete) p.table = table;
+  return p;
 }
 
 /// Turns the four draws `x` of one group into its stored values: 32-bit
 /// kinds fill v[0..3], doubles fill v[0..1]. Split from bulk_group so the CPU
 /// backend can feed it draws computed with SIMD.
 template <dist D, class T = typename bulk_traits<D>::value>
-GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, normal_params<T> np, T* v) {
+GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, fill_params<T> np, T* v) {
   if constexpr (D == dist::u32) {
     for (int i = 0; i < 4; ++i) v[i] = x.v[i];
   } else if constexpr (D == dist::uniform) {
@@ -80,19 +94,27 @@ GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, normal_para
     v[1] = ops::fma(a.y, np.stddev, np.mean);
     v[2] = ops::fma(b.x, np.stddev, np.mean);
     v[3] = ops::fma(b.y, np.stddev, np.mean);
-  } else {
-    static_assert(D == dist::normal_portable_double);
+  } else if constexpr (D == dist::normal_portable_double) {
     using ops = scalar_ops<double>;
     const portable_pair_d a = portable_box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);
     v[0] = ops::fma(a.x, np.stddev, np.mean);
     v[1] = ops::fma(a.y, np.stddev, np.mean);
+  } else if constexpr (D == dist::exponential) {
+    for (int i = 0; i < 4; ++i) v[i] = exponential_from_u32(x.v[i], np.lambda);
+  } else if constexpr (D == dist::bernoulli) {
+    for (int i = 0; i < 4; ++i) v[i] = bernoulli_from_u32(x.v[i], np.threshold);
+  } else {
+    static_assert(D == dist::discrete);
+    // Two values per group: words (0, 1) and (2, 3) are (column, threshold) draws.
+    v[0] = alias_sample(np.table.entries, np.table.size, x.v[0], x.v[1]);
+    v[1] = alias_sample(np.table.entries, np.table.size, x.v[2], x.v[3]);
   }
 }
 
 /// The values of group `sub` of a bulk fill at (seed, offset).
 template <dist D, class T = typename bulk_traits<D>::value>
 GPURAND_HD GPURAND_FORCEINLINE void bulk_group(std::uint64_t seed, std::uint64_t offset,
-                                               std::uint64_t sub, normal_params<T> np, T* v) {
+                                               std::uint64_t sub, fill_params<T> np, T* v) {
   bulk_transform<D>(philox_draw4(seed, sub, offset), np, v);
 }
 

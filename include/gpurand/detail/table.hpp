@@ -79,7 +79,12 @@ using dist_rows = type_list<
     // portable_box_muller(x, y): two consecutive draws on every engine; fma(value, stddev, mean).
     dist_row<dist::normal_portable, float, 4, scaled_pairs, 2>,
     // portable_box_muller_double(x0, x1, y0, y1): four consecutive draws on every engine.
-    dist_row<dist::normal_portable_double, double, 2, scaled_pairs, 4>>;
+    dist_row<dist::normal_portable_double, double, 2, scaled_pairs, 4>,
+    // exponential_from_u32 / bernoulli_from_u32: one draw per value (distributions.hpp).
+    dist_row<dist::exponential, float, 4, plain, 1>,
+    dist_row<dist::bernoulli, std::uint32_t, 4, plain, 1>,
+    // alias_sample: two draws per value, so two values per group (alias.hpp).
+    dist_row<dist::discrete, std::uint32_t, 2, plain, 2>>;
 // clang-format on
 
 inline constexpr std::pair<dist, const char*> dist_names[] = {
@@ -90,6 +95,9 @@ inline constexpr std::pair<dist, const char*> dist_names[] = {
     {dist::normal_double, "normal-double"},
     {dist::normal_portable, "normal-portable"},
     {dist::normal_portable_double, "normal-portable-double"},
+    {dist::exponential, "exponential"},
+    {dist::bernoulli, "bernoulli"},
+    {dist::discrete, "discrete"},
 };
 
 namespace table_impl {
@@ -203,6 +211,13 @@ template <class Bulk, class Grid>
 constexpr auto table_entry_points(Bulk bulk, Grid grid) {
   return std::tuple_cat(table_impl::per_dist(bulk, dist_list{}),
                         table_impl::per_pair(grid, engine_list{}));
+}
+
+/// Values per group of a bulk fill of `d` (4 or 2): the table's per_group, at run time.
+inline std::uint64_t values_per_group(dist d) {
+  std::uint64_t per = 4;
+  visit(d, [&](auto c) { per = dist_traits<decltype(c)::value>::per_group; });
+  return per;
 }
 
 template <class List>

@@ -22,6 +22,7 @@
 #include "backend/cpu/simd.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 
 namespace gpurand {
 namespace {
@@ -105,12 +106,22 @@ std::size_t streaming_threshold() {
   return bytes;
 }
 
+/// The discrete table's host view (a request of another kind has none; dispatch.cpp checked
+/// that a discrete request has a table).
+template <dist D, class Request>
+discrete_view host_table(const Request& req) {
+  if constexpr (D == dist::discrete)
+    return req.table->host_view();
+  else
+    return {};
+}
+
 /// Full groups [first, first + count) of a bulk fill into `out` (which points
 /// at group `first`). u32 and uniform floats come straight from the SIMD
 /// kernels; the other kinds take SIMD draws through the shared transform.
 template <dist D, class T = typename bulk_traits<D>::value>
 void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, std::uint64_t count,
-                 normal_params<T> np, T* out, bool may_stream) {
+                 fill_params<T> np, T* out, bool may_stream) {
   if constexpr (D == dist::u32) {
     philox_u32_groups(seed, offset, first, count, out, may_stream);
   } else if constexpr (D == dist::uniform) {
@@ -140,7 +151,7 @@ void bulk(const bulk_request& req, void* out_v) {
   constexpr unsigned per = bulk_traits<D>::per_group;
   const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
   const std::size_t n = req.n;
-  const normal_params<T> np = scale_params<D>(req.mean, req.stddev);
+  const fill_params<T> np = make_params<D>(req, host_table<D>(req));
   T* out = static_cast<T*>(out_v);
   const std::uint64_t full = n / per;
   const std::uint64_t block = cpu_block(full, /*bulk=*/true);
@@ -168,6 +179,7 @@ void grid(const grid_request& req, void* out_v) {
     using T = typename bulk_traits<D>::value;
     const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
     const std::uint64_t seed = req.seed, offset = req.offset;
+    const fill_params<T> p = make_params<D>(req, host_table<D>(req));
     T* out = static_cast<T*>(out_v);
     // The emulated grid: tasks of `block` consecutive threads.
     const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
@@ -179,7 +191,7 @@ void grid(const grid_request& req, void* out_v) {
       const std::uint64_t end = l.threads - begin > block ? begin + block : l.threads;
       for (std::uint64_t i = begin; i < end; ++i) {
         const std::uint64_t g = l.first_thread + i;
-        thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g));
+        thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g), p);
       }
     });
   }
