@@ -3,6 +3,8 @@
 // the host: every method, bit for bit, from many (seed, subsequence, offset), over random
 // interleavings of the calls (so the Box-Muller caches, the position inside a block and
 // skip-aheads that cross blocks and carry into the subsequence words are all exercised).
+// gpurand's own distributions (exponential, bernoulli, discrete) against their definitions
+// (tests/curand_ref.hpp) over cuRAND's curand() draws.
 
 #include "gpurand/detail/philox_stream.hpp"
 
@@ -61,6 +63,9 @@ enum class op {
   normal2_double,
   normal_portable,
   normal_portable_double,
+  exponential,
+  bernoulli,
+  discrete,
   skipahead_small,
   skipahead_huge,
   skipahead_sequence,
@@ -122,6 +127,22 @@ std::string apply(op o, plain_philox_stream& p, philox_stream& c, std::mt19937_6
       cmp("normal_portable_double", bits(p.normal_portable_double()),
           bits(c.normal_portable_double()));
       break;
+    // gpurand's own distributions: their definitions over cuRAND's curand() draws.
+    case op::exponential:
+      cmp("exponential", bits(p.exponential(test::test_lambda)),
+          bits(exponential_from_u32(curand(&c.state()), test::test_lambda)));
+      break;
+    case op::bernoulli:
+      cmp("bernoulli", p.bernoulli(test::test_p),
+          bernoulli_from_u32(curand(&c.state()), bernoulli_threshold(test::test_p)));
+      break;
+    case op::discrete: {
+      const discrete_table& t = test::test_table();
+      const unsigned x1 = curand(&c.state());
+      const unsigned x2 = curand(&c.state());
+      cmp("discrete", p.discrete(t.host_view()), alias_sample(t.entries().data(), t.size(), x1, x2));
+      break;
+    }
     case op::skipahead_small: {
       const std::uint64_t n = rng() % 11;
       p.skipahead(n);
@@ -200,7 +221,8 @@ TEST(PhiloxStream, CachedNormalsSurviveOtherCalls) {
     plain_philox_stream p(9, 4, offset);
     philox_stream c(9, 4, offset);
     for (op o : {op::normal, op::normal_double, op::normal_portable, op::normal_portable_double,
-                 op::next, op::uniform_double, op::skipahead_small, op::normal, op::normal_double,
+                 op::next, op::uniform_double, op::exponential, op::discrete, op::bernoulli,
+                 op::skipahead_small, op::normal, op::normal_double,
                  op::next4, op::normal_portable, op::normal_portable_double, op::normal,
                  op::skipahead_huge, op::normal, op::normal_double, op::normal_double, op::next}) {
       const std::string why = apply(o, p, c, rng);
@@ -220,8 +242,11 @@ TEST(PhiloxStream, LongRunsOfOneKindMatchTheReference) {
         const std::vector<unsigned char> want =
             test::ref_stream(engine::philox4_32_10, D, 77, 5, offset, k);
         std::vector<typename bulk_traits<D>::value> got(k);
+        grid_request req;
+        test::set_test_params(req);
         thread_stream_body<engine::philox4_32_10, D, plain_philox_stream>(
-            77, offset, 5, k, 1, got.data(), make_params<D>(grid_request{}));
+            77, offset, 5, k, 1, got.data(),
+            make_params<D>(req, test::test_table().host_view()));
         ASSERT_EQ(want.size(), got.size() * sizeof got[0]);
         ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
             << to_string(D) << " at offset " << offset;

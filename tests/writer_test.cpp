@@ -15,12 +15,22 @@
 #include <vector>
 
 #include "expect_error.hpp"
+#include "gpurand/discrete.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand {
 namespace {
 
 constexpr std::uint64_t threads = 1000;
+
+/// Parameters for gpurand's own distributions (the others ignore them).
+template <class Request>
+void set_params(Request& r) {
+  static const discrete_table table{3, 0, 1, 2.5, 7};
+  r.lambda = 0.75;
+  r.p = 0.375;
+  r.table = &table;
+}
 
 template <class T>
 std::vector<T> grid(engine e, dist d, std::uint64_t seed, std::uint64_t offset,
@@ -33,6 +43,7 @@ std::vector<T> grid(engine e, dist d, std::uint64_t seed, std::uint64_t offset,
   req.threads = threads;
   req.per_thread = per_thread;
   req.backend = backend_kind::cpu;
+  set_params(req);
   std::vector<T> out(threads * per_thread);
   write_thread_streams(req, out.data());
   return out;
@@ -46,6 +57,7 @@ std::vector<T> bulk(dist d, std::uint64_t seed, std::uint64_t offset, std::size_
   req.offset = offset;
   req.n = n;
   req.backend = backend_kind::cpu;
+  set_params(req);
   std::vector<T> out(n);
   fill(req, out.data());
   return out;
@@ -71,6 +83,9 @@ TEST(Writer, PhiloxThreadStreamsStartWithTheirBulkGroup) {
   expect_threads_are_groups<double>(dist::normal_double, 2);
   expect_threads_are_groups<float>(dist::normal_portable, 4);
   expect_threads_are_groups<double>(dist::normal_portable_double, 2);
+  expect_threads_are_groups<float>(dist::exponential, 4);
+  expect_threads_are_groups<std::uint32_t>(dist::bernoulli, 4);
+  expect_threads_are_groups<std::uint32_t>(dist::discrete, 2);
 }
 
 TEST(Writer, PhiloxUniformDoubleIsOneDrawScaled) {

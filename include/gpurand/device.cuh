@@ -54,6 +54,7 @@ static_assert(!gpurand::detail::text_contains(GPURAND_STRINGIFY(QUALIFIERS), "de
 #include "gpurand/detail/distributions.hpp"
 #include "gpurand/detail/integers.hpp"
 #include "gpurand/detail/portable_math.hpp"
+#include "gpurand/detail/stream_distributions.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/discrete.hpp"
 #include "gpurand/gpurand.hpp"
@@ -108,48 +109,14 @@ GPURAND_HD inline void window_overrun(std::uint64_t id, std::uint64_t* report) {
 #endif
 }
 
-/// Called when rng.discrete(view) gets a view it cannot read here (a host view in device code,
-/// a device view on the host, an empty view): it would read the wrong memory, so it stops the
-/// thread like a window overrun (no report word: the message says what happened).
-GPURAND_HD inline void unreadable_discrete_view(std::uint64_t id, memory_space space) {
-#if defined(__CUDA_ARCH__)
-  printf("gpurand: subsequence %llu: rng.discrete() got %s view in device code (pass "
-         "table.device_view())\n",
-         static_cast<unsigned long long>(id),
-         space == memory_space::host ? "a host" : "an empty");
-  __trap();
-#else
-  std::fprintf(stderr,
-               "gpurand: subsequence %llu: rng.discrete() got %s view in host code (pass "
-               "table.host_view())\n",
-               static_cast<unsigned long long>(id),
-               space == memory_space::device ? "a device" : "an empty");
-  std::abort();
-#endif
-}
-
 }  // namespace detail
-
-/// A Bernoulli probability converted once into the 33-bit threshold the draw is compared with
-/// (round(p * 2^32); p <= 0 or NaN: never 1, p >= 1: always 1), for rng.bernoulli(param) in a
-/// loop or a kernel that reuses one p.
-struct bernoulli_param {
-  std::uint64_t threshold = 0;
-  bernoulli_param() = default;
-  GPURAND_HD explicit bernoulli_param(double p) : threshold(detail::bernoulli_threshold(p)) {}
-  GPURAND_HD static bernoulli_param from_threshold(std::uint64_t t) {
-    bernoulli_param b;
-    b.threshold = t;
-    return b;
-  }
-};
 
 /// One thread's generator: a cuRAND state plus (in checked builds) the number
 /// of draws left in its launch window. Draws are exactly cuRAND's: the k-th
 /// call returns what the k-th call of the same cuRAND function returns after
 /// curand_init(seed, id, offset). Also a <random>-style 32-bit engine.
 template <engine E>
-class basic_stream {
+class basic_stream : public detail::stream_distributions<basic_stream<E>> {
   using traits = detail::engine_traits<E>;
 
  public:
@@ -223,34 +190,9 @@ class basic_stream {
   /// next() draws, the second value kept for the next call.
   GPURAND_HD double normal_portable_double() { return portable_.normal_double(*this); }
 
-  // gpurand's own distributions: portable (the same bits on every CPU and GPU), built from the
-  // next() draws, so the window accounting is next()'s, one count per draw.
-
-  /// Exponential(lambda): exponential_from_u32(next(), lambda) = -log(u) / lambda with u the
-  /// curand_uniform value of the draw, through gpurand's portable log. Cost: 1 draw. lambda
-  /// must be finite and > 0 (not checked here; the host API refuses other values).
-  GPURAND_HD float exponential(float lambda) {
-    return detail::exponential_from_u32(next(), lambda);
-  }
-  /// Bernoulli(p): 1 if next() < round(p * 2^32), else 0 (p quantised to a multiple of 2^-32;
-  /// p <= 0 or NaN never gives 1, p >= 1 always does). Cost: 1 draw, plus computing the
-  /// threshold from p on every call (a double multiply and conversion: slow on GPUs with a low
-  /// FP64 rate; pass a bernoulli_param made once instead).
-  GPURAND_HD std::uint32_t bernoulli(double p) { return bernoulli(bernoulli_param(p)); }
-  /// Bernoulli with a threshold computed once. Cost: 1 draw and one compare.
-  GPURAND_HD std::uint32_t bernoulli(bernoulli_param b) {
-    return detail::bernoulli_from_u32(next(), b.threshold);
-  }
-  /// A category of a discrete_table: x1 = next(), x2 = next(), then the alias method
-  /// (gpurand/discrete.hpp). Cost: 2 draws and one 8-byte table read. `table` must be readable
-  /// where this runs (table.device_view() in kernels, host_view() on the host): otherwise the
-  /// thread traps (device) or the process aborts (host) with a message, before any draw.
-  GPURAND_HD std::uint32_t discrete(const discrete_view& table) {
-    if (!table.readable_here()) detail::unreadable_discrete_view(id_, table.space);
-    const unsigned x1 = next();
-    const unsigned x2 = next();
-    return detail::alias_sample(table.entries, table.size, x1, x2);
-  }
+  // gpurand's own distributions (exponential, bernoulli, discrete): detail::stream_distributions,
+  // portable (the same bits on every CPU and GPU), built from next() draws, so the window
+  // accounting is next()'s, one count per draw.
 
   /// An unbiased integer in [low, high), as uint32: Lemire's multiply-shift with rejection in
   /// its wide form (gpurand/detail/integers.hpp): a try takes two next() draws x_hi, x_lo, the
@@ -283,6 +225,9 @@ class basic_stream {
     consume(n);
     skipahead(n, &s_);
   }
+
+  /// The subsequence this stream was created for (named in its error messages).
+  GPURAND_HD std::uint64_t id() const { return id_; }
 
   /// The underlying cuRAND state, for cuRAND functions gpurand does not wrap.
   /// Draws taken through it bypass the window check.

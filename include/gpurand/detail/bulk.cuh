@@ -35,7 +35,10 @@ inline constexpr bool plain_philox_has =
     D == dist::uniform_double ||
     D == dist::normal_double ||
     D == dist::normal_portable ||
-    D == dist::normal_portable_double;
+    D == dist::normal_portable_double ||
+    D == dist::exponential ||
+    D == dist::bernoulli ||
+    D == dist::discrete;
 // clang-format on
 
 /// The stream the CPU writer runs for engine E and distribution D: the toolkit-free Philox

@@ -22,14 +22,16 @@
 
 #include "gpurand/config.hpp"
 #include "gpurand/detail/normal_cache.hpp"
+#include "gpurand/detail/stream_distributions.hpp"
 #include "gpurand/detail/transforms.hpp"
 #include "gpurand/philox.hpp"
 
 namespace gpurand::detail {
 
-/// cuRAND's curandStatePhilox4_32_10_t with its device API, in plain C++. Also a
-/// <random>-style 32-bit engine.
-class plain_philox_stream {
+/// cuRAND's curandStatePhilox4_32_10_t with its device API, in plain C++, plus gpurand's own
+/// distributions (exponential, bernoulli, discrete: stream_distributions, shared with
+/// basic_stream). Also a <random>-style 32-bit engine.
+class plain_philox_stream : public stream_distributions<plain_philox_stream> {
  public:
   using result_type = unsigned int;
   static constexpr result_type min() { return 0u; }
@@ -113,6 +115,9 @@ class plain_philox_stream {
   GPURAND_HD float normal_portable() { return portable_.normal(*this); }
   /// gpurand's portable double normal (basic_stream::normal_portable_double).
   GPURAND_HD double normal_portable_double() { return portable_.normal_double(*this); }
+
+  /// The subsequence the stream is in (named in error messages).
+  GPURAND_HD std::uint64_t id() const { return subsequence_; }
 
   /// skipahead(n): the position n calls of next() would reach. The Box-Muller caches are kept,
   /// as cuRAND keeps them.
