@@ -20,7 +20,7 @@ import numbers
 import operator
 import os
 import threading
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -31,6 +31,7 @@ __all__ = [
     "AuditReport",
     "BitGenerator",
     "DeviceArray",
+    "DiscreteTable",
     "Error",
     "ForkError",
     "Generator",
@@ -230,6 +231,11 @@ def _address_kind(kind: str, dt: np.dtype) -> str:
     return kind if kind == "bits" else f"{kind}_f{dt.itemsize * 8}"
 
 
+def _speaks_only_cuda_interface(out: Any) -> bool:
+    """True for an ``out`` that is filled through its raw address (Numba-style)."""
+    return not isinstance(out, np.ndarray) and hasattr(out, "__cuda_array_interface__")
+
+
 def _check_numpy_out(out: np.ndarray, dt: np.dtype) -> None:
     if out.dtype != dt:
         raise TypeError(f"out: expected an array of {dt.name}, got {out.dtype.name}")
@@ -237,6 +243,44 @@ def _check_numpy_out(out: np.ndarray, dt: np.dtype) -> None:
         raise ValueError("out: the array must be C-contiguous")
     if not out.flags.writeable:
         raise ValueError("out: the array is read-only")
+
+
+# ----------------------------------------------------------- DiscreteTable
+
+class DiscreteTable:
+    """The alias table of :meth:`Generator.discrete`, built once from ``weights`` (the
+    C++ ``gpurand::discrete_table``).
+
+    ``weights``: a 1-D sequence or array of k >= 1 reals, each finite and >= 0, not all
+    zero; category i is drawn with probability ``weights[i] / sum(weights)`` to within
+    about (k + 1) * 2**-32 (relative), and a zero weight is never drawn. A bad weight is a
+    ValueError naming it (``weights[3]: -1 ...``). The table lives in host memory and is
+    copied to a GPU on its first use there (once per device).
+    """
+
+    def __init__(self, weights: Any) -> None:
+        if isinstance(weights, DiscreteTable):
+            raise TypeError("weights: already a DiscreteTable (pass it to discrete() as is)")
+        try:
+            arr = np.asarray(weights)
+        except (TypeError, ValueError):  # ragged nested sequences
+            arr = np.asarray(None)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"weights: must be a sequence of real numbers, got {weights!r}")
+        if arr.ndim != 1:
+            raise ValueError(f"weights: needs a 1-D sequence, got shape {arr.shape}")
+        self._core = _gpurand._DiscreteTable(np.ascontiguousarray(arr, dtype=np.float64))
+
+    @property
+    def size(self) -> int:
+        """The number of categories k: values are in [0, k)."""
+        return self._core.size
+
+    def __len__(self) -> int:
+        return self._core.size
+
+    def __repr__(self) -> str:
+        return f"gpurand.DiscreteTable(size={self.size})"
 
 
 # --------------------------------------------------------------- Generator
@@ -329,52 +373,76 @@ class Generator:
     # -- the fill machinery
     def _fill(self, kind: str, size: Any, dt: np.dtype, out: Any, device: str,
               mean: float = 0.0, stddev: float = 1.0) -> Any:
+        core = self._core
+
+        def into(arr: Any) -> None:
+            if kind == "bits":
+                core.fill_bits(arr)
+            elif kind == "random":
+                core.fill_uniform(arr)
+            else:
+                core.fill_normal(arr, mean, stddev)
+
+        def at(address: int, n: int) -> None:
+            core.fill_address(_address_kind(kind, dt), address, n, mean, stddev)
+
+        return self._fill_with(size, dt, out, device, into, at)
+
+    def _fill_with(self, size: Any, dt: np.dtype, out: Any, device: str,
+                   into: Callable[[Any], None], at: Callable[[int, int], None]) -> Any:
+        """Resolve size/out/device: ``into(array)`` fills a NumPy or DLPack array (the
+        module checks its dtype and memory), ``at(address, n)`` fills raw memory (a new
+        DeviceArray, or an ``out`` that speaks only ``__cuda_array_interface__``)."""
         _check_device(device)
         scalar = size is None and out is None
         if out is not None:
             if size is not None and _shape(size) != tuple(getattr(out, "shape", ())):
                 raise ValueError(
                     f"size: {size!r} does not match out.shape {getattr(out, 'shape', None)!r}")
-            self._fill_into(kind, out, dt, mean, stddev)
+            if not _speaks_only_cuda_interface(out):
+                if isinstance(out, np.ndarray):
+                    _check_numpy_out(out, dt)
+                elif not hasattr(out, "__dlpack__"):
+                    raise TypeError(
+                        "out: expected a NumPy array or an object with __dlpack__ or "
+                        f"__cuda_array_interface__, got {type(out).__name__}")
+                try:
+                    into(out)
+                except TypeError as e:
+                    if "incompatible function arguments" in str(e):
+                        raise TypeError(
+                            "out: expected a C-contiguous, writeable array on the CPU or a CUDA "
+                            f"device, got {type(out).__name__}") from None
+                    raise
+                return out
+            address, n = _cuda_interface_target(out, dt)
+            if n:
+                at(address, n)
             return out
         shape = () if scalar else _shape(size)
         if device == "cuda":
             arr = DeviceArray(shape, dt)
             if arr.size:
-                self._core.fill_address(_address_kind(kind, dt),
-                                        arr._buffer.address, arr.size, mean, stddev)
+                at(arr._buffer.address, arr.size)
             return arr
         arr = _empty(shape, dt)
-        self._fill_into(kind, arr, dt, mean, stddev)
+        into(arr)
         return arr[()] if scalar else arr
 
-    def _fill_into(self, kind: str, out: Any, dt: np.dtype, mean: float, stddev: float) -> None:
-        core = self._core
-        if isinstance(out, np.ndarray) or not hasattr(out, "__cuda_array_interface__"):
-            if isinstance(out, np.ndarray):
-                _check_numpy_out(out, dt)
-            elif not hasattr(out, "__dlpack__"):
-                raise TypeError(
-                    "out: expected a NumPy array or an object with __dlpack__ or "
-                    f"__cuda_array_interface__, got {type(out).__name__}")
-            try:
-                if kind == "bits":
-                    core.fill_bits(out)
-                elif kind == "random":
-                    core.fill_uniform(out)
-                else:
-                    core.fill_normal(out, mean, stddev)
-            except TypeError as e:
-                if "incompatible function arguments" in str(e):
-                    raise TypeError(
-                        "out: expected a C-contiguous, writeable array on the CPU or a CUDA "
-                        f"device, got {type(out).__name__}") from None
-                raise
-            return
-        address, n = _cuda_interface_target(out, dt)
-        if n:
-            core.fill_address(_address_kind(kind, dt),
-                              address, n, mean, stddev)
+    def _fill_own(self, kind: str, size: Any, dt: np.dtype, out: Any, device: str,
+                  param: float = 0.0, table: Optional["DiscreteTable"] = None) -> Any:
+        """exponential, bernoulli, discrete: the C++ fill in its own dtype (float32 or
+        uint32) wherever the memory is; bool/uint8/int64 converted from it on the CPU."""
+        own = np.dtype(np.float32 if kind == "exponential" else np.uint32)
+        raw = (device == "cuda" and out is None) or (out is not None and
+                                                     _speaks_only_cuda_interface(out))
+        if raw and dt != own:
+            raise TypeError(f"dtype: {kind}() fills device memory as {own.name} only, "
+                            f"got {dt.name}")
+        core, t = self._core, table._core if table is not None else None
+        return self._fill_with(
+            size, dt, out, device, lambda arr: core.fill_own(arr, kind, param, t),
+            lambda address, n: core.fill_own_address(kind, address, n, param, t))
 
     # -- NumPy's vocabulary
     def random(self, size: Any = None, dtype: Any = np.float64, out: Any = None, *,
@@ -430,6 +498,67 @@ class Generator:
     def bits(self, size: Any = None, out: Any = None, *, device: str = "cpu") -> Any:
         """Raw 32-bit Philox draws (uint32): exactly the C++ ``generate()`` fill."""
         return self._fill("bits", size, np.dtype(np.uint32), out, device)
+
+    def exponential(self, scale: float = 1.0, size: Any = None, dtype: Any = np.float32,
+                    out: Any = None, *, device: str = "cpu") -> Any:
+        """Exponential floats with mean ``scale`` (NumPy's parameterisation): exactly the
+        C++ ``exponential(out, n, lambda)`` fill with the rate ``lambda = float(1 / scale)``
+        (1 / scale computed in double, then rounded to float32, as the C++ fill takes it), so
+        ``exponential(scale=s)`` has the bits of ``gpurand generate --dist exponential
+        --lambda L`` for any L whose float32 is that rate. Value i is ``-log(u) / lambda``, u
+        the curand_uniform value of word i % 4 of the Philox block of subsequence i // 4,
+        gpurand's portable log: the same bits on the CPU and the GPU.
+
+        ``scale``: finite, > 0, with float32(1 / scale) in [2**-120, 3.4e38] (scale in about
+        [2.9e-39, 1.3e36]). ``dtype``: float32 only (the values are computed in float32).
+        Other arguments as in :meth:`random`.
+        """
+        scale_f = _real(scale, "scale")
+        if not (np.isfinite(scale_f) and scale_f > 0):
+            raise ValueError(f"scale: must be finite and > 0, got {scale!r}")
+        rate = 1.0 / scale_f
+        with np.errstate(over="ignore", under="ignore"):
+            rate32 = float(np.float32(rate))
+        if not 2.0**-120 <= rate32 <= float(np.finfo(np.float32).max):
+            raise ValueError(f"scale: {scale!r} gives the rate float32(1 / scale) = {rate32!r}, "
+                             "outside [2**-120, 3.4e38]")
+        dt = _dtype(dtype, ("float32",), "exponential")
+        return self._fill_own("exponential", size, dt, out, device, param=rate)
+
+    def bernoulli(self, p: float, size: Any = None, dtype: Any = np.bool_, out: Any = None, *,
+                  device: str = "cpu") -> Any:
+        """Bernoulli(p) draws, gpurand-specific (NumPy has none): value i is 1 (True) iff
+        word i % 4 of the Philox block of subsequence i // 4 is below round(p * 2**32), so
+        P(1) is p to within 2**-33. Exactly the C++ ``bernoulli(out, n, p)`` fill (uint32 0/1,
+        ``gpurand generate --dist bernoulli --p P``).
+
+        ``p``: a real in [0, 1]. ``dtype``: bool (default), uint8 or uint32; bool and uint8
+        are the uint32 fill converted value by value (the same 0/1; a temporary uint32 array
+        of the output's length is made, on the CPU only: device memory takes uint32). Other
+        arguments as in :meth:`random`.
+        """
+        p_f = _real(p, "p")
+        if not 0.0 <= p_f <= 1.0:
+            raise ValueError(f"p: must be in [0, 1], got {p!r}")
+        dt = _dtype(dtype, ("bool", "uint8", "uint32"), "bernoulli")
+        return self._fill_own("bernoulli", size, dt, out, device, param=p_f)
+
+    def discrete(self, weights: Any, size: Any = None, dtype: Any = np.uint32, out: Any = None,
+                 *, device: str = "cpu") -> Any:
+        """Categories 0..k-1 drawn with probabilities proportional to ``weights`` (like
+        ``numpy.random.Generator.choice(k, p=weights / weights.sum())``, but a different
+        algorithm): Walker's alias method, two 32-bit draws per value. Exactly the C++
+        ``discrete(out, n, table)`` fill (``gpurand generate --dist discrete --weights
+        W0,W1,...``): value i uses words (0, 1) (even i) or (2, 3) (odd i) of the Philox
+        block of subsequence i // 2; the same bits on the CPU and the GPU.
+
+        ``weights``: a :class:`DiscreteTable` (build it once to reuse it) or the weights
+        themselves (a table is built for this call). ``dtype``: uint32 (default, the C++
+        values) or int64 (converted on the CPU). Other arguments as in :meth:`random`.
+        """
+        table = weights if isinstance(weights, DiscreteTable) else DiscreteTable(weights)
+        dt = _dtype(dtype, ("uint32", "int64"), "discrete")
+        return self._fill_own("discrete", size, dt, out, device, table=table)
 
     def integers(self, low: int, high: Optional[int] = None, size: Any = None,
                  dtype: Any = np.int64, endpoint: bool = False) -> Any:

@@ -24,6 +24,7 @@
 #endif
 
 #include "gpurand/audit.hpp"
+#include "gpurand/discrete.hpp"
 #include "gpurand/gpurand.hpp"
 #include "integers.hpp"
 
@@ -139,6 +140,103 @@ void fill_address(Generator& g, const std::string& kind, std::uintptr_t address,
     g.normal(static_cast<double*>(p), n, mean, stddev);
   else
     throw Error(errc::invalid_argument, "kind: unknown fill '" + kind + "'");
+}
+
+// ------------------------------------ exponential, bernoulli, discrete
+
+/// One of gpurand's own distributions with its parameter: `param` is exponential's rate (the
+/// C++ fill takes float(param)) or bernoulli's p; `table` is discrete's.
+struct own_fill {
+  std::string kind;  // "exponential", "bernoulli" or "discrete"
+  double param = 0;
+  const discrete_table* table = nullptr;
+};
+
+/// The library's fill of n values of the distribution's own type (float for exponential,
+/// uint32 otherwise) at p, host or device memory. The caller holds no GIL.
+void run_own(Generator& g, const own_fill& f, void* p, std::size_t n) {
+  if (f.kind == "exponential")
+    g.exponential(static_cast<float*>(p), n, static_cast<float>(f.param));
+  else if (f.kind == "bernoulli")
+    g.bernoulli(static_cast<std::uint32_t*>(p), n, f.param);
+  else if (f.kind == "discrete" && f.table != nullptr)
+    g.discrete(static_cast<std::uint32_t*>(p), n, *f.table);
+  else
+    throw Error(errc::invalid_argument, "kind: unknown fill '" + f.kind + "'");
+}
+
+/// The uint32 fill into a temporary, then each value converted to T (0/1 to bool or uint8,
+/// categories to int64): the same values as the uint32 fill, one call, one window.
+template <class T>
+void run_own_converted(Generator& g, const own_fill& f, void* p, std::size_t n) {
+  std::vector<std::uint32_t> tmp(n);
+  run_own(g, f, tmp.data(), n);
+  T* out = static_cast<T*>(p);
+  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<T>(tmp[i]);
+}
+
+/// Fills `out` with the distribution `f`: in its own type wherever `out` lives; bernoulli also
+/// into bool or uint8 and discrete into int64 CPU arrays (converted from the uint32 fill). The
+/// GIL is released during the fill.
+void fill_own(Generator& g, const any_array& out, const std::string& kind, double param,
+              const discrete_table* table) {
+  const own_fill f{kind, param, table};
+  using code = nb::dlpack::dtype_code;
+  void* p = checked_data(out);
+  const std::size_t n = out.size();
+  void (*run)(Generator&, const own_fill&, void*, std::size_t) = nullptr;
+  const char* want = "";
+  if (f.kind == "exponential") {
+    want = "float32";
+    if (is_dtype(out, code::Float, 32)) run = &run_own;
+  } else if (f.kind == "bernoulli") {
+    want = "bool, uint8 or uint32";
+    if (is_dtype(out, code::UInt, 32))
+      run = &run_own;
+    else if (is_dtype(out, code::Bool, 8))
+      run = &run_own_converted<bool>;
+    else if (is_dtype(out, code::UInt, 8))
+      run = &run_own_converted<std::uint8_t>;
+  } else {
+    want = "uint32 or int64";
+    if (is_dtype(out, code::UInt, 32))
+      run = &run_own;
+    else if (is_dtype(out, code::Int, 64))
+      run = &run_own_converted<std::int64_t>;
+  }
+  if (run == nullptr) bad_dtype(f.kind.c_str(), want);
+  if (run != &run_own && out.device_type() != nb::device::cpu::value)
+    throw nb::value_error(
+        ("out: " + f.kind + "() fills arrays outside CPU memory in its own dtype only (" +
+         (f.kind == "exponential" ? "float32" : "uint32") + ")")
+            .c_str());
+  nb::gil_scoped_release unlock;
+  run(g, f, p, n);
+}
+
+/// fill_own through a raw address (__cuda_array_interface__, gpurand's DeviceArray): n values
+/// of the distribution's own type.
+void fill_own_address(Generator& g, const std::string& kind, std::uintptr_t address,
+                      std::size_t n, double param, const discrete_table* table) {
+  const own_fill f{kind, param, table};
+  nb::gil_scoped_release unlock;
+  run_own(g, f, reinterpret_cast<void*>(address), n);
+}
+
+/// A discrete_table from a 1-D float64 CPU array (the library checks every weight).
+void make_discrete_table(discrete_table* self, const ro_array& weights) {
+  if (weights.device_type() != nb::device::cpu::value)
+    throw nb::value_error("weights: must be a CPU array");
+  if (weights.ndim() != 1)
+    throw nb::value_error(
+        ("weights: needs a 1-D array, got " + std::to_string(weights.ndim()) + " dimensions")
+            .c_str());
+  if (!is_dtype(weights, nb::dlpack::dtype_code::Float, 64))
+    throw nb::type_error("weights: needs float64 values");
+  const auto* w = static_cast<const double*>(weights.data());
+  const std::size_t n = weights.size();
+  nb::gil_scoped_release unlock;
+  new (self) discrete_table(w, n);
 }
 
 template <class T>
@@ -410,6 +508,15 @@ NB_MODULE(_gpurand, m) {
            "Fill a float32/float64 array with uniforms in (0, 1] (the C++ uniform()).")
       .def("fill_normal", &fill_normal, "out"_a.noconvert(), "mean"_a, "stddev"_a,
            "Fill a float32/float64 array with normal * stddev + mean (the C++ normal()).")
+      .def("fill_own", &fill_own, "out"_a.noconvert(), "kind"_a, "param"_a = 0.0,
+           "table"_a.none() = nb::none(),
+           "Fill an array with kind 'exponential' (param: the rate, float(param) reaches the "
+           "C++ fill; float32), 'bernoulli' (param: p; uint32, or bool/uint8 converted on the "
+           "CPU) or 'discrete' (table; uint32, or int64 converted on the CPU): the C++ "
+           "exponential() / bernoulli() / discrete() fill.")
+      .def("fill_own_address", &fill_own_address, "kind"_a, "address"_a, "n"_a, "param"_a = 0.0,
+           "table"_a.none() = nb::none(),
+           "fill_own into n values of the distribution's own type at a raw address.")
       .def("fill_integers", &fill_integers, "out"_a.noconvert(), "low"_a, "span_minus_1"_a,
            "Fill an int32/int64/uint32/uint64 array with low + an exactly uniform integer in "
            "[0, span_minus_1] (Lemire's method with rejection over generate()).")
@@ -417,6 +524,12 @@ NB_MODULE(_gpurand, m) {
            "stddev"_a = 1.0,
            "Fill n values at a raw address (host or device memory): kind is bits, "
            "random_f32, random_f64, normal_f32 or normal_f64.");
+
+  nb::class_<discrete_table>(m, "_DiscreteTable",
+                             "The C++ gpurand::discrete_table (use gpurand.DiscreteTable).")
+      .def("__init__", &make_discrete_table, "weights"_a.noconvert(),
+           "The alias table of 1-D float64 weights (each finite and >= 0, not all zero).")
+      .def_prop_ro("size", &discrete_table::size, "Number of categories.");
 
   nb::class_<bit_generator>(m, "_BitGenerator",
                             "The bitgen_t core of gpurand.BitGenerator (use that instead).")

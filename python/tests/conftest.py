@@ -69,8 +69,10 @@ def cli():
     return path
 
 
-def cli_values(cli, seed, dist, count, dtype):
+def cli_values(cli, seed, dist, count, dtype, *params):
+    """The CLI's bulk fill (`params`: the distribution's flags, e.g. "--lambda", "2")."""
     out = subprocess.run([cli, "generate", "--seed", str(seed), "--dist", dist, "--count",
-                          str(count), "--backend", "cpu", "--format", "raw", "--output", "-"],
+                          str(count), "--backend", "cpu", "--format", "raw", "--output", "-",
+                          *params],
                          check=True, capture_output=True).stdout
     return np.frombuffer(out, dtype=dtype)
