@@ -119,6 +119,23 @@ void check_curand(int status, const char* call);
 /// of a fill, on a host generator (curandCreateGeneratorHost) or a device one alike.
 void curand_generate(curandGenerator_st* gen, gpurand::dist d, void* out, std::size_t n);
 
+/// gpurand's own distributions, measured in the fill case with the parameters set_own_params
+/// gives (exponential: lambda 1; bernoulli: p 0.3; discrete: 16 categories, weights 1..16).
+/// cuRAND's host generator has none of them: their CPU baseline is curand_loop_fill, their GPU
+/// rows have none.
+inline constexpr gpurand::dist own_dists[] = {gpurand::dist::exponential,
+                                              gpurand::dist::bernoulli, gpurand::dist::discrete};
+void set_own_params(gpurand::bulk_request& req);
+/// The parameters of d's rows, for the record's note.
+const char* own_params_note(gpurand::dist d);
+
+/// The CPU baseline of exponential, bernoulli and discrete (req.kind), which cuRAND's host
+/// generator lacks (bench/curand_loop.cpp): req.n values into `out` from a plain loop over
+/// cuRAND's device functions on the host (-logf(curand_uniform) / lambda; curand() < round(p *
+/// 2^32); two curand() and gpurand's alias table of req.table), one Philox state
+/// curand_init(req.seed, t, req.offset) per thread t, the CPU backend's thread count.
+void curand_loop_fill(const gpurand::bulk_request& req, void* out);
+
 std::string build_description();
 /// The run's start as UTC ISO 8601 ("2026-11-24T10:00:00Z"); fixed by the first call.
 std::string run_timestamp();

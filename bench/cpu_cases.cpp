@@ -131,8 +131,10 @@ class cpu_runner {
             roofline_row(n * 4);
             roofline_row(n * 8);
           }
-          if (fills)
+          if (fills) {
             for (dist d : fill_dists) fill(d, n);
+            for (dist d : own_dists) fill_own(d, n);
+          }
         }
       if (opt_.has(bench_case::scaling)) scaling(max_n);
     } catch (...) {
@@ -221,6 +223,27 @@ class cpu_runner {
     emit(r);
   }
 
+  /// A fill of one of gpurand's own distributions against curand_loop_fill.
+  void fill_own(dist d, std::uint64_t n) {
+    record r = base_record("fill", d, n);
+    bulk_request req;
+    req.kind = d;
+    req.seed = seed;
+    req.n = n;
+    req.backend = backend_kind::cpu;
+    set_own_params(req);
+    timing ours, base;
+    time_pair_host([&] { fill_once(req); }, [&] { curand_loop_fill(req, buffer_->get()); },
+                   policy_, ours, base);
+    r.set_timing(ours);
+    r.set_baseline("curand_device_loop", base, n);
+    r.roofline = "memset_all_cores";
+    r.roofline_gbytes_per_s = memset_gbytes_per_s(n * r.value_bytes, cores_);
+    r.note = own_params_note(d);
+    r.derive();
+    emit(r);
+  }
+
   void fill_once(bulk_request& req) {
     fill_offset_ += 4;  // a fresh window per call, as a Generator would take
     req.offset = fill_offset_;
@@ -268,7 +291,7 @@ class cpu_runner {
     std::fprintf(stderr, "  cpu %-8s %-8s %-14s n=%-6s t=%-2u %-6s %8.3f GS/s %8.2f GB/s",
                  r.case_name.c_str(), r.impl.c_str(), r.dist.c_str(), size_label(r.n).c_str(),
                  r.threads, r.simd.c_str(), r.gsamples_per_s, r.gbytes_per_s);
-    if (std::isfinite(r.ratio)) std::fprintf(stderr, "  x%.2f vs cuRAND", r.ratio);
+    if (std::isfinite(r.ratio)) std::fprintf(stderr, "  x%.2f vs %s", r.ratio, r.baseline.c_str());
     if (std::isfinite(r.roofline_fraction))
       std::fprintf(stderr, "  %.2f of roofline", r.roofline_fraction);
     std::fputc('\n', stderr);

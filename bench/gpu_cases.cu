@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -304,6 +305,8 @@ class gpu_runner {
       }
       if (opt_.has(bench_case::fill))
         for (dist d : fill_dists) fill(d, n);
+      if (opt_.has(bench_case::fill))
+        for (dist d : own_dists) fill(d, n);
     }
   }
 
@@ -320,14 +323,20 @@ class gpu_runner {
       req.seed = seed;
       req.offset = offset;
       req.n = n;
+      set_own_params(req);  // read only by exponential, bernoulli and discrete
       detail::visit(
           d, [&](auto c) { detail::gpu_bulk<decltype(c)::value>(req, buffer_->get(), stream_); });
     };
     auto base = [&] { curand_generate(gen_, d, buffer_->get(), nb); };
+    // gpurand's own distributions: cuRAND's host API has none, so no baseline on the GPU.
+    const bool own = std::find(std::begin(own_dists), std::end(own_dists), d) != std::end(own_dists);
     timing to, tb;
-    time_pair(ours, &base, to, tb, policy_);
+    time_pair(ours, own ? nullptr : &base, to, tb, policy_);
     r.set_timing(to);
-    r.set_baseline("curand_host_api_device", tb, nb);
+    if (own)
+      r.note = own_params_note(d);
+    else
+      r.set_baseline("curand_host_api_device", tb, nb);
     r.roofline = "max(store_kernel, cudaMemsetAsync)";
     r.roofline_gbytes_per_s = roofline(n * r.value_bytes).best_gbps(n * r.value_bytes);
     if (nb != n) r.note = "cuRAND baseline generated n+1 (even count required)";
