@@ -125,6 +125,11 @@ void curand_generate(curandGenerator_st* gen, gpurand::dist d, void* out, std::s
 /// rows have none.
 inline constexpr gpurand::dist own_dists[] = {gpurand::dist::exponential,
                                               gpurand::dist::bernoulli, gpurand::dist::discrete};
+inline bool is_own_dist(gpurand::dist d) {
+  for (gpurand::dist o : own_dists)
+    if (o == d) return true;
+  return false;
+}
 void set_own_params(gpurand::bulk_request& req);
 /// The parameters of d's rows, for the record's note.
 const char* own_params_note(gpurand::dist d);

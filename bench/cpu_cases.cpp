@@ -133,7 +133,7 @@ class cpu_runner {
           }
           if (fills) {
             for (dist d : fill_dists) fill(d, n);
-            for (dist d : own_dists) fill_own(d, n);
+            for (dist d : own_dists) fill(d, n);
           }
         }
       if (opt_.has(bench_case::scaling)) scaling(max_n);
@@ -210,36 +210,27 @@ class cpu_runner {
     req.seed = seed;
     req.n = n;
     req.backend = backend_kind::cpu;
-    const std::uint64_t nb = curand_count(d, n);
+    // gpurand's own distributions: cuRAND's host generator has none, so a loop over its device
+    // functions on the host is the baseline (curand_loop_fill).
+    const bool own = is_own_dist(d);
+    if (own) set_own_params(req);
+    const std::uint64_t nb = own ? n : curand_count(d, n);
     timing ours, base;
-    time_pair_host([&] { fill_once(req); }, [&] { curand_generate(gen_, d, buffer_->get(), nb); },
-                   policy_, ours, base);
+    time_pair_host(
+        [&] { fill_once(req); },
+        [&] {
+          if (own)
+            curand_loop_fill(req, buffer_->get());
+          else
+            curand_generate(gen_, d, buffer_->get(), nb);
+        },
+        policy_, ours, base);
     r.set_timing(ours);
-    r.set_baseline("curand_host_generator", base, nb);
+    r.set_baseline(own ? "curand_device_loop" : "curand_host_generator", base, nb);
     r.roofline = "memset_all_cores";
     r.roofline_gbytes_per_s = memset_gbytes_per_s(n * r.value_bytes, cores_);
+    if (own) r.note = own_params_note(d);
     if (nb != n) r.note = "cuRAND baseline generated n+1 (even count required)";
-    r.derive();
-    emit(r);
-  }
-
-  /// A fill of one of gpurand's own distributions against curand_loop_fill.
-  void fill_own(dist d, std::uint64_t n) {
-    record r = base_record("fill", d, n);
-    bulk_request req;
-    req.kind = d;
-    req.seed = seed;
-    req.n = n;
-    req.backend = backend_kind::cpu;
-    set_own_params(req);
-    timing ours, base;
-    time_pair_host([&] { fill_once(req); }, [&] { curand_loop_fill(req, buffer_->get()); },
-                   policy_, ours, base);
-    r.set_timing(ours);
-    r.set_baseline("curand_device_loop", base, n);
-    r.roofline = "memset_all_cores";
-    r.roofline_gbytes_per_s = memset_gbytes_per_s(n * r.value_bytes, cores_);
-    r.note = own_params_note(d);
     r.derive();
     emit(r);
   }

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -329,7 +328,7 @@ class gpu_runner {
     };
     auto base = [&] { curand_generate(gen_, d, buffer_->get(), nb); };
     // gpurand's own distributions: cuRAND's host API has none, so no baseline on the GPU.
-    const bool own = std::find(std::begin(own_dists), std::end(own_dists), d) != std::end(own_dists);
+    const bool own = is_own_dist(d);
     timing to, tb;
     time_pair(ours, own ? nullptr : &base, to, tb, policy_);
     r.set_timing(to);

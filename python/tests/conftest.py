@@ -48,6 +48,33 @@ def curand_uniform(bits):
     return bits.astype(np.float32) * np.float32(2.0**-32) + np.float32(2.0**-33)
 
 
+class DLPackOnly:
+    """An array that speaks only DLPack (like a CPU torch tensor)."""
+
+    def __init__(self, arr):
+        self._arr = arr
+        self.shape = arr.shape
+
+    def __dlpack__(self, **kwargs):
+        return self._arr.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._arr.__dlpack_device__()
+
+
+class CudaInterfaceOnly:
+    """A __cuda_array_interface__ producer (as Numba's) over host memory, so the
+    interface parsing can run without a GPU (the library inspects the pointer)."""
+
+    def __init__(self, arr, **overrides):
+        self._arr = arr
+        self.shape = arr.shape
+        self.__cuda_array_interface__ = {
+            "shape": arr.shape, "typestr": arr.dtype.str,
+            "data": (arr.ctypes.data, False), "strides": None, "version": 3, "stream": None,
+            **overrides}
+
+
 def find_cli():
     """The gpurand CLI built from this tree: $GPURAND_CLI, else build/{ci,release,dev}/gpurand."""
     env = os.environ.get("GPURAND_CLI")

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import gpurand
-from conftest import cli_values, curand_uniform, reference_bits
+from conftest import (CudaInterfaceOnly, DLPackOnly, cli_values, curand_uniform,
+                      reference_bits)
 
 
 def test_bits_follow_the_bulk_layout_and_advance_the_offset():
@@ -94,20 +95,6 @@ def test_out_fills_numpy_arrays_in_place_without_copies():
     assert u.any()
 
 
-class DLPackOnly:
-    """An array that speaks only DLPack (like a CPU torch tensor)."""
-
-    def __init__(self, arr):
-        self._arr = arr
-        self.shape = arr.shape
-
-    def __dlpack__(self, **kwargs):
-        return self._arr.__dlpack__(**kwargs)
-
-    def __dlpack_device__(self):
-        return self._arr.__dlpack_device__()
-
-
 def test_out_accepts_dlpack_objects_and_results_round_trip():
     g = gpurand.Generator(seed=21)
     backing = np.zeros(64, np.float64)
@@ -117,19 +104,6 @@ def test_out_accepts_dlpack_objects_and_results_round_trip():
     y = np.from_dlpack(x)
     assert np.shares_memory(x, y)
     assert x.__dlpack_device__() == (1, 0)  # kDLCPU
-
-
-class CudaInterfaceOnly:
-    """A __cuda_array_interface__ producer (as Numba's) over host memory, so the
-    interface parsing can run without a GPU (the library inspects the pointer)."""
-
-    def __init__(self, arr, **overrides):
-        self._arr = arr
-        self.shape = arr.shape
-        self.__cuda_array_interface__ = {
-            "shape": arr.shape, "typestr": arr.dtype.str,
-            "data": (arr.ctypes.data, False), "strides": None, "version": 3, "stream": None,
-            **overrides}
 
 
 def test_out_accepts_cuda_array_interface_objects():

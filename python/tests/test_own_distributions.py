@@ -6,33 +6,11 @@ import numpy as np
 import pytest
 
 import gpurand
-from conftest import cli_values, curand_uniform, reference_bits
+from conftest import (CudaInterfaceOnly, DLPackOnly, cli_values, curand_uniform,
+                      reference_bits)
 
 WEIGHTS = [1, 2, 3, 0, 4.5, 0.25, 7]
 WEIGHTS_TEXT = "1,2,3,0,4.5,0.25,7"
-
-
-class CudaInterfaceOnly:
-    """Host memory behind __cuda_array_interface__ alone (the raw-address path)."""
-
-    def __init__(self, arr):
-        self._arr = arr
-        self.shape = arr.shape
-        self.__cuda_array_interface__ = {
-            "shape": arr.shape, "typestr": arr.dtype.str, "data": (arr.ctypes.data, False),
-            "strides": None, "version": 3, "stream": None}
-
-
-class DLPackOnly:
-    def __init__(self, arr):
-        self._arr = arr
-        self.shape = arr.shape
-
-    def __dlpack__(self, **kwargs):
-        return self._arr.__dlpack__(**kwargs)
-
-    def __dlpack_device__(self):
-        return self._arr.__dlpack_device__()
 
 
 # ---------------------------------------------------------------- bits equal the C++ fills
