@@ -44,6 +44,14 @@ backend_kind default_backend(const std::optional<backend_kind>& requested) {
 
 namespace {
 
+constexpr bool bulk_traits_variable(dist d) {
+  bool v = false;
+  for_each_dist([&](auto c) {
+    if (c.value == d) v = dist_traits<c.value>::variable;
+  });
+  return v;
+}
+
 bool is_normal(dist d) {
   return d == dist::normal || d == dist::normal_double || d == dist::normal_portable ||
          d == dist::normal_portable_double;
@@ -81,6 +89,85 @@ void check_alignment(dist kind, const void* out, const char* what) {
                                             " bytes, as " + to_string(kind) +
                                             " values require (it is " +
                                             std::to_string(addr & (~addr + 1)) + "-byte aligned)");
+}
+
+/// The largest lambda of a Poisson value: above, round(lambda + sqrt(lambda) * z) (|z| < 8.58)
+/// would overflow uint32 (cuRAND converts it unchecked).
+constexpr double max_lambda = 4e9;
+
+/// One Poisson lambda; `what` names it (lambda, lambdas[i]).
+void check_lambda(double lambda, const std::string& what) {
+  if (!(lambda > 0) || !(lambda <= max_lambda))
+    throw Error(errc::invalid_argument, what +
+                                            ": must be in (0, 4e9] (finite and positive; "
+                                            "larger values overflow the uint32 counts), got " +
+                                            show(lambda));
+}
+
+/// The log-normal parameters: finite, stddev >= 0, and no value beyond the type's range:
+/// exp(mean + stddev * z) with |z| <= zmax stays finite while mean + zmax * stddev <= log(max).
+void check_log_normal(dist kind, double mean, double stddev) {
+  if (!std::isfinite(mean))
+    throw Error(errc::invalid_argument, "mean: must be finite, got " + show(mean));
+  if (!std::isfinite(stddev) || stddev < 0)
+    throw Error(errc::invalid_argument, "stddev: must be finite and >= 0, got " + show(stddev));
+  const bool is_float = kind == dist::log_normal;
+  const double zmax = is_float ? 6.77 : 8.58;  // as for the normals (validate_bulk)
+  const double top = is_float ? static_cast<double>(std::numeric_limits<float>::max())
+                              : std::numeric_limits<double>::max();
+  const double log_top = std::log(top);
+  const char* type = is_float ? "float" : "double";
+  if (mean < -top)
+    throw Error(errc::invalid_argument,
+                "mean: " + show(mean) + " does not fit in " + type + " (a " + type + " fill)");
+  if (mean + zmax * stddev > log_top)
+    throw Error(errc::invalid_argument,
+                "stddev: " + show(stddev) + " with mean " + show(mean) + " gives log-normal " +
+                    "values beyond the " + type + " range (mean + " + show(zmax) +
+                    " * stddev must stay below log(" + show(top) + ") = " + show(log_top) + ")");
+}
+
+/// The scalar parameters of the distributions that read them (per_element: the lambdas are
+/// checked on their own, lambda is not read).
+void check_dist_params(dist kind, double mean, double stddev, double lambda, bool per_element) {
+  if (kind == dist::log_normal || kind == dist::log_normal_double)
+    check_log_normal(kind, mean, stddev);
+  if (kind == dist::poisson && !per_element) check_lambda(lambda, "lambda");
+}
+
+/// The lambdas of a per-element Poisson fill: memory the backend can read, every value good.
+void check_lambdas(const bulk_request& req) {
+  const backend_kind b = resolve_backend(req.backend);
+  const cuda::pointer_info info = cuda::classify(req.lambdas, b == backend_kind::gpu);
+  const bool device_side = info.kind == cuda::memory_kind::device;
+  if (b == backend_kind::gpu && info.kind == cuda::memory_kind::host)
+    throw Error(errc::invalid_argument,
+                "lambdas: the GPU backend reads the lambdas in its kernel and needs device, "
+                "managed or pinned memory, got a pageable host pointer (" +
+                    address_text(req.lambdas) + ")");
+  if (b == backend_kind::gpu && info.kind == cuda::memory_kind::pinned && !info.device_pointer)
+    throw Error(errc::invalid_argument, "lambdas: pinned memory not mapped into the device (" +
+                                            address_text(req.lambdas) + ")");
+  if (b != backend_kind::gpu && device_side)
+    throw Error(errc::invalid_argument,
+                "lambdas: the CPU backend needs host-accessible lambdas, got device memory (" +
+                    address_text(req.lambdas) + ")");
+  if (reinterpret_cast<std::uintptr_t>(req.lambdas) % alignof(double) != 0)
+    throw Error(errc::invalid_argument,
+                "lambdas: address " + address_text(req.lambdas) + " is not aligned to 8 bytes");
+  // Every lambda is checked before anything is reserved; device memory is copied to do so.
+  std::vector<double> copy;
+  const double* host = req.lambdas;
+  if (device_side) {
+    copy.resize(req.n);
+    // On the legacy default stream, which waits for the work already queued on blocking streams.
+    GPURAND_CUDA_CHECK(
+        cuda::runtime().memcpy_async(copy.data(), req.lambdas, req.n * sizeof(double), nullptr));
+    GPURAND_CUDA_CHECK(cuda::runtime().stream_synchronize(nullptr));
+    host = copy.data();
+  }
+  for (std::size_t i = 0; i < req.n; ++i)
+    check_lambda(host[i], "lambdas[" + std::to_string(i) + "]");
 }
 
 /// The asynchronous path's memory checks (before anything is reserved).
@@ -138,11 +225,18 @@ void validate_bulk(const bulk_request& req, const void* out, bool async, cuda_st
                                               " range (|mean| + " + show(zmax) +
                                               " * stddev must stay below " + show(top) + ")");
   }
+  check_dist_params(req.kind, req.mean, req.stddev, req.lambda, req.lambdas != nullptr);
+  if (req.kind == dist::poisson) {
+    if (req.lambdas != nullptr && req.n > 0) check_lambdas(req);
+  } else if (req.lambdas != nullptr) {
+    throw Error(errc::invalid_argument, std::string("lambdas: set for a ") + to_string(req.kind) +
+                                            " fill, which does not read it (poisson only)");
+  }
   const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
   if (req.n > 0 && req.first_group > UINT64_MAX - (req.n - 1) / per)
     throw Error(errc::invalid_argument, "first_group: " + std::to_string(req.first_group) +
                                             " + n runs past subsequence 2^64-1");
-  check_window(req.offset, 4, "fill");
+  check_window(req.offset, bulk_draws(req.kind), "fill");
   cuda::check_window_report();  // a kernel's overrun surfaces at the next host call
   if (req.n > 0) check_alignment(req.kind, out, "out");
   if (async && req.n > 0) {
@@ -170,6 +264,7 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
       bulk_request c = req;
       c.first_group = req.first_group + first / per;
       c.n = count;
+      if (c.lambdas) c.lambdas += first;  // lambdas[i] belongs to value i of the request
       return c;
     };
     cuda::fill_ops ops;
@@ -192,7 +287,14 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
       GPURAND_CUDA_CHECK(cuda::runtime().stream_synchronize(*stream));
     }
     cuda::route(resolved, out, ops);
+    // A GPU body over its budget reported it; the fill has synchronised (the asynchronous path
+    // returned above: its report surfaces at the next host call).
+    if (bulk_traits_variable(D)) cuda::check_window_report();
   });
+}
+
+void validate_params(const grid_request& req) {
+  check_dist_params(req.kind, req.mean, req.stddev, req.lambda, false);
 }
 
 void validate_grid(const grid_request& req, const void* out) {
@@ -221,6 +323,11 @@ void validate_grid(const grid_request& req, const void* out) {
     throw Error(errc::invalid_argument, "threads x per_thread: " + std::to_string(req.threads) +
                                             " x " + std::to_string(req.per_thread) +
                                             " values overflow size_t");
+  validate_params(req);
+  if (req.lambdas != nullptr)
+    throw Error(errc::invalid_argument,
+                "lambdas: one lambda per element is a bulk layout; the per-thread writer takes "
+                "lambda");
   (void)draws_for(req.eng, req.kind, req.per_thread);  // throws if it needs over 2^64 draws
   check_alignment(req.kind, out, "out");
 }
@@ -260,6 +367,7 @@ void run_grid(const grid_request& req, void* out) {
                       static_cast<const unsigned char*>(src) + k * count * vs, count * vs);
       };
     cuda::route(resolve_backend(req.backend), out, ops);
+    if (bulk_traits_variable(D)) cuda::check_window_report();  // a GPU thread over its budget
   });
 }
 
@@ -287,6 +395,8 @@ bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t pa
   const std::uint64_t count = base + (part < extra ? 1 : 0);
   bulk_request piece = req;
   piece.first_group = req.first_group + first;
+  if (piece.lambdas)  // the piece's own lambdas, as its output is its own buffer
+    piece.lambdas += std::min<std::uint64_t>(req.n, first * per);
   piece.n = static_cast<std::size_t>(
       std::min<std::uint64_t>(req.n - std::min<std::uint64_t>(req.n, first * per), count * per));
   return piece;

@@ -28,6 +28,9 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
 /// Checks a per-thread writer request's arguments except its offset window
 /// (a Generator reserves that afterwards); throws Error naming the bad one.
 void validate_grid(const grid_request& req, const void* out);
+/// The distribution parameters of a grid request alone (log-normal mean and stddev, Poisson
+/// lambda): Error(invalid_argument) naming the bad one. Part of validate_grid.
+void validate_params(const grid_request& req);
 
 /// Checks what the CPU backend reads from the environment and the process-wide
 /// settings ($GPURAND_CPU_THREADS), so a bad value is refused before a

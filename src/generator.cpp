@@ -262,15 +262,19 @@ std::uint64_t Generator::window_end() const {
 void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double stddev,
                      cuda_stream* stream) {
   GPURAND_REQUIRE_IMPL();
-  bulk_request req = impl_->request(kind, n, mean, stddev);
-  if (n == 0) {  // a no-op, but a bad argument is still an error
+  bulk(impl_->request(kind, n, mean, stddev), out, stream);
+}
+
+void Generator::bulk(bulk_request req, void* out, cuda_stream* stream) {
+  GPURAND_REQUIRE_IMPL();
+  if (req.n == 0) {  // a no-op, but a bad argument is still an error
     detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
     return;
   }
   const auto t = impl_->admit("fill", [&] {
     detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
     if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
-    return std::uint64_t{4};  // one Philox block per subsequence
+    return bulk_draws(req.kind);  // one Philox block per subsequence, or a variable row's cap
   });
   req.seed = t.seed;
   req.offset = t.offset;
@@ -279,8 +283,17 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
 
 bulk_request Generator::reserve_fill(dist kind, std::size_t n, double mean, double stddev) {
   GPURAND_REQUIRE_IMPL();
-  bulk_request req = impl_->request(kind, n, mean, stddev);
-  if (n == 0) {  // like the fills: nothing to draw, nothing consumed
+  return reserve_fill(impl_->request(kind, n, mean, stddev));
+}
+
+bulk_request Generator::reserve_fill(const bulk_request& shape) {
+  GPURAND_REQUIRE_IMPL();
+  bulk_request req = shape;
+  req.seed = 0;
+  req.offset = 0;
+  req.first_group = 0;
+  req.backend = impl_->backend;
+  if (req.n == 0) {  // like the fills: nothing to draw, nothing consumed
     detail::validate_bulk(req, &req);
     return req;
   }
@@ -288,7 +301,7 @@ bulk_request Generator::reserve_fill(dist kind, std::size_t n, double mean, doub
   // validated again by fill().
   const auto t = impl_->admit("reserve_fill", [&] {
     detail::validate_bulk(req, &req);
-    return std::uint64_t{4};
+    return bulk_draws(req.kind);
   });
   req.seed = t.seed;
   req.offset = t.offset;
@@ -329,6 +342,53 @@ void Generator::normal_async(float* out, std::size_t n, float mean, float stddev
 void Generator::normal_async(double* out, std::size_t n, double mean, double stddev,
                              cuda_stream s) {
   bulk(dist::normal_double, out, n, mean, stddev, &s);
+}
+
+void Generator::log_normal(float* out, std::size_t n, float mean, float stddev) {
+  bulk(dist::log_normal, out, n, mean, stddev, nullptr);
+}
+void Generator::log_normal(double* out, std::size_t n, double mean, double stddev) {
+  bulk(dist::log_normal_double, out, n, mean, stddev, nullptr);
+}
+void Generator::log_normal_async(float* out, std::size_t n, float mean, float stddev,
+                                 cuda_stream s) {
+  bulk(dist::log_normal, out, n, mean, stddev, &s);
+}
+void Generator::log_normal_async(double* out, std::size_t n, double mean, double stddev,
+                                 cuda_stream s) {
+  bulk(dist::log_normal_double, out, n, mean, stddev, &s);
+}
+
+namespace {
+/// A Poisson request: one lambda (per_element false), or one per element from `lambdas`.
+bulk_request poisson_request(bulk_request req, double lambda, const double* lambdas,
+                             bool per_element) {
+  if (per_element && lambdas == nullptr && req.n > 0)
+    throw Error(errc::invalid_argument,
+                "lambdas: null pointer with n = " + std::to_string(req.n) + " values to draw");
+  req.lambda = lambda;
+  req.lambdas = per_element ? lambdas : nullptr;
+  return req;
+}
+}  // namespace
+
+void Generator::poisson(std::uint32_t* out, std::size_t n, double lambda) {
+  GPURAND_REQUIRE_IMPL();
+  bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), lambda, nullptr, false), out,
+       nullptr);
+}
+void Generator::poisson(std::uint32_t* out, std::size_t n, const double* lambdas) {
+  GPURAND_REQUIRE_IMPL();
+  bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), 1.0, lambdas, true), out, nullptr);
+}
+void Generator::poisson_async(std::uint32_t* out, std::size_t n, double lambda, cuda_stream s) {
+  GPURAND_REQUIRE_IMPL();
+  bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), lambda, nullptr, false), out, &s);
+}
+void Generator::poisson_async(std::uint32_t* out, std::size_t n, const double* lambdas,
+                              cuda_stream s) {
+  GPURAND_REQUIRE_IMPL();
+  bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), 1.0, lambdas, true), out, &s);
 }
 
 namespace {

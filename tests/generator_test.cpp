@@ -78,7 +78,7 @@ TEST(Generator, PortableNormalRejectsBadScaleAndConsumesNothing) {
   EXPECT_EQ(o, gen.offset());
 }
 
-TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
+TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByTheirBulkDraws) {
   auto gen = cpu_gen(31337);
   for (dist d : all_dists) {
     const std::uint64_t o = gen.offset();
@@ -98,11 +98,19 @@ TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
       case dist::normal_portable_double:
         gen.normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5, portable);
         break;
+      case dist::log_normal:
+        gen.log_normal(reinterpret_cast<float*>(out.data()), n, 2.0f, 3.0f);
+        break;
+      case dist::log_normal_double:
+        gen.log_normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5);
+        break;
+      case dist::poisson: gen.poisson(reinterpret_cast<std::uint32_t*>(out.data()), n, 2.0); break;
     }
     const bool f = value_size(d) == 4;
     const double mean = f ? 2.0 : -1.0, sd = f ? 3.0 : 0.5;
-    EXPECT_EQ(ref_bulk(d, 31337, o, 0, n, mean, sd), out) << to_string(d);
-    EXPECT_EQ(o + 4, gen.offset()) << to_string(d);
+    EXPECT_EQ(ref_bulk(d, 31337, o, 0, n, mean, sd, 2.0), out) << to_string(d);
+    // One Philox block of every subsequence; a variable-draw row's cap (poisson: 1024).
+    EXPECT_EQ(o + bulk_draws(d), gen.offset()) << to_string(d);
   }
 }
 

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -45,6 +47,20 @@ inline std::uint64_t parse_positive(std::string_view text, std::string_view flag
   if (v == 0)
     throw Error(errc::invalid_argument,
                 std::string(flag) + ": must be a positive integer, got '0'");
+  return v;
+}
+
+/// Parse a finite decimal floating-point number ("1.5", "-2", "1e-3"; not "inf", "nan", "0x1p3",
+/// trailing text or spaces).
+inline double parse_double(std::string_view text, std::string_view flag) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  const bool shape = !text.empty() && text.find_first_not_of("0123456789+-.eE") == text.npos;
+  const auto r = std::from_chars(text.data(), end, v, std::chars_format::general);
+  if (!shape || r.ec != std::errc() || r.ptr != end || !std::isfinite(v))
+    throw Error(
+        errc::invalid_argument,
+        std::string(flag) + ": expected a finite decimal number, got '" + std::string(text) + "'");
   return v;
 }
 

@@ -38,7 +38,15 @@ struct params {
   std::string output = "-";
   bool interleave = false;
   std::optional<std::uint64_t> blocks, threads, per_thread, count;
+  double mean = 0.0, stddev = 1.0;  // log-normal
+  double lambda = 1.0;              // poisson
 };
+
+bool is_variable(dist d) {
+  bool v = false;
+  gpurand::detail::visit(d, [&](auto c) { v = gpurand::detail::dist_traits<c.value>::variable; });
+  return v;
+}
 
 /// Parses and checks everything that does not need the machine: flags and
 /// values, the combination of modes, sizes that overflow, the offset window.
@@ -50,18 +58,24 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
       "Grid mode (--blocks, --threads, --per-thread): thread g writes K values of its stream\n"
       "curand_init(seed, g, offset), thread-major, or draw-major with --interleave.\n"
       "Count mode (--count): N values of one Philox bulk fill.\n"
-      "Without --backend, $GPURAND_BACKEND is used if set. Numbers are decimal, without sign\n"
+      "log-normal(-double): exp(mean + stddev * normal), --mean (0) and --stddev (1);\n"
+      "poisson: --lambda (1), written as u32; a flag for a distribution that does not read it\n"
+      "is an error. A poisson thread's K values are produced at once (memory K x 4 bytes).\n"
+      "Without --backend, $GPURAND_BACKEND is used if set. Counts are decimal, without sign\n"
       "or suffix. --output writes like a shell redirection to pipes, devices and symlinks;\n"
       "a regular file is replaced atomically once whole. Exit codes: 0 ok, 1 failure, 2 bad "
       "input.");
   std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, blocks_s,
-      threads_s, per_thread_s, count_s;
+      threads_s, per_thread_s, count_s, mean_s, stddev_s, lambda_s;
   bool interleave = false;
   auto* o_engine =
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
   auto* o_dist = add_text(app, "--dist", "NAME", dist_s,
                           "u32|uniform|normal|uniform-double|normal-double|normal-portable|normal-"
-                          "portable-double (default u32)");
+                          "portable-double|log-normal|log-normal-double|poisson (default u32)");
+  auto* o_mean = add_text(app, "--mean", "X", mean_s, "log-normal: mean of the normal (0)");
+  auto* o_stddev = add_text(app, "--stddev", "X", stddev_s, "log-normal: its stddev (1)");
+  auto* o_lambda = add_text(app, "--lambda", "X", lambda_s, "poisson: the mean (1)");
   auto* o_seed =
       add_text(app, "--seed", "N", seed_s, "seed (default: 64 bits from the OS, printed)");
   auto* o_offset = add_text(app, "--offset", "N", offset_s, "first 32-bit draw of the window (0)");
@@ -97,6 +111,20 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   if (given(o_threads)) p.threads = parse_positive(threads_s, "--threads");
   if (given(o_per_thread)) p.per_thread = parse_positive(per_thread_s, "--per-thread");
   if (given(o_count)) p.count = parse_positive(count_s, "--count");
+  // Distribution parameters: only for a distribution that reads them (strict: a flag that
+  // would be ignored is an error).
+  const bool log_normal = p.kind == dist::log_normal || p.kind == dist::log_normal_double;
+  auto param = [&](const CLI::Option* o, const std::string& text, const char* flag, bool used,
+                   const char* who, double& into) {
+    if (!given(o)) return;
+    if (!used)
+      throw Error(errc::invalid_argument, std::string(flag) + ": applies to " + who +
+                                              " only, not to --dist " + to_string(p.kind));
+    into = parse_double(text, flag);
+  };
+  param(o_mean, mean_s, "--mean", log_normal, "log-normal and log-normal-double", p.mean);
+  param(o_stddev, stddev_s, "--stddev", log_normal, "log-normal and log-normal-double", p.stddev);
+  param(o_lambda, lambda_s, "--lambda", p.kind == dist::poisson, "poisson", p.lambda);
 
   const bool grid = p.blocks || p.threads || p.per_thread;
   if (grid && p.count)
@@ -119,6 +147,17 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   if (p.count && p.interleave)
     throw Error(errc::invalid_argument, "--interleave: applies to grid mode only");
 
+  // The parameters as the library checks them (before any output is opened).
+  grid_request shape;
+  shape.kind = p.kind;
+  shape.mean = p.mean;
+  shape.stddev = p.stddev;
+  shape.lambda = p.lambda;
+  try {
+    gpurand::detail::validate_params(shape);
+  } catch (const Error& e) {  // "lambda: ..." -> "--lambda: ...", the flag's name
+    throw Error(e.code(), std::string("--") + e.what());
+  }
   if (p.count) {
     checked_mul(*p.count, value_size(p.kind), "--count x value size");
   } else {
@@ -148,6 +187,9 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
   req.seed = seed;
   req.offset = p.offset;
   req.backend = backend;
+  req.mean = p.mean;
+  req.stddev = p.stddev;
+  req.lambda = p.lambda;
   if (p.interleave) {
     req.threads = threads;
     req.per_thread = k;
@@ -170,7 +212,8 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
     write_thread_streams(piece, buf.data());
     out.write(buf.data(), count * kc, p.kind);
   };
-  if (k <= chunk_values) {
+  // A variable-draw stream cannot be restarted mid-way (draws_for is a cap): whole threads.
+  if (k <= chunk_values || is_variable(p.kind)) {
     const std::uint64_t per_piece = std::max<std::uint64_t>(1, chunk_values / k);
     for (std::uint64_t g = 0; g < threads; g += per_piece)
       emit(g, std::min(per_piece, threads - g), 0, k);
@@ -190,6 +233,9 @@ void run_count(const params& p, std::uint64_t seed, backend_kind backend, output
   req.seed = seed;
   req.offset = p.offset;
   req.backend = backend;
+  req.mean = p.mean;
+  req.stddev = p.stddev;
+  req.lambda = p.lambda;
   std::vector<unsigned char> buf;
   for (std::uint64_t i = 0; i < n; i += chunk_values) {  // chunk_values is a multiple of 4
     req.first_group = i / per;
@@ -221,6 +267,8 @@ void write_interleaved(const grid_request& base, std::uint64_t piece_values,
                                      " leaves too few draws for --per-thread " + std::to_string(k));
   std::vector<unsigned char> buf;
   // Threads [first, first + count) x rows [k0, k0 + rows), draw-major, into buf.
+  // A variable-draw row is only ever produced from k0 = 0 (its draws_for is a cap, so a
+  // stream cannot be restarted mid-way).
   auto produce = [&](std::uint64_t first, std::uint64_t count, std::uint64_t k0,
                      std::uint64_t rows) {
     grid_request req = base;
@@ -232,9 +280,22 @@ void write_interleaved(const grid_request& base, std::uint64_t piece_values,
     buf.resize(static_cast<std::size_t>(count * rows * size));
     write_thread_streams(req, buf.data());
   };
+  if (is_variable(base.kind) && threads > piece_values / k) {
+    // Not every row of every thread fits: row r of a range of threads is the last row of
+    // their first r + 1 values, recomputed (K(K+1)/2 values per thread instead of K).
+    for (std::uint64_t row = 0; row < k; ++row) {
+      const std::uint64_t chunk = std::max<std::uint64_t>(1, piece_values / (row + 1));
+      for (std::uint64_t g = 0; g < threads; g += chunk) {
+        const std::uint64_t c = std::min(chunk, threads - g);
+        produce(g, c, 0, row + 1);
+        emit(buf.data() + row * c * size, c);
+      }
+    }
+    return;
+  }
   if (threads <= piece_values / step) {
-    // Whole rows fit: a few rows of every thread per piece.
-    const std::uint64_t rows = piece_values / threads / step * step;
+    // Whole rows fit: a few rows of every thread per piece (all of them for a variable row).
+    const std::uint64_t rows = is_variable(base.kind) ? k : piece_values / threads / step * step;
     for (std::uint64_t k0 = 0; k0 < k; k0 += rows) {
       const std::uint64_t n = std::min(rows, k - k0);
       produce(0, threads, k0, n);

@@ -9,8 +9,10 @@
 //
 // Bulk layout (the contract in gpurand.hpp): group j of a fill at offset o is
 // the first draw of curand_init(seed, j, o): a curand4 / curand_uniform4 /
-// curand_normal4 for 32-bit values (4 per group), a curand_uniform2_double /
-// curand_normal2_double for doubles (2 per group).
+// curand_normal4 / curand_log_normal4 for 32-bit values (4 per group), a
+// curand_uniform2_double / curand_normal2_double / curand_log_normal2_double for doubles (2 per
+// group). The variable-draw rows (Poisson) are not here: their bodies need cuRAND's helpers
+// (gpurand/detail/poisson.cuh) and read a budgeted cursor (gpurand/detail/variable.hpp).
 
 #include <cstdint>
 
@@ -48,6 +50,26 @@ normal_params<typename bulk_traits<D>::value> scale_params(double mean, double s
     return {T{}, T{1}};
 }
 
+/// The parameters of a distribution as the bodies take them (bulk and grid), read off the
+/// request: each distribution adds what it reads.
+struct dist_params {
+  double mean = 0.0;  ///< log-normal in grid mode (bulk fills take normal_params)
+  double stddev = 1.0;
+  double lambda = 1.0;              ///< poisson
+  const double* lambdas = nullptr;  ///< poisson, bulk: lambdas[i] for value i of the request
+};
+
+/// dist_params of a bulk_request or grid_request.
+template <class Request>
+dist_params params_of(const Request& r) {
+  dist_params p;
+  p.mean = r.mean;
+  p.stddev = r.stddev;
+  p.lambda = r.lambda;
+  p.lambdas = r.lambdas;
+  return p;
+}
+
 /// Turns the four draws `x` of one group into its stored values: 32-bit
 /// kinds fill v[0..3], doubles fill v[0..1]. Split from bulk_group so the CPU
 /// backend can feed it draws computed with SIMD.
@@ -80,12 +102,26 @@ GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, normal_para
     v[1] = ops::fma(a.y, np.stddev, np.mean);
     v[2] = ops::fma(b.x, np.stddev, np.mean);
     v[3] = ops::fma(b.y, np.stddev, np.mean);
-  } else {
-    static_assert(D == dist::normal_portable_double);
+  } else if constexpr (D == dist::normal_portable_double) {
     using ops = scalar_ops<double>;
     const portable_pair_d a = portable_box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);
     v[0] = ops::fma(a.x, np.stddev, np.mean);
     v[1] = ops::fma(a.y, np.stddev, np.mean);
+  } else if constexpr (D == dist::log_normal) {
+    // curand_log_normal4: the normals of curand_normal4, then expf(mean + (stddev * z)), one
+    // expression as in curand_lognormal.h (nvcc contracts it into the same FMA).
+    const float_pair a = box_muller_float(x.v[0], x.v[1]);
+    const float_pair b = box_muller_float(x.v[2], x.v[3]);
+    v[0] = expf(np.mean + (np.stddev * a.x));
+    v[1] = expf(np.mean + (np.stddev * a.y));
+    v[2] = expf(np.mean + (np.stddev * b.x));
+    v[3] = expf(np.mean + (np.stddev * b.y));
+  } else {
+    // curand_log_normal2_double: the pair of curand_normal2_double, then exp(mean + stddev * z).
+    static_assert(D == dist::log_normal_double, "a variable-draw row has no fixed-draw transform");
+    const double_pair a = box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);
+    v[0] = exp(np.mean + (np.stddev * a.x));
+    v[1] = exp(np.mean + (np.stddev * a.y));
   }
 }
 

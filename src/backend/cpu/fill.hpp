@@ -18,4 +18,9 @@ void cpu_bulk(const bulk_request& req, void* out);
 template <engine E, dist D>
 void cpu_grid(const grid_request& req, void* out);
 
+/// Tests only: caps the draw budget of the CPU backend's variable-draw bodies (bulk groups and
+/// grid threads) at `draws` when that is below their reservation (0: no cap), so that a test can
+/// force Error(exhausted). A lower budget never overlaps anything.
+void set_cpu_draw_budget_for_testing(std::uint64_t draws);
+
 }  // namespace gpurand::detail
