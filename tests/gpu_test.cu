@@ -70,6 +70,22 @@ TEST(Gpu, BulkU32AndUniformEqualTheCpuBitForBit) {
       }
 }
 
+/// The GPU and the CPU bulk fill of `d` (fill_on's seed, offset and n), value by value: every
+/// value must satisfy `within(gpu, cpu)`; returns how many do not satisfy `near(gpu, cpu)`.
+template <class T, class Within, class Near>
+std::size_t gpu_cpu_loose(dist d, std::uint64_t seed, std::uint64_t offset, std::size_t n,
+                          Within within, Near near) {
+  const auto a = fill_on<T>(backend_kind::gpu, d, seed, offset, n, true);
+  const auto b = fill_on<T>(backend_kind::cpu, d, seed, offset, n, false);
+  std::size_t loose = 0, bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    bad += !within(double(a[i]), double(b[i]));
+    loose += !near(double(a[i]), double(b[i]));
+  }
+  EXPECT_EQ(0u, bad) << to_string(d) << ": values beyond the bound every value keeps";
+  return loose;
+}
+
 // The device computes Box-Muller with __logf and __sincosf (fast intrinsics,
 // absolute error about 2^-21 on their reduced ranges); the host uses libm.
 // Stated tolerance, float normals: every value within 2e-3 absolute, and
@@ -78,23 +94,19 @@ TEST(Gpu, BulkU32AndUniformEqualTheCpuBitForBit) {
 TEST(Gpu, NormalsAgreeWithTheCpuWithinTheStatedTolerance) {
   REQUIRE_GPU();
   const std::size_t n = std::size_t{1} << 22;
-  auto a = fill_on<float>(backend_kind::gpu, dist::normal, 9, 8, n, true);
-  auto b = fill_on<float>(backend_kind::cpu, dist::normal, 9, 8, n, false);
-  std::size_t loose = 0;
   double worst = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double d = std::fabs(double(a[i]) - double(b[i]));
-    worst = std::max(worst, d);
-    if (d > 1e-5 * (1.0 + std::fabs(b[i]))) ++loose;
-  }
-  EXPECT_LE(worst, 2e-3);
+  const std::size_t loose = gpu_cpu_loose<float>(
+      dist::normal, 9, 8, n,
+      [&](double a, double b) {
+        worst = std::max(worst, std::fabs(a - b));
+        return std::fabs(a - b) <= 2e-3;
+      },
+      [](double a, double b) { return std::fabs(a - b) <= 1e-5 * (1.0 + std::fabs(b)); });
   EXPECT_LE(loose, n / 1000) << "values outside 1e-5 relative";
   std::printf("float normals: max |gpu-cpu| = %.3g, %zu of %zu beyond 1e-5 relative\n", worst,
               loose, n);
-  auto x = fill_on<double>(backend_kind::gpu, dist::normal_double, 9, 8, n, true);
-  auto y = fill_on<double>(backend_kind::cpu, dist::normal_double, 9, 8, n, false);
-  for (std::size_t i = 0; i < n; ++i)
-    ASSERT_LE(std::fabs(x[i] - y[i]), 1e-12 * (1.0 + std::fabs(y[i]))) << "index " << i;
+  auto double_ok = [](double a, double b) { return std::fabs(a - b) <= 1e-12 * (1.0 + std::fabs(b)); };
+  EXPECT_EQ(0u, gpu_cpu_loose<double>(dist::normal_double, 9, 8, n, double_ok, double_ok));
 }
 
 TEST(Gpu, GridWriterEqualsTheCpuForEveryEngine) {
@@ -398,23 +410,19 @@ TEST(Gpu, DeviceApiLogNormalAndPoissonEqualCurandOnTheDevice) {
 // (exp of the normal's difference times stddev 2), doubles within 1e-10 relative; Poisson
 // counts from Knuth (lambda < 64: the device's expf may differ by an ulp, which moves a
 // comparison near 1 and then the rest of its group) and the normal regime (lambda > 4000: a
-// rounding boundary, never further apart than 1) are equal for at least 99.9% of the values. The gammainc regime uses approximate PTX on the device (as cuRAND
-// does), so its GPU values are checked against cuRAND on the device (above), not the CPU.
+// rounding boundary, never further apart than 1) are equal for at least 99.9% of the values.
+// The gammainc regime uses approximate PTX on the device (as cuRAND does), so its GPU values
+// are checked against cuRAND on the device (above), not the CPU.
 TEST(Gpu, LogNormalAndPoissonAgreeWithTheCpuWithinTheStatedTolerance) {
   REQUIRE_GPU();
   const std::size_t n = std::size_t{1} << 20;
-  auto a = fill_on<float>(backend_kind::gpu, dist::log_normal, 4, 0, n, true);
-  auto b = fill_on<float>(backend_kind::cpu, dist::log_normal, 4, 0, n, false);
-  std::size_t loose = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double rel = std::fabs(a[i] - b[i]) / b[i];
-    ASSERT_LE(rel, 1e-2) << i;
-    loose += rel > 1e-4;
-  }
-  EXPECT_LE(loose, n / 1000);
-  auto x = fill_on<double>(backend_kind::gpu, dist::log_normal_double, 4, 0, n, true);
-  auto y = fill_on<double>(backend_kind::cpu, dist::log_normal_double, 4, 0, n, false);
-  for (std::size_t i = 0; i < n; ++i) ASSERT_LE(std::fabs(x[i] - y[i]) / y[i], 1e-10) << i;
+  auto rel = [](double a, double b) { return std::fabs(a - b) / b; };
+  EXPECT_LE(gpu_cpu_loose<float>(
+                dist::log_normal, 4, 0, n, [&](double a, double b) { return rel(a, b) <= 1e-2; },
+                [&](double a, double b) { return rel(a, b) <= 1e-4; }),
+            n / 1000);
+  auto double_ok = [&](double a, double b) { return rel(a, b) <= 1e-10; };
+  EXPECT_EQ(0u, gpu_cpu_loose<double>(dist::log_normal_double, 4, 0, n, double_ok, double_ok));
   for (const double lambda : {5.0, 63.99, 5000.0}) {
     Generator g(options{12, backend_kind::gpu, 0}), c(options{12, backend_kind::cpu, 0});
     device_mem<std::uint32_t> mem(n);
