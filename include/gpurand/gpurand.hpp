@@ -231,6 +231,7 @@ void write_thread_streams(const grid_request& req, void* out);
 /// order, so the pieces' outputs concatenated equal fill(req) bit for bit (the
 /// layout depends only on (seed, offset, index)). Fill each piece with
 /// gpurand::fill into its own buffer: on its own device, rank or thread.
+/// A per-element `lambdas` pointer is advanced to the piece's first value.
 /// Pieces may be empty when there are fewer groups than parts. Throws
 /// Error(invalid_argument) for parts == 0 or part >= parts.
 bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t parts);
@@ -331,8 +332,9 @@ class Generator {
   launch_handle launch(std::uint64_t draws_per_thread);
 
   /// Philox per-thread writer over a fresh window: thread g writes
-  /// `per_thread` values of `kind` from curand_init(seed(), g, o).
-  /// Returns o, the offset of the window used.
+  /// `per_thread` values of `kind` from curand_init(seed(), g, o), with the
+  /// default parameters (log-normal mean 0, stddev 1; Poisson lambda 1; use
+  /// write_thread_streams for others). Returns o, the offset of the window used.
   std::uint64_t thread_streams(dist kind, std::uint64_t threads, std::uint64_t per_thread,
                                void* out);
 

@@ -171,8 +171,9 @@ void variable_bulk(const bulk_request& req, void* out_v) {
   const std::uint64_t tasks = groups / block + (groups % block != 0);
   exhaustion over;
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
-    const std::uint64_t end = std::min(groups, (t + 1) * block);
-    for (std::uint64_t j = t * block; j < end; ++j) {
+    const std::uint64_t begin = t * block;
+    const std::uint64_t end = groups - begin > block ? begin + block : groups;
+    for (std::uint64_t j = begin; j < end; ++j) {
       const std::uint64_t i = j * per;
       const unsigned count = static_cast<unsigned>(std::min<std::uint64_t>(per, req.n - i));
       const std::uint64_t sub = req.first_group + j;
