@@ -470,7 +470,7 @@ NB_MODULE(_gpurand, m) {
            "stddev"_a = 1.0, "lam"_a = 1.0,
            "Fill n values at a raw address (host or device memory): kind is bits, "
            "random_f32, random_f64, normal_f32, normal_f64, lognormal_f32, lognormal_f64 or "
-           "poisson.")
+           "poisson.");
 
   nb::class_<bit_generator>(m, "_BitGenerator",
                             "The bitgen_t core of gpurand.BitGenerator (use that instead).")
