@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <tuple>
+#include <type_traits>
 
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
@@ -26,14 +27,48 @@ struct alignas(16) group_vec {
   T v[N];
 };
 
+/// A captured fill's seed and offset for this replay, read once per block
+/// from the slot in pinned host memory (volatile: the previous replay's
+/// advance kernel wrote it). False: the window is used up, write the poison.
+__device__ bool captured_params(const capture_slot* slot, std::uint64_t& seed,
+                                std::uint64_t& offset) {
+  __shared__ std::uint64_t s[3];
+  if (threadIdx.x == 0) {
+    const volatile capture_slot* v = slot;
+    s[0] = v->seed;
+    s[1] = v->next;
+    s[2] = v->end;
+  }
+  __syncthreads();
+  seed = s[0];
+  offset = s[1];
+  return capture_has_room(s[1], s[2]);
+}
+
+/// A replay past its capture window: all-one bytes over `out` (NaN for
+/// floats and doubles), never the numbers of an earlier replay.
+template <class T>
+__device__ void write_poison(T* out, std::size_t n) {
+  using bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  static_assert(sizeof(bits) == sizeof(T), "4- or 8-byte values");
+  const bits ones = ~bits{0};
+  T v;
+  memcpy(&v, &ones, sizeof v);
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += stride)
+    out[i] = v;
+}
+
 /// Grid-strided bulk fill into 16-byte aligned output: full groups go out
 /// as one 16-byte store; the tail group (n not a multiple of the group size)
 /// stores element by element.
 template <dist D>
 __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
                             std::size_t n, normal_params<typename bulk_traits<D>::value> np,
-                            typename bulk_traits<D>::value* out) {
+                            typename bulk_traits<D>::value* out, const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
+  if (capture != nullptr && !captured_params(capture, seed, offset)) return write_poison(out, n);
   constexpr unsigned per = bulk_traits<D>::per_group;
   const std::uint64_t groups = (n + per - 1) / per;
   const std::uint64_t full = n / per;
@@ -62,8 +97,10 @@ template <dist D, unsigned Shift>
 __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
                                     std::uint64_t first_group, std::size_t n,
                                     normal_params<typename bulk_traits<D>::value> np,
-                                    typename bulk_traits<D>::value* out) {
+                                    typename bulk_traits<D>::value* out,
+                                    const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
+  if (capture != nullptr && !captured_params(capture, seed, offset)) return write_poison(out, n);
   constexpr unsigned per = bulk_traits<D>::per_group;
   const std::uint64_t groups = (n + per - 1) / per;
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
@@ -113,8 +150,10 @@ __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layou
   for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
        i < layout.threads; i += stride) {
     const std::uint64_t g = layout.first_thread + i;
-    if (!thread_stream_body<E, D>(seed, offset, g, layout.per_thread, layout.stride(),
-                                  out + layout.start(g), p, budget))
+    // cuRAND's device functions for every engine, Philox included (the CPU writer's
+    // toolkit-free Philox stream gives the same bits).
+    if (!thread_stream_body<E, D, basic_stream<E>>(
+            seed, offset, g, layout.per_thread, layout.stride(), out + layout.start(g), p, budget))
       report_budget(report, g);
   }
 }
@@ -158,17 +197,18 @@ void launch_shape(std::uint64_t work, int& grid, int& block) {
 template <dist D, unsigned Shift>
 void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
                  normal_params<typename bulk_traits<D>::value> np,
-                 typename bulk_traits<D>::value* out, cudaStream_t s) {
+                 typename bulk_traits<D>::value* out, cudaStream_t s, const capture_slot* capture) {
   const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
   int grid = 0, block = 0;
   if constexpr (Shift == 0) {
     launch_shape<bulk_kernel<D>>(groups, grid, block);
     before_launch();
-    bulk_kernel<D><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, out);
+    bulk_kernel<D><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, out, capture);
   } else {
     launch_shape<bulk_kernel_shifted<D, Shift>>(groups, grid, block);
     before_launch();
-    bulk_kernel_shifted<D, Shift><<<grid, block, 0, s>>>(seed, offset, first_group, n, np, out);
+    bulk_kernel_shifted<D, Shift>
+        <<<grid, block, 0, s>>>(seed, offset, first_group, n, np, out, capture);
   }
   GPURAND_CUDA_CHECK_LAUNCH();
 }
@@ -176,10 +216,11 @@ void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_g
 }  // namespace
 
 template <dist D>
-void gpu_bulk(const bulk_request& req, void* out, void* stream) {
+void gpu_bulk(const bulk_request& req, void* out, void* stream, const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
   const auto s = static_cast<cudaStream_t>(stream);
   if constexpr (bulk_traits<D>::variable) {
+    (void)capture;  // Generator::bulk refuses to capture a variable-draw fill
     const std::uint64_t groups =
         (req.n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
     int grid = 0, block = 0;
@@ -197,13 +238,13 @@ void gpu_bulk(const bulk_request& req, void* out, void* stream) {
     const std::size_t n = req.n;
     // dispatch.cpp refused output that is not aligned to sizeof(T).
     switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
-      case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s);
-      case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s);
+      case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
+      case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s, capture);
       default:
         if constexpr (bulk_traits<D>::per_group == 4) {
           if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
-            return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s);
-          return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s);
+            return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s, capture);
+          return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s, capture);
         }
     }
   }
@@ -220,6 +261,25 @@ void gpu_grid(const grid_request& req, void* out, void* stream) {
   grid_kernel<E, D><<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
       req.seed, req.offset, layout, params_of(req), budget, cuda::window_report_slot(),
       static_cast<typename bulk_traits<D>::value*>(out));
+  GPURAND_CUDA_CHECK_LAUNCH();
+}
+
+__global__ void capture_advance_kernel(capture_slot* slot) {
+  volatile capture_slot* v = slot;
+  capture_slot s;
+  s.seed = v->seed;
+  s.next = v->next;
+  s.end = v->end;
+  s.overruns = v->overruns;
+  s = capture_advanced(s);
+  v->next = s.next;
+  v->overruns = s.overruns;
+  __threadfence_system();  // the host polls `overruns` without a CUDA call
+}
+
+void gpu_capture_advance(capture_slot* slot, void* stream) {
+  before_launch();
+  capture_advance_kernel<<<1, 1, 0, static_cast<cudaStream_t>(stream)>>>(slot);
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 

@@ -11,11 +11,12 @@
 #include <vector>
 
 #include "../kernels/launch.hpp"
+#include "backend/cpu/fill.hpp"
+#include "backend/cpu/parallel.hpp"
+#include "backend/cuda/capture.hpp"
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
-#include "backend/cpu/fill.hpp"
 #include "gpurand/detail/table.hpp"
-#include "backend/cpu/parallel.hpp"
 
 namespace gpurand {
 namespace detail {
@@ -194,8 +195,10 @@ void check_async_output(const bulk_request& req, const void* out) {
 
 void validate_cpu_settings() { (void)cpu_threads(); }
 
-void validate_bulk(const bulk_request& req, const void* out, bool async, cuda_stream stream) {
+cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool async,
+                                 cuda_stream stream) {
   visit(req.kind, [](auto) {});  // a value outside the table is an error naming `kind`
+  require_bulk_body(req.kind);   // a build without the CUDA toolkit has no Poisson
   if (out == nullptr && req.n > 0)
     throw Error(errc::invalid_argument,
                 "out: null pointer with n = " + std::to_string(req.n) + " values to write");
@@ -239,20 +242,20 @@ void validate_bulk(const bulk_request& req, const void* out, bool async, cuda_st
   check_window(req.offset, bulk_draws(req.kind), "fill");
   cuda::check_window_report();  // a kernel's overrun surfaces at the next host call
   if (req.n > 0) check_alignment(req.kind, out, "out");
-  if (async && req.n > 0) {
-    check_async_output(req, out);
-    bool capturing = false;
-    if (cuda::runtime().stream_is_capturing(stream, &capturing) != cuda::status_success)
-      (void)cuda::runtime().get_last_error();
-    if (capturing)
-      throw Error(errc::unsupported,
-                  "stream: is being captured into a CUDA graph; a fill baked into a graph "
-                  "would repeat the same offset, hence the same numbers, on every replay. Fill "
-                  "outside the capture, or use launch() with a device API kernel per replay");
-  }
+  if (!async || req.n == 0) return {};
+  check_async_output(req, out);
+  const cuda::capture_info capture = cuda::capture_of(stream);
+  if (capture.status == cuda::capture_status::active &&
+      resolve_backend(req.backend) != backend_kind::gpu)
+    throw Error(errc::unsupported,
+                "stream: is being captured into a CUDA graph, but this generator runs on the CPU "
+                "backend, which would fill now rather than at each replay: use backend=gpu for "
+                "fills inside a graph");
+  return capture;
 }
 
-void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream) {
+void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream,
+              capture_slot* capture) {
   if (req.n == 0) return;
   const std::size_t per = value_size(req.kind) == 8 ? 2 : 4;  // values per group
   // The one dispatch from the run-time distribution to the typed backends.
@@ -280,7 +283,9 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
     if (stream) {  // validate_bulk(..., async = true, stream) checked `out` and the capture
       if (resolved == backend_kind::gpu) {
         cuda::require_usable("GPU fill");
-        return ops.gpu(0, req.n, out, *stream);
+        if (capture == nullptr) return ops.gpu(0, req.n, out, *stream);
+        gpu_bulk<D>(req, out, *stream, capture);  // one replay: the fill, then the step
+        return gpu_capture_advance(capture, *stream);
       }
       // The CPU backend has no stream to enqueue on: it orders the fill after
       // the work already queued there and completes it before returning.
@@ -301,6 +306,7 @@ void validate_grid(const grid_request& req, const void* out) {
   visit(
       req.eng, [](auto) {}, "eng");  // values outside the table are errors naming the field
   visit(req.kind, [](auto) {});
+  require_writer(req.eng, req.kind);  // a build without the CUDA toolkit runs Philox alone
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   if (out == nullptr)
     throw Error(errc::invalid_argument, "out: null pointer with " + std::to_string(req.threads) +

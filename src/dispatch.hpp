@@ -2,7 +2,12 @@
 // Backend choice and routing of one request to the GPU kernels or the CPU
 // backend, by backend and by where the output memory lives.
 
+#include "backend/cuda/runtime.hpp"
 #include "gpurand/gpurand.hpp"
+
+namespace gpurand::detail {
+struct capture_slot;  // kernels/capture_slot.hpp
+}
 
 namespace gpurand::detail {
 
@@ -16,14 +21,20 @@ backend_kind default_backend(const std::optional<backend_kind>& requested);
 
 /// Checks a bulk request's arguments; throws Error naming the bad one.
 /// `async`: the fill will be enqueued on a stream, so `out` must be device memory.
-/// `stream`: the stream of an asynchronous fill, refused while it is being
-/// captured into a CUDA graph (before anything is reserved).
-void validate_bulk(const bulk_request& req, const void* out, bool async = false,
-                   cuda_stream stream = nullptr);
+/// `stream`: the stream of an asynchronous fill; returns its capture state
+/// (cuda::capture_of: an invalidated capture or an implicit one is refused,
+/// and so is a capture on the CPU backend, which cannot fill at replay time).
+/// An active capture is the caller's to make safe (Generator: a captured fill).
+cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool async = false,
+                                 cuda_stream stream = nullptr);
 
 /// Runs a validated bulk request on a resolved backend. With `stream`
 /// non-null the fill is enqueued there and not awaited (device memory only).
-void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream);
+/// With `capture` (GPU, a stream under capture) the enqueued kernel takes
+/// its seed and offset from the slot at each replay, and a second kernel
+/// advances the slot (kernels/capture_slot.hpp).
+void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream,
+              capture_slot* capture = nullptr);
 
 /// Checks a per-thread writer request's arguments except its offset window
 /// (a Generator reserves that afterwards); throws Error naming the bad one.

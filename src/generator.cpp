@@ -22,9 +22,11 @@
 #include <string>
 #include <vector>
 
+#include "backend/cuda/capture.hpp"
 #include "backend/cuda/host.hpp"
 #include "dispatch.hpp"
 #include "gpurand/gpurand.hpp"
+#include "state_text.hpp"
 
 namespace gpurand {
 namespace {
@@ -70,19 +72,33 @@ window window_of(std::uint64_t root, const std::vector<spawn_step>& path) {
   return w;
 }
 
-[[noreturn]] void bad_state(const std::string& why) {
-  throw Error(errc::invalid_argument, "state: " + why);
-}
+/// What a generator runs on, and how much a captured fill may replay: given
+/// at construction, inherited by spawned children, never part of state().
+struct run_settings {
+  backend_kind backend;
+  int device;  ///< made current for each call; -1: the caller's current device
+  std::uint64_t capture_replays;
+};
 
-/// FNV-1a, 64 bits: a checksum for the state text (not a security measure:
-/// it catches truncation, corruption and hand edits).
-std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
+/// Validates the options that are not the state, then resolves the backend
+/// and checks the device on the GPU backend (the CPU backend ignores it).
+run_settings settings_from(const options& opts) {
+  constexpr std::uint64_t max_replays = std::uint64_t{1} << 62;  // x 4 offsets fits in 64 bits
+  const std::uint64_t replays =
+      opts.capture_replays.value_or(detail::cuda::default_capture_replays);
+  if (replays == 0 || replays > max_replays)
+    throw Error(errc::invalid_argument,
+                "capture_replays: must be in [1, 2^62], got " + std::to_string(replays));
+  if (opts.device && *opts.device < 0)
+    throw Error(errc::invalid_argument,
+                "device: must be a CUDA device index >= 0, got " + std::to_string(*opts.device));
+  const backend_kind b = detail::default_backend(opts.backend);
+  int device = -1;
+  if (opts.device && b == backend_kind::gpu) {
+    detail::cuda::check_device(*opts.device);
+    device = *opts.device;
   }
-  return h;
+  return {b, device, replays};
 }
 
 }  // namespace
@@ -99,10 +115,12 @@ struct Generator::impl {
     std::uint64_t offset;
   };
 
-  impl(std::uint64_t seed_, bool from_os_, backend_kind backend_, std::uint64_t root_,
+  impl(std::uint64_t seed_, bool from_os_, const run_settings& run_, std::uint64_t root_,
        std::vector<spawn_step> path_, std::uint64_t next_, std::uint64_t split_)
       : from_os(from_os_),
-        backend(backend_),
+        backend(run_.backend),
+        device(run_.device),
+        capture_replays(run_.capture_replays),
         root(root_),
         path(std::move(path_)),
         win(window_of(root_, path)),
@@ -114,6 +132,9 @@ struct Generator::impl {
 
   const bool from_os;
   const backend_kind backend;
+  const int device;  ///< options::device on the GPU backend, else -1
+  const std::uint64_t capture_replays;
+  detail::cuda::capture_ledger captures;  ///< this generator's fills captured into graphs
   const std::uint64_t root;            ///< the root generator's first offset
   const std::vector<spawn_step> path;  ///< from the root to this generator
   const window win;
@@ -123,6 +144,7 @@ struct Generator::impl {
   /// then the reservation. Returns the seed and first offset to use.
   template <class Validate>
   ticket admit(const char* what, Validate&& validate) {
+    captures.check();  // a graph replayed past its window: raised at the next call
     const std::uint64_t draws = validate();
     check_process(use::draw);
     return reserve(draws, what);
@@ -166,6 +188,20 @@ struct Generator::impl {
     req.stddev = stddev;
     req.backend = backend;
     return req;
+  }
+
+  run_settings settings() const { return {backend, device, capture_replays}; }
+
+  /// options::device chooses where the fills run: device memory of another
+  /// device is refused rather than filled there (before anything is reserved).
+  void check_memory_device(const void* out) const {
+    if (device < 0 || out == nullptr) return;
+    const detail::cuda::pointer_info info = detail::cuda::classify(out, true);
+    if (info.kind == detail::cuda::memory_kind::device && info.device != device)
+      throw Error(errc::invalid_argument, "out: memory of CUDA device " +
+                                              std::to_string(info.device) +
+                                              ", but this generator runs on device " +
+                                              std::to_string(device) + " (options::device)");
   }
 
   std::uint64_t current_seed() const { return seed.load(std::memory_order_relaxed); }
@@ -218,10 +254,10 @@ Generator::Generator() : Generator(options{}) {}
 Generator::Generator(std::uint64_t seed) : Generator(options{seed, std::nullopt, 0}) {}
 Generator::Generator(const options& opts) {
   (void)g_atfork_registered;
-  const backend_kind b = detail::default_backend(opts.backend);
+  const run_settings run = settings_from(opts);
   const bool from_os = !opts.seed.has_value();
   const std::uint64_t seed = from_os ? os_entropy64() : *opts.seed;
-  impl_ = std::make_unique<impl>(seed, from_os, b, opts.offset, std::vector<spawn_step>{},
+  impl_ = std::make_unique<impl>(seed, from_os, run, opts.offset, std::vector<spawn_step>{},
                                  opts.offset, 0);
 }
 Generator::Generator(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -243,6 +279,7 @@ std::uint64_t Generator::seed() const {
 }
 std::uint64_t Generator::offset() const {
   GPURAND_REQUIRE_IMPL();
+  impl_->captures.check();
   impl_->check_process(impl::use::derive);
   return impl_->next_offset();
 }
@@ -267,18 +304,42 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
 
 void Generator::bulk(bulk_request req, void* out, cuda_stream* stream) {
   GPURAND_REQUIRE_IMPL();
+  detail::cuda::device_guard on(impl_->device);  // options::device; the caller's is restored
+  void* const s = stream ? *stream : nullptr;
   if (req.n == 0) {  // a no-op, but a bad argument is still an error
-    detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
+    (void)detail::validate_bulk(req, out, stream != nullptr, s);
     return;
   }
+  std::shared_ptr<detail::cuda::captured_fill> captured;
   const auto t = impl_->admit("fill", [&] {
-    detail::validate_bulk(req, out, stream != nullptr, stream ? *stream : nullptr);
+    const detail::cuda::capture_info capture =
+        detail::validate_bulk(req, out, stream != nullptr, s);
     if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
-    return bulk_draws(req.kind);  // one Philox block per subsequence, or a variable row's cap
+    if (stream == nullptr) impl_->check_memory_device(out);
+    if (capture.status != detail::cuda::capture_status::active)
+      return bulk_draws(req.kind);  // one Philox block per subsequence, or a variable row's cap
+    // A captured replay advances by one Philox block (capture_step): a variable-draw fill,
+    // which reserves more, is refused there (before anything is reserved).
+    if (bulk_draws(req.kind) != detail::capture_step)
+      throw Error(errc::unsupported,
+                  std::string("stream: a ") + to_string(req.kind) +
+                      " fill takes a variable number of draws and cannot be captured into a "
+                      "CUDA graph; fill outside the capture, or use launch() with a device API "
+                      "kernel per replay");
+    // Under capture: a window for every replay, and the slot the graph owns
+    // (made before the reservation: a refused reservation consumes nothing).
+    captured =
+        detail::cuda::open_captured_fill(capture, "asynchronous fill of " + std::to_string(req.n) +
+                                                      " " + to_string(req.kind) + " values");
+    return detail::capture_step * impl_->capture_replays;
   });
   req.seed = t.seed;
   req.offset = t.offset;
-  detail::run_bulk(req, impl_->backend, out, stream);
+  if (captured) {
+    captured->arm(t.seed, t.offset, impl_->capture_replays);
+    impl_->captures.add(captured);
+  }
+  detail::run_bulk(req, impl_->backend, out, stream, captured ? captured->slot() : nullptr);
 }
 
 bulk_request Generator::reserve_fill(dist kind, std::size_t n, double mean, double stddev) {
@@ -425,12 +486,14 @@ std::uint64_t Generator::thread_streams(dist kind, std::uint64_t threads, std::u
   req.threads = threads;
   req.per_thread = per_thread;
   req.backend = impl_->backend;
+  detail::cuda::device_guard on(impl_->device);
   const auto t = impl_->admit("thread_streams", [&] {
     if (threads == 0) throw Error(errc::invalid_argument, "threads: must be positive, got 0");
     if (per_thread == 0) throw Error(errc::invalid_argument, "per_thread: must be positive, got 0");
     if (out == nullptr) throw Error(errc::invalid_argument, "out: null pointer");
     detail::validate_grid(req, out);
     if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
+    impl_->check_memory_device(out);
     return round_up4(draws_for(req.eng, kind, per_thread), "per_thread");
   });
   req.seed = t.seed;
@@ -454,6 +517,7 @@ Generator Generator::spawn(std::uint64_t index, std::uint64_t n) const {
                 "spawn: nesting too deep: each of n = " + std::to_string(n) +
                     " child windows would hold only " + std::to_string(slot) +
                     " draws per subsequence (at least 2^20 are needed; use a smaller n)");
+  impl_->captures.check();
   // (2) the process: an OS-seeded generator reseeds in a forked child, so
   // its children there are new streams rather than the parent's children.
   impl_->check_process(impl::use::derive);
@@ -461,7 +525,7 @@ Generator Generator::spawn(std::uint64_t index, std::uint64_t n) const {
   const window w = impl_->claim_child(index, n);
   std::vector<spawn_step> path = impl_->path;
   path.push_back({index, n});
-  return Generator(std::make_unique<impl>(impl_->current_seed(), impl_->from_os, impl_->backend,
+  return Generator(std::make_unique<impl>(impl_->current_seed(), impl_->from_os, impl_->settings(),
                                           impl_->root, std::move(path), w.begin, 0));
 }
 
@@ -478,37 +542,32 @@ constexpr std::uint64_t state_version = 1;
 
 std::string Generator::state() const {
   GPURAND_REQUIRE_IMPL();
+  impl_->captures.check();
   impl_->check_process(impl::use::derive);
   std::string path;
   for (const spawn_step& s : impl_->path)
     path += (path.empty() ? "" : ",") + std::to_string(s.index) + ":" + std::to_string(s.n);
   if (path.empty()) path = "-";
-  std::string body =
-      std::string(state_magic) + std::to_string(state_version) +
-      " seed=" + std::to_string(impl_->current_seed()) + " os=" + (impl_->from_os ? "1" : "0") +
-      " root=" + std::to_string(impl_->root) + " path=" + path +
-      " window=" + std::to_string(impl_->win.begin) + ":" + std::to_string(impl_->win.end) +
-      " next=" + std::to_string(impl_->next_offset()) +
-      " split=" + std::to_string(impl_->split_count());
-  char check[24];
-  std::snprintf(check, sizeof check, "%016llx", static_cast<unsigned long long>(fnv1a64(body)));
-  return body + " check=" + check;
+  return detail::seal_state(
+      state_magic, state_version,
+      {{"seed", std::to_string(impl_->current_seed())},
+       {"os", impl_->from_os ? "1" : "0"},
+       {"root", std::to_string(impl_->root)},
+       {"path", path},
+       {"window", std::to_string(impl_->win.begin) + ":" + std::to_string(impl_->win.end)},
+       {"next", std::to_string(impl_->next_offset())},
+       {"split", std::to_string(impl_->split_count())}});
 }
 
 namespace {
 
+const std::string state_prefix = "state: ";
+
 std::uint64_t state_u64(std::string_view text, const char* field) {
-  if (text.empty() || text.size() > 20) bad_state(std::string(field) + ": not a 64-bit number");
-  std::uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      bad_state(std::string(field) + ": not a number: '" + std::string(text) + "'");
-    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) bad_state(std::string(field) + ": does not fit in 64 bits");
-    v = v * 10 + d;
-  }
-  return v;
+  return detail::state_u64(text, field, state_prefix);
 }
+
+[[noreturn]] void bad_state(const std::string& why) { detail::bad_state(state_prefix, why); }
 
 /// Splits "a:b" into two numbers.
 std::pair<std::uint64_t, std::uint64_t> state_pair(std::string_view text, const char* field) {
@@ -521,44 +580,23 @@ std::pair<std::uint64_t, std::uint64_t> state_pair(std::string_view text, const 
 }  // namespace
 
 Generator Generator::restore(std::string_view text, std::optional<backend_kind> backend) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-    text.remove_suffix(1);
-  if (text.substr(0, std::strlen(state_magic)) != state_magic)
-    bad_state("does not start with '" + std::string(state_magic) + "' (not a gpurand state)");
-  // The checksum first: whatever is wrong after it, a damaged text says so.
-  const auto at = text.rfind(" check=");
-  if (at == std::string_view::npos) bad_state("no checksum (truncated?)");
-  const std::string_view body = text.substr(0, at), check = text.substr(at + 7);
-  char want[24];
-  std::snprintf(want, sizeof want, "%016llx", static_cast<unsigned long long>(fnv1a64(body)));
-  // Version before checksum: a future format may checksum differently.
-  const std::string_view after_magic = body.substr(std::strlen(state_magic));
-  const std::string_view version_text = after_magic.substr(0, after_magic.find(' '));
-  const std::uint64_t version = state_u64(version_text, "version");
-  if (version != state_version)
-    bad_state("version " + std::to_string(version) + " is not one this library reads (it reads " +
-              std::to_string(state_version) + ")");
-  if (check != want)
-    bad_state("checksum mismatch: the text says " + std::string(check) + ", its content gives " +
-              want + " (corrupted or edited)");
+  options opts;
+  opts.backend = backend;
+  return restore(text, opts);
+}
 
-  // Fields, each exactly once and in order.
-  const char* names[] = {"seed", "os", "root", "path", "window", "next", "split"};
-  std::string_view values[7];
-  std::string_view rest = after_magic.substr(version_text.size());
-  for (int i = 0; i < 7; ++i) {
-    if (rest.empty() || rest[0] != ' ') bad_state(std::string("missing field '") + names[i] + "'");
-    rest.remove_prefix(1);
-    const auto end = rest.find(' ');
-    const std::string_view field = rest.substr(0, end);
-    const std::string prefix = std::string(names[i]) + "=";
-    if (field.substr(0, prefix.size()) != prefix)
-      bad_state(std::string("expected field '") + names[i] + "', got '" + std::string(field) + "'");
-    values[i] = field.substr(prefix.size());
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
-  }
-  if (!rest.empty()) bad_state("unexpected text after the fields: '" + std::string(rest) + "'");
-
+Generator Generator::restore(std::string_view text, const options& opts) {
+  if (opts.seed)
+    throw Error(
+        errc::invalid_argument,
+        "opts.seed: the state carries the seed; leave it empty, got " + std::to_string(*opts.seed));
+  if (opts.offset != 0)
+    throw Error(errc::invalid_argument,
+                "opts.offset: the state carries the offsets; leave it 0, got " +
+                    std::to_string(opts.offset));
+  const std::vector<std::string_view> values = detail::fields_in_order(
+      detail::open_state(text, state_magic, state_version, state_prefix, "a gpurand state"),
+      {"seed", "os", "root", "path", "window", "next", "split"}, state_prefix);
   const std::uint64_t seed = state_u64(values[0], "seed");
   if (values[1] != "0" && values[1] != "1")
     bad_state("os: expected 0 or 1, got '" + std::string(values[1]) + "'");
@@ -592,8 +630,8 @@ Generator Generator::restore(std::string_view text, std::optional<backend_kind> 
   if (split != 0 && (w.end - w.own_end()) / split < min_spawn_window)
     bad_state("split: " + std::to_string(split) + " slots do not fit the spawn space");
 
-  const backend_kind b = detail::default_backend(backend);
-  return Generator(std::make_unique<impl>(seed, from_os, b, root, std::move(path), next, split));
+  return Generator(std::make_unique<impl>(seed, from_os, settings_from(opts), root, std::move(path),
+                                          next, split));
 }
 
 }  // namespace gpurand

@@ -27,47 +27,11 @@
 
 #include "cli/audit_cmd.hpp"
 #include "cli/commands.hpp"
+#include "cli_run.hpp"
 #include "curand_ref.hpp"
 
 namespace gpurand::test {
 namespace {
-
-namespace fs = std::filesystem;
-
-struct result {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string name = (fs::temp_directory_path() / "gpurand_cli_XXXXXX").string();
-    ASSERT_NE(nullptr, ::mkdtemp(name.data())) << std::strerror(errno);
-    dir_ = name;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  /// Runs the CLI through the shell; `shell_prefix` runs first (e.g. "umask 022;").
-  result run(const std::string& args, const std::string& shell_prefix = "") {
-    const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    const std::string cmd = shell_prefix + " " + std::string(GPURAND_CLI) + " " + args + " >" +
-                            out.string() + " 2>" + err.string();
-    const int status = std::system(cmd.c_str());
-    result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-  }
-  fs::path dir_;
-};
-
-std::vector<unsigned char> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
 TEST_F(Cli, GridModeEqualsCurandPerThreadForEveryEngineAndDist) {
   for (engine e : all_engines)
@@ -425,8 +389,11 @@ TEST_F(Cli, OutputNamingADirectoryIsBadInputBeforeAnyWork) {
 }
 
 TEST_F(Cli, InterruptedRunLeavesNoTemporary) {
-  for (int sig : {SIGTERM, SIGINT}) {
-    const fs::path out = dir_ / "out.bin", log = dir_ / "log";
+  // With --state-out, two temporaries exist during the run (output and state).
+  const std::pair<int, bool> runs[] = {{SIGTERM, false}, {SIGINT, false}, {SIGTERM, true}};
+  for (const auto& [sig, save] : runs) {
+    const fs::path out = dir_ / "out.bin", log = dir_ / "log", state = dir_ / "state";
+    const int want = save ? 2 : 1;
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
@@ -443,8 +410,12 @@ TEST_F(Cli, InterruptedRunLeavesNoTemporary) {
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
-      ::execl(GPURAND_CLI, GPURAND_CLI, "generate", "--seed", "1", "--count", "4294967295",
-              "--output", out.c_str(), static_cast<char*>(nullptr));
+      if (save)
+        ::execl(GPURAND_CLI, GPURAND_CLI, "generate", "--seed", "1", "--count", "4294967295",
+                "--output", out.c_str(), "--state-out", state.c_str(), static_cast<char*>(nullptr));
+      else
+        ::execl(GPURAND_CLI, GPURAND_CLI, "generate", "--seed", "1", "--count", "4294967295",
+                "--output", out.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
     // Wait for the temporary to exist (the run is under way), then interrupt.
@@ -455,9 +426,9 @@ TEST_F(Cli, InterruptedRunLeavesNoTemporary) {
       return n;
     };
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (temporaries() == 0 && std::chrono::steady_clock::now() < deadline)
+    while (temporaries() < want && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    EXPECT_EQ(1, temporaries()) << "the run never started writing";
+    EXPECT_EQ(want, temporaries()) << "the run never started writing";
     ::kill(pid, sig);
     int status = 0;
     ASSERT_EQ(pid, ::waitpid(pid, &status, 0));
@@ -465,6 +436,7 @@ TEST_F(Cli, InterruptedRunLeavesNoTemporary) {
         << "the run must end by the signal " << sig << "; status " << status << ": " << slurp(log);
     EXPECT_EQ(0, temporaries()) << "signal " << sig << " left the temporary behind";
     EXPECT_FALSE(fs::exists(out)) << "an interrupted run must not leave a claimed output";
+    EXPECT_FALSE(fs::exists(state)) << "nor a state";
     fs::remove(log);
   }
 }
@@ -555,39 +527,48 @@ TEST(CliInterleave, PiecesEqualTheTransposeForEveryEngineAndDist) {
     for (dist d : all_dists)
       for (std::uint64_t threads : {1, 3, 7})
         for (std::uint64_t k : {1, 4, 5})
-          // Piece sizes below one row (the per-row path) and above it.
-          for (std::uint64_t piece : {1, 2, 3, 5, 8, 64}) {
-            grid_request req;
-            req.eng = e;
-            req.kind = d;
-            req.seed = 11;
-            req.offset = 6;
-            req.first_thread = 2;
-            req.threads = threads;
-            req.per_thread = k;
-            req.backend = backend_kind::cpu;
-            // Poisson in its normal regime: a cached normal between values of a thread.
-            detail::dist_params p;
-            p.mean = 0.5;
-            p.lambda = 4500;
-            req.mean = p.mean;
-            req.lambda = p.lambda;
-            std::vector<unsigned char> got;
-            cli::detail::write_interleaved(req, piece, [&](const void* v, std::uint64_t n) {
-              EXPECT_LE(n, std::max<std::uint64_t>(piece, 2)) << "a piece over the bound";
-              const auto* b = static_cast<const unsigned char*>(v);
-              got.insert(got.end(), b, b + n * value_size(d));
-            });
-            const std::size_t size = value_size(d);
-            std::vector<unsigned char> want(threads * k * size);
-            for (std::uint64_t g = 0; g < threads; ++g) {
-              const auto s = ref_stream(e, d, 11, 2 + g, 6, k, p);
-              for (std::uint64_t i = 0; i < k; ++i)
-                std::memcpy(want.data() + (i * threads + g) * size, s.data() + i * size, size);
+          // Piece sizes below one row (the per-row path) and above it; rows
+          // from a later first row (a resumed run: odd ones start a normal
+          // inside its Box-Muller pair).
+          for (std::uint64_t piece : {1, 2, 3, 5, 8, 64})
+            for (std::uint64_t first_row : {0, 1, 2, 3}) {
+              // A variable-draw stream is never resumed at a row (refused by the CLI).
+              if (is_variable(d) && first_row != 0) continue;
+              grid_request req;
+              req.eng = e;
+              req.kind = d;
+              req.seed = 11;
+              req.offset = 6;
+              req.first_thread = 2;
+              req.threads = threads;
+              req.per_thread = k;
+              req.backend = backend_kind::cpu;
+              // Poisson in its normal regime: a cached normal between values of a thread.
+              detail::dist_params p;
+              p.mean = 0.5;
+              p.lambda = 4500;
+              req.mean = p.mean;
+              req.lambda = p.lambda;
+              std::vector<unsigned char> got;
+              cli::detail::write_interleaved(
+                  req, piece,
+                  [&](const void* v, std::uint64_t n) {
+                    EXPECT_LE(n, std::max<std::uint64_t>(piece, 2)) << "a piece over the bound";
+                    const auto* b = static_cast<const unsigned char*>(v);
+                    got.insert(got.end(), b, b + n * value_size(d));
+                  },
+                  first_row);
+              const std::size_t size = value_size(d);
+              std::vector<unsigned char> want(threads * k * size);
+              for (std::uint64_t g = 0; g < threads; ++g) {
+                const auto s = ref_stream(e, d, 11, 2 + g, 6, first_row + k, p);
+                for (std::uint64_t i = 0; i < k; ++i)
+                  std::memcpy(want.data() + (i * threads + g) * size,
+                              s.data() + (first_row + i) * size, size);
+              }
+              ASSERT_EQ(want, got) << to_string(e) << "/" << to_string(d) << " threads " << threads
+                                   << " rows " << first_row << "+" << k << " piece " << piece;
             }
-            ASSERT_EQ(want, got) << to_string(e) << "/" << to_string(d) << " threads " << threads
-                                 << " k " << k << " piece " << piece;
-          }
 }
 
 TEST(CliInterleave, MemoryStaysBoundedWhenTwoRowsAreLarge) {

@@ -15,10 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/fill.hpp"
+#include "backend/cuda/capture.hpp"
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
-#include "backend/cpu/fill.hpp"
 #include "dispatch.hpp"
+#include "expect_error.hpp"
 #include "gpurand/gpurand.hpp"
 #include "shifted_store.hpp"
 
@@ -39,11 +41,32 @@ class fake_runtime final : public cuda_runtime {
   int last_error = 0;
   int fail_next_device_malloc = 0;  // status for the next malloc_device
   std::map<const void*, pointer_info> registered;
-  std::vector<void*> capturing;
+  std::vector<void*> capturing;    // streams under an active capture; the stream is its graph
+  std::vector<void*> invalidated;  // streams whose capture was invalidated
+  int capture_query_status = 0;    // e.g. 906: the legacy stream while another one captures
+  unsigned long long capture_id = 42;
+  int capture_mode = 0;  // this thread's cudaStreamCaptureMode (0: global)
+  std::vector<int> modes_at_pinned_malloc;
+  int fail_graph_own = 0;
+  struct graph_object {
+    void* graph;
+    void* object;
+    void (*destroy)(void*);
+  };
+  std::vector<graph_object> graph_objects;
+
+  /// cudaGraphDestroy of the last graph (and exec) holding `graph`'s objects.
+  void destroy_graph(void* graph) {
+    std::vector<graph_object> keep, drop;
+    for (auto& o : graph_objects) (o.graph == graph ? drop : keep).push_back(o);
+    graph_objects = keep;
+    for (auto& o : drop) o.destroy(o.object);
+  }
   std::vector<std::string> log;
   int pointer_queries = 0, device_mallocs = 0, pinned_mallocs = 0, calls = 0;
 
   ~fake_runtime() override {
+    for (auto& o : graph_objects) o.destroy(o.object);
     for (auto& m : owned) std::free(m);
   }
 
@@ -125,6 +148,7 @@ class fake_runtime final : public cuda_runtime {
   int malloc_pinned(void** p, std::size_t bytes) override {
     ++calls;
     ++pinned_mallocs;
+    modes_at_pinned_malloc.push_back(capture_mode);
     *p = alloc(bytes, memory_kind::pinned, -1);
     return 0;
   }
@@ -146,10 +170,27 @@ class fake_runtime final : public cuda_runtime {
     note("stream_synchronize");
     return 0;
   }
-  int stream_is_capturing(void* s, bool* c) override {
+  int stream_capture_info(void* s, capture_info* info) override {
     ++calls;
-    *c = false;
-    for (void* x : capturing) *c = *c || x == s;
+    *info = capture_info{};
+    if (capture_query_status) return fail(capture_query_status);
+    for (void* x : invalidated)
+      if (x == s) info->status = capture_status::invalidated;
+    for (void* x : capturing)
+      if (x == s) *info = capture_info{capture_status::active, capture_id, s};
+    return 0;
+  }
+  int exchange_capture_mode(int* mode) override {
+    std::swap(*mode, capture_mode);
+    return 0;
+  }
+  int graph_own(void* graph, void* object, void (*destroy)(void*)) override {
+    ++calls;
+    if (fail_graph_own) {
+      destroy(object);
+      return fail(fail_graph_own);
+    }
+    graph_objects.push_back({graph, object, destroy});
     return 0;
   }
   int device_synchronize() override {
@@ -535,32 +576,6 @@ TEST(Alignment, ShiftedStorePlanGivesTheAlignedLayout) {
   EXPECT_EQ(0u, detail::values_to_alignment(0x1010, 8));
 }
 
-// Stretch of issue 10: a fill enqueued on a stream being captured into a
-// graph would replay one offset forever: refused.
-TEST_F(CudaRuntime, AsyncFillUnderGraphCaptureIsRefused) {
-  void* p = fake.alloc(64, memory_kind::device, 0);
-  void* stream = reinterpret_cast<void*>(0x77);
-  fake.capturing.push_back(stream);
-  bulk_request r;
-  r.n = 4;
-  try {
-    detail::validate_bulk(r, p, true, stream);
-    FAIL() << "no throw";
-  } catch (const Error& e) {
-    EXPECT_EQ(errc::unsupported, e.code());
-    EXPECT_NE(std::string(e.what()).find("CUDA graph"), std::string::npos) << e.what();
-  }
-  // Refused at validation, before the Generator reserves: nothing consumed.
-  Generator gen(options{1, backend_kind::gpu, 0});
-  try {
-    gen.uniform_async(static_cast<float*>(p), 4, stream);
-    FAIL() << "no throw";
-  } catch (const Error& e) {
-    EXPECT_EQ(errc::unsupported, e.code()) << e.what();
-  }
-  EXPECT_EQ(0u, gen.offset()) << "a fill refused under capture consumed offsets";
-}
-
 }  // namespace
 }  // namespace gpurand::test
 
@@ -611,6 +626,361 @@ TEST_F(CudaRuntime, LaunchHandlesCarryTheReportAndLaunchChecksIt) {
   EXPECT_EQ(before, gen.launch(8).offset) << "the report is cleared once raised";
   Generator cpu(options{1, backend_kind::cpu, 0});
   EXPECT_EQ(nullptr, cpu.launch(8).report);
+}
+
+}  // namespace
+}  // namespace gpurand::test
+
+// ---- Issue 10: fills captured into CUDA graphs, and options::device ----------
+
+namespace gpurand::test {
+namespace {
+
+using namespace gpurand::detail::cuda;
+using detail::capture_advanced;
+using detail::capture_has_room;
+using detail::capture_slot;
+using detail::capture_step;
+
+// The device's rules for one captured fill, run on the CPU: R replays take
+// R disjoint fills' offsets of the window, in order; later replays take
+// nothing (no wrap, `next` never passes the end) and are counted.
+TEST(CaptureSlot, ReplaysTakeDisjointOffsetsAndStopAtTheWindowEnd) {
+  for (const std::uint64_t begin : {std::uint64_t{0}, std::uint64_t{1000}, UINT64_MAX - 20}) {
+    const std::uint64_t replays = 5;
+    capture_slot s{7, begin, begin + replays * capture_step, 0};
+    std::vector<std::uint64_t> used;
+    for (int k = 0; k < 8; ++k) {
+      if (capture_has_room(s.next, s.end)) used.push_back(s.next);
+      s = capture_advanced(s);
+      ASSERT_LE(s.next, s.end) << "moved past the window";
+    }
+    ASSERT_EQ(replays, used.size()) << begin;
+    for (std::size_t k = 0; k < used.size(); ++k) EXPECT_EQ(begin + 4 * k, used[k]);
+    EXPECT_EQ(s.end, s.next);
+    EXPECT_EQ(3u, s.overruns);
+  }
+  EXPECT_FALSE(capture_has_room(UINT64_MAX - 3, UINT64_MAX)) << "3 offsets are not a fill";
+  EXPECT_TRUE(capture_has_room(UINT64_MAX - 4, UINT64_MAX));
+  EXPECT_FALSE(capture_has_room(9, 8)) << "a slot past its end never has room";
+  capture_slot full{0, 8, 8, UINT64_MAX};
+  EXPECT_EQ(UINT64_MAX, capture_advanced(full).overruns) << "the count saturates, never wraps";
+}
+
+// The ledger raises each new overrun once, naming the capture, and forgets a
+// fill once its graph is gone and nothing is left to raise.
+TEST(CaptureLedger, RaisesEachOverrunOnceAndForgetsFillsWhoseGraphIsGone) {
+  capture_slot slot;
+  auto fill = std::make_shared<captured_fill>(&slot, 99, "asynchronous fill of 8 u32 values");
+  fill->arm(5, 400, 10);
+  EXPECT_EQ(5u, slot.seed);
+  EXPECT_EQ(400u, slot.next);
+  EXPECT_EQ(440u, slot.end);
+  std::shared_ptr<captured_fill> graph_ref = fill;  // the graph's reference
+  capture_ledger ledger;
+  ledger.add(fill);
+  fill.reset();
+  EXPECT_NO_THROW(ledger.check());
+  slot.overruns = 2;  // what the advance kernel does at replays 11 and 12
+  expect_error(errc::exhausted, "capture id 99", [&] { ledger.check(); });
+  EXPECT_NO_THROW(ledger.check()) << "raised once";
+  slot.overruns = 3;
+  expect_error(errc::exhausted, "1 more replay(s)", [&] { ledger.check(); });
+  graph_ref.reset();  // the graph and its execs are gone
+  EXPECT_NO_THROW(ledger.check());
+  EXPECT_EQ(0u, ledger.size()) << "a fill without a graph is forgotten";
+}
+
+TEST(CaptureLedger, AFillWhoseGraphIsGoneIsRaisedBeforeItIsForgotten) {
+  capture_slot slot;
+  capture_ledger ledger;
+  ledger.add(std::make_shared<captured_fill>(&slot, 5, "fill"));  // the graph already died
+  slot.overruns = 1;                                              // its last replay overran first
+  expect_error(errc::exhausted, "capture id 5", [&] { ledger.check(); });
+  EXPECT_NO_THROW(ledger.check());
+  EXPECT_EQ(0u, ledger.size());
+}
+
+// A forked child cannot replay the parent's graphs (nor read its pinned
+// memory, which need not survive fork()): it forgets them unread.
+TEST(CaptureLedger, AForkedChildForgetsTheParentsCaptures) {
+  capture_slot slot;
+  capture_ledger ledger;
+  auto graph_ref = std::make_shared<captured_fill>(&slot, 6, "fill");
+  ledger.add(graph_ref);
+  slot.overruns = 1;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int bad = 0;
+    try {
+      ledger.check();
+    } catch (...) {
+      bad |= 1;
+    }
+    if (ledger.size() != 0) bad |= 2;
+    _exit(bad);
+  }
+  int status = 0;
+  ASSERT_EQ(child, waitpid(child, &status, 0));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(0, WEXITSTATUS(status)) << "failed checks, bit mask";
+  expect_error(errc::exhausted, "capture id 6", [&] { ledger.check(); });
+}
+
+/// Runs a fill that reaches the kernel launcher: there is no GPU here and
+/// the launchers call cudart directly (kernels/, outside the seam), so the
+/// launch itself fails, after the host-side bookkeeping under test.
+template <class F>
+void launch_fails_here(F&& f) {
+  try {
+    f();
+    ADD_FAILURE() << "the kernel launch succeeded without a GPU";
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.code() == errc::cuda_error || e.code() == errc::unsupported) << e.what();
+  }
+}
+
+/// Stream `id` of the fake, under capture (a stream is also its graph there).
+void* capturing_stream(fake_runtime& fake, std::uintptr_t id) {
+  void* s = reinterpret_cast<void*>(id);
+  fake.capturing.push_back(s);
+  return s;
+}
+
+/// A GPU generator (seed 3) at `offset` whose captured fills may run `replays` replays.
+Generator capturing_generator(std::uint64_t offset, std::uint64_t replays) {
+  options o{3, backend_kind::gpu, offset};
+  o.capture_replays = replays;
+  return Generator(o);
+}
+
+/// The fill the fake graph `graph` owns (the reference handed to graph_own).
+captured_fill* owned_fill(fake_runtime& fake, void* graph) {
+  for (auto& o : fake.graph_objects)
+    if (o.graph == graph) return static_cast<std::shared_ptr<captured_fill>*>(o.object)->get();
+  return nullptr;
+}
+
+// An async fill on a capturing stream reserves capture_replays fills'
+// offsets, arms a slot with them, and hands the slot to the capture's graph;
+// the slot is allocated in relaxed capture mode, the thread's mode restored.
+TEST_F(CudaRuntime, CapturedFillReservesAWindowAndTheGraphOwnsItsSlot) {
+  void* p = fake.alloc(64, memory_kind::device, 0);
+  void* stream = capturing_stream(fake, 0x77);
+  Generator gen = capturing_generator(100, 10);
+  launch_fails_here([&] { gen.uniform_async(static_cast<float*>(p), 4, stream); });
+  EXPECT_EQ(100u + 40u, gen.offset()) << "10 replays x 4 offsets";
+  ASSERT_EQ(1u, fake.graph_objects.size());
+  captured_fill* fill = owned_fill(fake, stream);
+  ASSERT_NE(nullptr, fill);
+  EXPECT_EQ(3u, fill->slot()->seed);
+  EXPECT_EQ(100u, fill->slot()->next);
+  EXPECT_EQ(140u, fill->slot()->end);
+  EXPECT_EQ(std::vector<int>{capture_mode_relaxed}, fake.modes_at_pinned_malloc);
+  EXPECT_EQ(0, fake.capture_mode) << "the thread's capture mode was not restored";
+  // Without a capture the fill takes 4 offsets, as before, and no slot.
+  fake.capturing.clear();
+  launch_fails_here([&] { gen.uniform_async(static_cast<float*>(p), 4, stream); });
+  EXPECT_EQ(144u, gen.offset());
+  EXPECT_EQ(1u, fake.graph_objects.size());
+  EXPECT_EQ(1, fake.pinned_mallocs);
+}
+
+// A replay past the window, reported in the slot, is Error(exhausted) at the
+// generator's next call, once; a refused call consumes nothing. seed() stays
+// readable (a run must stay reproducible).
+TEST_F(CudaRuntime, ReplaysPastTheWindowAreRaisedAtTheNextCall) {
+  void* p = fake.alloc(64, memory_kind::device, 0);
+  void* stream = capturing_stream(fake, 0x78);
+  Generator gen = capturing_generator(0, 2);
+  launch_fails_here([&] { gen.generate_async(static_cast<std::uint32_t*>(p), 16, stream); });
+  captured_fill* fill = owned_fill(fake, stream);
+  ASSERT_NE(nullptr, fill);
+  fill->slot()->overruns = 1;  // the third replay, as the advance kernel counts it
+  EXPECT_EQ(3u, gen.seed());
+  expect_error(errc::exhausted, "capture id 42", [&] { (void)gen.launch(4); });
+  EXPECT_EQ(8u, gen.offset()) << "the refused launch consumed offsets";
+  fill->slot()->overruns = 4;
+  expect_error(errc::exhausted, "3 more replay(s)", [&] { (void)gen.state(); });
+  EXPECT_NO_THROW((void)gen.launch(4));
+  fill->slot()->overruns = 5;
+  expect_error(errc::exhausted, "16 u32 values", [&] { (void)gen.spawn(1); });
+}
+
+// The graph owns the slot: the generator may die first; the slot goes back
+// to the pool only when the graph is gone too, and the next capture reuses it.
+TEST_F(CudaRuntime, TheSlotLivesAsLongAsTheGraphAndIsReused) {
+  void* p = fake.alloc(64, memory_kind::device, 0);
+  void* a = reinterpret_cast<void*>(0x81);
+  void* b = reinterpret_cast<void*>(0x82);
+  fake.capturing = {a, b};
+  capture_slot* first = nullptr;
+  {
+    Generator gen(options{3, backend_kind::gpu, 0});
+    launch_fails_here([&] { gen.uniform_async(static_cast<float*>(p), 4, a); });
+    first = owned_fill(fake, a)->slot();
+  }
+  ASSERT_NE(nullptr, owned_fill(fake, a)) << "the graph lost its slot with the generator";
+  EXPECT_EQ(3u, first->seed);
+  Generator gen(options{4, backend_kind::gpu, 0});
+  launch_fails_here([&] { gen.uniform_async(static_cast<float*>(p), 4, b); });
+  EXPECT_NE(first, owned_fill(fake, b)->slot()) << "a live graph's slot was handed out again";
+  fake.destroy_graph(a);
+  fake.capture_id = 43;
+  launch_fails_here([&] { gen.uniform_async(static_cast<float*>(p), 4, b); });
+  EXPECT_EQ(2, fake.pinned_mallocs) << "the dead graph's slot was not reused";
+  fake.destroy_graph(b);
+  EXPECT_NO_THROW((void)gen.offset()) << "the generator forgets fills whose graph is gone";
+}
+
+// Where a fill cannot be made capture-safe it is refused with a clear
+// error, before anything is reserved.
+TEST_F(CudaRuntime, FillsThatCannotBeCapturedAreRefusedAndConsumeNothing) {
+  void* p = fake.alloc(64, memory_kind::device, 0);
+  void* stream = reinterpret_cast<void*>(0x79);
+  Generator cpu(options{1, backend_kind::cpu, 0});
+  fake.capturing.push_back(stream);
+  expect_error(errc::unsupported, "CPU backend",
+               [&] { cpu.uniform_async(static_cast<float*>(p), 4, stream); });
+  EXPECT_EQ(0u, cpu.offset());
+  Generator gpu(options{1, backend_kind::gpu, 0});
+  fake.capturing.clear();
+  fake.invalidated.push_back(stream);
+  expect_error(errc::unsupported, "invalidated",
+               [&] { gpu.uniform_async(static_cast<float*>(p), 4, stream); });
+  fake.capture_query_status = status_stream_capture_implicit;
+  expect_error(errc::unsupported, "legacy default stream",
+               [&] { gpu.uniform_async(static_cast<float*>(p), 4, nullptr); });
+  EXPECT_EQ(0, fake.peek_last_error()) << "the refused query's error stayed behind";
+  fake.capture_query_status = 999;
+  expect_error(errc::cuda_error, "cudaStreamGetCaptureInfo",
+               [&] { gpu.uniform_async(static_cast<float*>(p), 4, stream); });
+  fake.capture_query_status = 0;
+  EXPECT_EQ(0u, gpu.offset());
+  EXPECT_EQ(0, fake.pinned_mallocs);
+  // A window that does not fit what is left of the generator's: exhausted,
+  // nothing reserved.
+  fake.invalidated.clear();
+  fake.capturing.push_back(stream);
+  options tight{1, backend_kind::gpu, UINT64_MAX - 100};  // a window of its own of 50 offsets
+  tight.capture_replays = 13;
+  Generator small(tight);
+  const std::uint64_t before = small.offset();
+  expect_error(errc::exhausted, "window exhausted",
+               [&] { small.uniform_async(static_cast<float*>(p), 4, stream); });
+  EXPECT_EQ(before, small.offset());
+  // A failed hand-over to the graph is a CUDA error; nothing reserved.
+  fake.fail_graph_own = 1;
+  expect_error(errc::cuda_error, "graph_own",
+               [&] { gpu.uniform_async(static_cast<float*>(p), 4, stream); });
+  EXPECT_EQ(0u, gpu.offset());
+}
+
+TEST(CaptureOptions, ReplaysMustBePositiveAndFitTheOffsetSpace) {
+  options o{1, backend_kind::cpu, 0};
+  o.capture_replays = 0;
+  expect_error(errc::invalid_argument, "capture_replays", [&] { Generator g(o); });
+  o.capture_replays = (std::uint64_t{1} << 62) + 1;
+  expect_error(errc::invalid_argument, "capture_replays", [&] { Generator g(o); });
+  o.capture_replays = std::uint64_t{1} << 62;
+  EXPECT_NO_THROW(Generator{o});
+}
+
+TEST_F(CudaRuntime, DeviceCountComesFromTheRuntime) {
+  fake.devices = 3;
+  EXPECT_EQ(3, device_count());
+  install_runtime_for_testing(&fake);  // forget the probe
+  fake.devices = 0;
+  EXPECT_EQ(0, device_count());
+}
+
+// options::device: checked at construction on the GPU backend, ignored by
+// the CPU backend; a negative index is never a device.
+TEST_F(CudaRuntime, BadDeviceIndexIsRefusedAtConstruction) {
+  fake.devices = 2;
+  options o{1, backend_kind::gpu, 0};
+  o.device = 2;
+  expect_error(errc::invalid_argument, "device: 2", [&] { Generator g(o); });
+  o.device = -1;
+  expect_error(errc::invalid_argument, "device: must be a CUDA device index >= 0, got -1",
+               [&] { Generator g(o); });
+  fake.cc[1] = {8, 0};
+  o.device = 1;
+  expect_error(errc::unsupported, "compute capability 8.0", [&] { Generator g(o); });
+  o.backend = backend_kind::cpu;
+  o.device = 7;
+  EXPECT_NO_THROW(Generator{o}) << "the CPU backend ignores the device";
+  EXPECT_EQ(0, fake.current);
+}
+
+// A generator's GPU work runs on its device, made current for the call
+// through the seam and the caller's device restored after, also when the
+// call fails; spawned and restored generators keep the device.
+TEST_F(CudaRuntime, FillsRunOnTheGeneratorsDeviceAndRestoreTheCurrentOne) {
+  fake.devices = 2;
+  void* mem1 = fake.alloc(64, memory_kind::device, 1);
+  void* pinned = fake.alloc(64, memory_kind::pinned, -1);
+  options o{1, backend_kind::gpu, 0};
+  o.device = 1;
+  Generator gen(o);
+  launch_fails_here([&] { gen.generate(static_cast<std::uint32_t*>(pinned), 16); });
+  EXPECT_EQ("set_device@1", fake.log.front());
+  EXPECT_EQ("set_device@0", fake.log.back());
+  EXPECT_EQ(0, fake.current);
+  fake.log.clear();
+  launch_fails_here([&] { gen.uniform_async(static_cast<float*>(mem1), 16, nullptr); });
+  EXPECT_EQ((std::vector<std::string>{"set_device@1", "set_device@0"}), fake.log)
+      << "the async fill's memory check ran on device 1";
+  fake.log.clear();
+  Generator child = gen.spawn(3, 4);
+  launch_fails_here([&] { child.generate(static_cast<std::uint32_t*>(pinned), 16); });
+  EXPECT_EQ("set_device@1", fake.log.front()) << "a spawned child left its parent's device";
+  options machine;
+  machine.backend = backend_kind::gpu;
+  machine.device = 1;
+  Generator again = Generator::restore(gen.state(), machine);
+  fake.log.clear();
+  launch_fails_here([&] { again.generate(static_cast<std::uint32_t*>(pinned), 16); });
+  EXPECT_EQ("set_device@1", fake.log.front());
+  EXPECT_EQ(0, fake.current);
+}
+
+// Device memory of another device is refused, not filled there; nothing consumed.
+TEST_F(CudaRuntime, MemoryOfAnotherDeviceThanTheGeneratorsIsRefused) {
+  fake.devices = 2;
+  void* mem0 = fake.alloc(64, memory_kind::device, 0);
+  options o{1, backend_kind::gpu, 0};
+  o.device = 1;
+  Generator gen(o);
+  expect_error(errc::invalid_argument,
+               "memory of CUDA device 0, but this generator runs on device 1",
+               [&] { gen.generate(static_cast<std::uint32_t*>(mem0), 16); });
+  expect_error(errc::invalid_argument, "memory of CUDA device 0",
+               [&] { (void)gen.thread_streams(dist::u32, 2, 2, mem0); });
+  expect_error(errc::invalid_argument, "device 0",
+               [&] { gen.generate_async(static_cast<std::uint32_t*>(mem0), 16, nullptr); });
+  EXPECT_EQ(0u, gen.offset());
+  EXPECT_EQ(0, fake.current);
+}
+
+TEST(Restore, OptionsCarryTheMachineNotTheState) {
+  Generator gen(options{9, backend_kind::cpu, 0});
+  options o;
+  o.seed = 1;
+  expect_error(errc::invalid_argument, "opts.seed",
+               [&] { (void)Generator::restore(gen.state(), o); });
+  o.seed.reset();
+  o.offset = 4;
+  expect_error(errc::invalid_argument, "opts.offset",
+               [&] { (void)Generator::restore(gen.state(), o); });
+  o.offset = 0;
+  o.backend = backend_kind::cpu;
+  o.capture_replays = 0;
+  expect_error(errc::invalid_argument, "capture_replays",
+               [&] { (void)Generator::restore(gen.state(), o); });
+  o.capture_replays = 8;
+  EXPECT_EQ(gen.state(), Generator::restore(gen.state(), o).state());
 }
 
 }  // namespace

@@ -17,17 +17,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "gpu_test_util.cuh"
 #include "gpurand/device.cuh"
 #include "gpurand/gpurand.hpp"
 #include "philox_kat.hpp"
 
 namespace gpurand::test {
 namespace {
-
-#define REQUIRE_GPU()                                                                   \
-  if (!gpu_available())                                                                 \
-  GTEST_SKIP() << "no usable CUDA device on this machine (" << gpu_unavailable_reason() \
-               << "): GPU path not run"
 
 template <class T>
 std::vector<T> fill_on(backend_kind b, dist d, std::uint64_t seed, std::uint64_t offset,
@@ -181,13 +177,6 @@ TEST(Gpu, DeviceApiKernelEqualsTheCliGridOutput) {
 }
 
 // ---- Paths the tests above never reach (issue 12) --------------------------
-
-template <class T>
-struct device_mem {
-  T* p = nullptr;
-  explicit device_mem(std::size_t n) { EXPECT_EQ(cudaSuccess, cudaMalloc(&p, n * sizeof(T) + 64)); }
-  ~device_mem() { cudaFree(p); }
-};
 
 template <class T>
 std::vector<T> cpu_values(dist d, std::uint64_t first_group, std::size_t n) {

@@ -15,6 +15,7 @@
 #include "curand_ref.hpp"
 #include "expect_error.hpp"
 #include "gpurand/gpurand.hpp"
+#include "state_edit.hpp"
 
 namespace gpurand::test {
 namespace {
@@ -170,27 +171,6 @@ TEST(State, KeepsForkBehaviour) {
   close(fds[0]);
   close(fds[1]);
   EXPECT_NE(ros.seed(), child_seed) << "a restored OS-seeded generator reseeds in a child";
-}
-
-/// Recomputes the checksum of an edited state, so that the checks behind it
-/// are reached.
-std::string reseal(const std::string& s) {
-  const std::string body = s.substr(0, s.rfind(" check="));
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  char hex[24];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return body + " check=" + hex;
-}
-
-std::string replace(std::string s, const std::string& from, const std::string& to) {
-  const auto at = s.find(from);
-  EXPECT_NE(std::string::npos, at) << from;
-  if (at != std::string::npos) s.replace(at, from.size(), to);
-  return s;
 }
 
 TEST(State, DamagedStatesAreRefusedByName) {

@@ -14,19 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "bits.hpp"
 #include "gpurand/detail/bulk.hpp"
 #include "gpurand/device.cuh"  // cuRAND's device functions, host-callable
 
 namespace gpurand::detail {
 namespace {
 
-template <class T>
-std::uint64_t bits(T v) {
-  static_assert(sizeof(T) <= 8);
-  std::uint64_t b = 0;
-  std::memcpy(&b, &v, sizeof v);
-  return b;
-}
+using test::bits;
 
 /// Edge inputs: 0, 1, the extremes, around 2^31, and where float(x) rounds (above 2^24).
 std::vector<std::uint32_t> edge_inputs() {
@@ -50,6 +45,13 @@ TEST(Transforms, ConstantsAreCurands) {
   EXPECT_EQ(bits(CURAND_2POW32_INV_2PI), bits(two_pow_m32_2pi));
   EXPECT_EQ(bits(CURAND_2POW53_INV_DOUBLE), bits(two_pow_m53));
   EXPECT_EQ(bits(CURAND_PI_DOUBLE), bits(pi_double));
+  EXPECT_EQ(bits(CURAND_2POW32_INV_DOUBLE), bits(two_pow_m32_double));
+}
+
+TEST(Transforms, UniformDoubleOfOneDrawIsCurands) {
+  for (std::uint32_t x : inputs(1 << 16, 5)) {
+    ASSERT_EQ(bits(_curand_uniform_double(x)), bits(uniform_double_u32(x))) << "x=" << x;
+  }
 }
 
 TEST(Transforms, UniformFloatIsCurands) {

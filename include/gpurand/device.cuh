@@ -49,6 +49,7 @@ static_assert(!gpurand::detail::text_contains(GPURAND_STRINGIFY(QUALIFIERS), "de
 #include <cstdio>
 #include <cstdlib>
 
+#include "gpurand/detail/normal_cache.hpp"
 #include "gpurand/detail/portable_math.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
@@ -186,69 +187,24 @@ class basic_stream {
     return curand_normal2(&s_);
   }
 
-  // The 4-wide forms exist in cuRAND for Philox only.
-  /// curand4()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD uint4 next4() {
-    consume(4);
-    return curand4(&s_);
-  }
-  /// curand_uniform4()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD float4 uniform4() {
-    consume(4);
-    return curand_uniform4(&s_);
-  }
-  /// curand_normal4()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD float4 normal4() {
-    consume(4);
-    return curand_normal4(&s_);
-  }
-  /// curand_uniform2_double()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD double2 uniform2_double() {
-    consume(4);
-    return curand_uniform2_double(&s_);
-  }
-  /// curand_normal2_double()
-  template <engine F = E, typename = std::enable_if_t<F == engine::philox4_32_10>>
-  GPURAND_HD double2 normal2_double() {
-    consume(4);
-    return curand_normal2_double(&s_);
-  }
+  /// The 4-wide forms: cuRAND's curand4(), curand_uniform4(), curand_normal4(),
+  /// curand_uniform2_double() and curand_normal2_double(), which exist for Philox only (on another
+  /// engine these do not compile). Each takes the four draws of one curand4.
+  /// @{
+  GPURAND_HD uint4 next4() { return four(curand4); }
+  GPURAND_HD float4 uniform4() { return four(curand_uniform4); }
+  GPURAND_HD float4 normal4() { return four(curand_normal4); }
+  GPURAND_HD double2 uniform2_double() { return four(curand_uniform2_double); }
+  GPURAND_HD double2 normal2_double() { return four(curand_normal2_double); }
+  /// @}
 
   /// gpurand's portable normal (the same bits on every CPU and GPU): pairs of
   /// portable_box_muller(x, y) over two consecutive next() draws x, y, the sin-side value first;
   /// the second value of a pair is kept for the next call (as curand_normal does).
-  GPURAND_HD float normal_portable() {
-    if (pn_have_) {
-      pn_have_ = false;
-      return pn_extra_;
-    }
-    const unsigned x = next();
-    const unsigned y = next();
-    const detail::portable_pair_f p = detail::portable_box_muller_pair(x, y);
-    pn_extra_ = p.y;
-    pn_have_ = true;
-    return p.x;
-  }
+  GPURAND_HD float normal_portable() { return portable_.normal(*this); }
   /// The double portable normal: pairs of portable_box_muller_double over four consecutive
   /// next() draws, the second value kept for the next call.
-  GPURAND_HD double normal_portable_double() {
-    if (pnd_have_) {
-      pnd_have_ = false;
-      return pnd_extra_;
-    }
-    const unsigned x0 = next();
-    const unsigned x1 = next();
-    const unsigned y0 = next();
-    const unsigned y1 = next();
-    const detail::portable_pair_d p = detail::portable_box_muller_double(x0, x1, y0, y1);
-    pnd_extra_ = p.y;
-    pnd_have_ = true;
-    return p.x;
-  }
+  GPURAND_HD double normal_portable_double() { return portable_.normal_double(*this); }
 
   /// skipahead(n): the same position as n calls of next().
   GPURAND_HD void discard(unsigned long long n) {
@@ -269,15 +225,18 @@ class basic_stream {
     (void)n;
 #endif
   }
+  template <class R>
+  GPURAND_HD R four(R (*fn)(curandStatePhilox4_32_10_t*)) {
+    static_assert(E == engine::philox4_32_10, "cuRAND has the 4-wide forms for Philox only");
+    consume(4);
+    return fn(&s_);
+  }
 
   // The window fields exist in every build mode: one layout whatever
   // NDEBUG / GPURAND_CHECK_WINDOW say, so translation units built both ways
   // (a debug user file, the release library) agree on the type.
   state_type s_;
-  float pn_extra_ = 0.0f;  // the portable normals' cached second values
-  double pnd_extra_ = 0.0;
-  bool pn_have_ = false;
-  bool pnd_have_ = false;
+  detail::portable_normal_cache portable_;  // the portable normals' cached second values
   std::uint64_t id_ = 0;
   std::uint64_t remaining_ = ~std::uint64_t{0};
   std::uint64_t* report_ = nullptr;

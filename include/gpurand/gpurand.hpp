@@ -137,6 +137,12 @@ bool gpu_available() noexcept;
 /// no code for, or CUDA initialised before fork(). backend=auto then uses
 /// the CPU; backend=gpu throws Error carrying this text.
 std::string gpu_unavailable_reason();
+/// Number of CUDA devices this process can use: 0 without a GPU, in a build
+/// without CUDA, or in a forked child of a process in which gpurand had
+/// initialised CUDA. Initialises CUDA like gpu_available(). Counts devices
+/// whatever their compute capability (a Generator on one this build has no
+/// code for is refused at construction).
+int device_count() noexcept;
 
 /// CPU backend settings, process-wide. Results never depend on them: they
 /// only choose how the work is split.
@@ -241,6 +247,17 @@ struct options {
   std::optional<std::uint64_t> seed;    ///< empty: 64 bits from the OS
   std::optional<backend_kind> backend;  ///< empty: $GPURAND_BACKEND, else automatic
   std::uint64_t offset = 0;             ///< first offset of the generator's window
+  /// The CUDA device the generator's GPU work runs on: made current for each
+  /// call and the caller's current device restored after. Empty: the current
+  /// device at each call. Checked at construction on the GPU backend (a bad
+  /// index is Error(invalid_argument) naming `device`); ignored by the CPU
+  /// backend. Device memory of another device is refused, not filled there.
+  /// Not part of state(): like the backend, it belongs to the machine.
+  std::optional<int> device = std::nullopt;
+  /// Replays one asynchronous fill captured into a CUDA graph may run: the
+  /// capture reserves replays x 4 offsets (see README.md, "CUDA graphs").
+  /// Empty: 2^20. Must be positive and at most 2^62.
+  std::optional<std::uint64_t> capture_replays = std::nullopt;
 };
 
 /// The owning host object. Thread-safe: concurrent calls from host threads
@@ -315,6 +332,15 @@ class Generator {
 
   /// Asynchronous fills into device memory on `stream`; they return once the
   /// kernel is enqueued. `out` must be device (or managed) memory.
+  /// Capture-safe: on a stream being captured into a CUDA graph, the fill
+  /// reserves a window of options::capture_replays replays, and every replay
+  /// of the graph draws the next 4 offsets of it (its own numbers). A replay
+  /// past the window writes all-one bytes (NaN) instead of numbers, and this
+  /// generator's next call throws Error(exhausted) naming the capture. The
+  /// graph owns what the replays need: the generator may die first. Refused
+  /// (Error(unsupported)) on the CPU backend under capture, on an
+  /// invalidated capture, and on the legacy stream while another stream
+  /// captures.
   void generate_async(std::uint32_t* out, std::size_t n, cuda_stream stream);
   void uniform_async(float* out, std::size_t n, cuda_stream stream);
   void uniform_async(double* out, std::size_t n, cuda_stream stream);
@@ -377,6 +403,11 @@ class Generator {
   /// carry the backend, which belongs to the machine).
   static Generator restore(std::string_view state,
                            std::optional<backend_kind> backend = std::nullopt);
+  /// restore() with what belongs to the machine or the run rather than to the
+  /// state: opts.backend, opts.device and opts.capture_replays apply; the
+  /// state carries the seed and the offsets, so opts.seed must be empty and
+  /// opts.offset 0 (else Error(invalid_argument)).
+  static Generator restore(std::string_view state, const options& opts);
 
  private:
   struct impl;

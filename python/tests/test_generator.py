@@ -163,12 +163,14 @@ def test_out_cuda_array_interface_errors(overrides, exc, text):
 
 @pytest.mark.skipif(gpurand.gpu_available(), reason="checks the no-GPU error")
 def test_cuda_without_gpu_is_a_clear_error():
+    # Either no GPU here, or a package built without the CUDA toolkit.
+    why = "no usable CUDA device|built with(out)? CUDA"
     g = gpurand.Generator(seed=1)
-    with pytest.raises(gpurand.Error, match="no usable CUDA device"):
+    with pytest.raises(gpurand.Error, match=why):
         g.random(10, device="cuda")
-    with pytest.raises(gpurand.Error, match="no usable CUDA device"):
+    with pytest.raises(gpurand.Error, match=why):
         gpurand.Generator(seed=1, backend="gpu")
-    with pytest.raises(gpurand.Error, match="no usable CUDA device"):
+    with pytest.raises(gpurand.Error, match=why):
         g.random(out=CudaInterfaceOnly(np.zeros(3, np.float32), stream=1), dtype=np.float32)
     assert g.offset == 0
 

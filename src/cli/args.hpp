@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -80,6 +81,31 @@ inline CLI::Option* add_switch(CLI::App& app, const std::string& name, bool& int
       ->disable_flag_override()
       ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
 }
+
+/// The grid flags of `generate` and `audit`: --blocks B, --threads T and --per-thread K, each kept
+/// as text (add_text) until read with parse_positive. `mode` begins every description.
+class grid_flags {
+ public:
+  grid_flags(CLI::App& app, const std::string& mode, const std::string& tail = "")
+      : opt_{add_text(app, "--blocks", "B", text_[0], mode + "blocks B" + tail),
+             add_text(app, "--threads", "T", text_[1], mode + "threads per block T" + tail),
+             add_text(app, "--per-thread", "K", text_[2], mode + "values per thread K" + tail)} {}
+  void require() {
+    for (CLI::Option* o : opt_) o->required();
+  }
+  /// The flag's positive value; empty when it was not given.
+  std::optional<std::uint64_t> blocks() const { return value(0, "--blocks"); }
+  std::optional<std::uint64_t> threads() const { return value(1, "--threads"); }
+  std::optional<std::uint64_t> per_thread() const { return value(2, "--per-thread"); }
+
+ private:
+  std::optional<std::uint64_t> value(int i, const char* flag) const {
+    if (opt_[i]->count() == 0) return std::nullopt;
+    return parse_positive(text_[i], flag);
+  }
+  std::string text_[3];  // declared before opt_, whose options write into it
+  CLI::Option* opt_[3];
+};
 
 /// Runs `app` over `args` (the arguments after the command's name). Returns
 /// false when --help/-h was given: the help is then written to `help_out` and

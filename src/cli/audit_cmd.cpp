@@ -59,23 +59,21 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   app.footer(
       "FILE holds B*T*K raw little-endian values, thread-major; - reads stdin. Numbers are\n"
       "decimal, without sign or suffix. Exit codes: 0 clean, 1 defects found, 2 bad input.");
-  std::string blocks_s, threads_s, per_thread_s, dtype_s, window_s, alpha_s, file;
-  auto* o_blocks = add_text(app, "--blocks", "B", blocks_s, "blocks B (required)");
-  auto* o_threads = add_text(app, "--threads", "T", threads_s, "threads per block T (required)");
-  auto* o_per_thread =
-      add_text(app, "--per-thread", "K", per_thread_s, "values per thread K (required)");
+  std::string dtype_s, window_s, alpha_s, file;
+  grid_flags grid(app, "", " (required)");
+  grid.require();
   auto* o_dtype = add_text(app, "--dtype", "NAME", dtype_s, "u32|f32|f64 (required)");
   auto* o_window = add_text(app, "--window", "W", window_s, "overlap window W, at most K");
   auto* o_alpha = add_text(app, "--alpha", "A", alpha_s, "significance level in (0, 1)");
   auto* o_file = add_text(app, "FILE", "PATH", file, "input file, or - for stdin");
-  for (CLI::Option* o : {o_blocks, o_threads, o_per_thread, o_dtype, o_file}) o->required();
+  for (CLI::Option* o : {o_dtype, o_file}) o->required();
   if (!parse_args(app, args, help_out)) return std::nullopt;
 
   auto given = [](const CLI::Option* o) { return o->count() > 0; };
   params p;
-  p.blocks = parse_positive(blocks_s, "--blocks");
-  p.threads = parse_positive(threads_s, "--threads");
-  p.per_thread = parse_positive(per_thread_s, "--per-thread");
+  p.blocks = *grid.blocks();  // required: given
+  p.threads = *grid.threads();
+  p.per_thread = *grid.per_thread();
   p.type = audit::parse_dtype(dtype_s, "--dtype");
   if (given(o_window)) p.window = parse_positive(window_s, "--window");
   if (given(o_alpha)) p.alpha = parse_alpha(alpha_s, "--alpha");

@@ -51,9 +51,13 @@ bool check_demo_args(const std::vector<std::string>& args, std::ostream& out);
 /// pieces of that output to `emit(values, count)`. Memory stays bounded by
 /// max(piece_values, 2) values whatever the grid: when even one or two rows do
 /// not fit, each row is produced as successive thread ranges of streams
-/// re-initialised at that row's offset. base.interleave is ignored.
+/// re-initialised at that row's offset. base.interleave is ignored. With
+/// `first_row`, the rows written are [first_row, first_row + per_thread) of
+/// the same streams (a resumed run: an odd first row of a normal, the second
+/// value of a Box-Muller pair, costs its pair once).
 void write_interleaved(const grid_request& base, std::uint64_t piece_values,
-                       const std::function<void(const void* values, std::uint64_t count)>& emit);
+                       const std::function<void(const void* values, std::uint64_t count)>& emit,
+                       std::uint64_t first_row = 0);
 
 }  // namespace detail
 

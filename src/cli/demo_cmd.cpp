@@ -12,14 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/parallel.hpp"
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "gpurand/audit.hpp"
-#include "gpurand/device.cuh"
-#include "backend/cpu/parallel.hpp"
+#include "gpurand/detail/philox_stream.hpp"
 
 namespace gpurand::cli {
 namespace {
+
+/// A user's per-thread generator in the broken patterns: cuRAND's Philox
+/// curand_init / curand (the toolkit-free copy, so the demo needs no CUDA header).
+using user_stream = gpurand::detail::plain_philox_stream;
 
 struct params {
   std::uint64_t blocks = 1024, threads = 256, launches = 4, per_thread = 8;
@@ -107,7 +111,7 @@ void print_row(const row& r) {
 /// builds thread g's generator in launch l. Run on the host over the same
 /// grid (it is the pattern, not the hardware, that repeats numbers).
 std::vector<std::uint32_t> broken_streams(
-    const params& p, const std::function<philox_stream(std::uint64_t l, std::uint64_t g)>& init) {
+    const params& p, const std::function<user_stream(std::uint64_t l, std::uint64_t g)>& init) {
   const std::uint64_t threads = p.blocks * p.threads;
   std::vector<std::uint32_t> out(p.launches * threads * p.per_thread);
   gpurand::detail::parallel_for(
@@ -115,7 +119,7 @@ std::vector<std::uint32_t> broken_streams(
         const std::uint64_t l = lb / p.blocks, b = lb % p.blocks;
         for (std::uint64_t t = 0; t < p.threads; ++t) {
           const std::uint64_t g = b * p.threads + t;
-          philox_stream s = init(l, g);
+          user_stream s = init(l, g);
           std::uint32_t* dst = out.data() + (l * threads + g) * p.per_thread;
           for (std::uint64_t k = 0; k < p.per_thread; ++k) dst[k] = s.next();
         }
@@ -196,14 +200,14 @@ int demo_main(const std::vector<std::string>& args) {
     rows.push_back({name, audit::run(streams.data(), shape_of(p), ao), true});
   };
   add("shared state (forked copy of one generator)",
-      [&](std::uint64_t, std::uint64_t) { return philox_stream(base, 0, 0); });
+      [&](std::uint64_t, std::uint64_t) { return user_stream(base, 0, 0); });
   add("seed = worker id % 16",
-      [&](std::uint64_t, std::uint64_t g) { return philox_stream(g % 16, 0, 0); });
+      [&](std::uint64_t, std::uint64_t g) { return user_stream(g % 16, 0, 0); });
   add("every launch restarts at offset 0",
-      [&](std::uint64_t, std::uint64_t g) { return philox_stream(base, g, 0); });
+      [&](std::uint64_t, std::uint64_t g) { return user_stream(base, g, 0); });
   const std::uint64_t stride = p.per_thread / 2;
   add("one stream split with overlapping offsets", [&](std::uint64_t l, std::uint64_t g) {
-    return philox_stream(base, 0, (l * threads + g) * stride);
+    return user_stream(base, 0, (l * threads + g) * stride);
   });
   std::printf("\ncompare: the same grid under broken seeding patterns\n");
   std::printf("  %-44s %11s %10s %13s %10s %9s  %s\n", "pattern", "dup.streams", "overlaps",

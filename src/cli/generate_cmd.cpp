@@ -2,11 +2,18 @@
 // output the tests compare the device API against.
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/args.hpp"
@@ -14,6 +21,7 @@
 #include "cli/output.hpp"
 #include "dispatch.hpp"
 #include "gpurand/detail/table.hpp"
+#include "state_text.hpp"
 
 namespace gpurand::cli {
 namespace {
@@ -38,6 +46,10 @@ struct params {
   std::string output = "-";
   bool interleave = false;
   std::optional<std::uint64_t> blocks, threads, per_thread, count;
+  // Checkpoint and resume (see "Save and resume" below).
+  std::optional<std::string> state_in, state_out;
+  std::uint64_t written = 0;    // values (count mode) or values per thread (grid) before this run
+  std::set<std::string> given;  // the flags on the command line, e.g. "--dist"
   double mean = 0.0, stddev = 1.0;  // log-normal
   double lambda = 1.0;              // poisson
 };
@@ -48,10 +60,19 @@ bool is_variable(dist d) {
   return v;
 }
 
-/// Parses and checks everything that does not need the machine: flags and
-/// values, the combination of modes, sizes that overflow, the offset window.
-/// Empty when --help was given (written to `help_out`).
-std::optional<params> parse(const std::vector<std::string>& args, std::ostream& help_out) {
+/// A --state-in / --state-out file name: not empty, not "-" (stdin and stdout
+/// carry the values).
+std::string state_file_name(const std::string& text, const char* flag) {
+  if (text.empty()) throw Error(errc::invalid_argument, std::string(flag) + ": empty file name");
+  if (text == "-")
+    throw Error(errc::invalid_argument,
+                std::string(flag) + ": expected a file, got '-' (stdin and stdout carry values)");
+  return text;
+}
+
+/// Parses the flags and checks each value on its own. Empty when --help was
+/// given (written to `help_out`).
+std::optional<params> read_flags(const std::vector<std::string>& args, std::ostream& help_out) {
   CLI::App app("Write per-thread streams (grid mode) or a bulk fill (count mode), raw or text.",
                "gpurand generate");
   app.footer(
@@ -64,9 +85,17 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
       "Without --backend, $GPURAND_BACKEND is used if set. Counts are decimal, without sign\n"
       "or suffix. --output writes like a shell redirection to pipes, devices and symlinks;\n"
       "a regular file is replaced atomically once whole. Exit codes: 0 ok, 1 failure, 2 bad "
-      "input.");
-  std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, blocks_s,
-      threads_s, per_thread_s, count_s, mean_s, stddev_s, lambda_s;
+      "input.\n"
+      "Save and resume: --state-out FILE saves, once the run succeeded, where the output\n"
+      "ends; --state-in FILE continues from there (FILE may be the same for both), so the\n"
+      "outputs of the runs concatenated equal one longer run byte for byte. A resumed run\n"
+      "gives only its length (--count N, or --per-thread K); the other settings come from\n"
+      "the file, and any given must match it. Grid mode saves --interleave runs only.\n"
+      "  gpurand generate --dist normal --count 1000 --state-out s.txt >a.bin\n"
+      "  gpurand generate --state-in s.txt --state-out s.txt --count 500 >b.bin\n"
+      "  (a.bin then b.bin = gpurand generate --dist normal --count 1500 --seed S)");
+  std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, count_s, mean_s,
+      stddev_s, lambda_s;
   bool interleave = false;
   auto* o_engine =
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
@@ -83,11 +112,13 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   auto* o_format = add_text(app, "--format", "NAME", format_s, "raw|text (default raw)");
   auto* o_output = add_text(app, "--output", "FILE", output_s, "FILE, or - for stdout (default)");
   add_switch(app, "--interleave", interleave, "grid mode: draw k of every thread, then k+1");
-  auto* o_blocks = add_text(app, "--blocks", "B", blocks_s, "grid mode: blocks B");
-  auto* o_threads = add_text(app, "--threads", "T", threads_s, "grid mode: threads per block T");
-  auto* o_per_thread =
-      add_text(app, "--per-thread", "K", per_thread_s, "grid mode: values per thread K");
+  const grid_flags grid_opts(app, "grid mode: ");
   auto* o_count = add_text(app, "--count", "N", count_s, "count mode: values N");
+  std::string state_in_s, state_out_s;
+  auto* o_state_in = add_text(app, "--state-in", "FILE", state_in_s,
+                              "continue the run saved in FILE (by --state-out)");
+  auto* o_state_out = add_text(app, "--state-out", "FILE", state_out_s,
+                               "save where this run ends to FILE, to continue it later");
   if (!parse_args(app, args, help_out)) return std::nullopt;
 
   auto given = [](const CLI::Option* o) { return o->count() > 0; };
@@ -107,9 +138,9 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
     p.output = output_s;
   }
   p.interleave = interleave;
-  if (given(o_blocks)) p.blocks = parse_positive(blocks_s, "--blocks");
-  if (given(o_threads)) p.threads = parse_positive(threads_s, "--threads");
-  if (given(o_per_thread)) p.per_thread = parse_positive(per_thread_s, "--per-thread");
+  p.blocks = grid_opts.blocks();
+  p.threads = grid_opts.threads();
+  p.per_thread = grid_opts.per_thread();
   if (given(o_count)) p.count = parse_positive(count_s, "--count");
   // Distribution parameters: only for a distribution that reads them (strict: a flag that
   // would be ignored is an error).
@@ -125,11 +156,27 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   param(o_mean, mean_s, "--mean", log_normal, "log-normal and log-normal-double", p.mean);
   param(o_stddev, stddev_s, "--stddev", log_normal, "log-normal and log-normal-double", p.stddev);
   param(o_lambda, lambda_s, "--lambda", p.kind == dist::poisson, "poisson", p.lambda);
+  if (given(o_state_in)) p.state_in = state_file_name(state_in_s, "--state-in");
+  if (given(o_state_out)) p.state_out = state_file_name(state_out_s, "--state-out");
+  for (const CLI::Option* o : app.get_options())
+    if (given(o)) p.given.insert(o->get_name(/*positional=*/false, /*all_options=*/false));
+  return p;
+}
 
-  const bool grid = p.blocks || p.threads || p.per_thread;
-  if (grid && p.count)
+/// Flags of both modes at once (checked on a resumed command line too).
+void check_one_mode(const params& p) {
+  if ((p.blocks || p.threads || p.per_thread) && p.count)
     throw Error(errc::invalid_argument,
                 "generate: --count cannot be combined with --blocks/--threads/--per-thread");
+  if (p.count && p.interleave)
+    throw Error(errc::invalid_argument, "--interleave: applies to grid mode only");
+}
+
+/// Checks the combination of a complete set of flags (a resumed run's after
+/// the saved settings are added): modes, sizes that overflow, the window.
+void check(const params& p) {
+  check_one_mode(p);
+  const bool grid = p.blocks || p.threads || p.per_thread;
   if (!grid && !p.count)
     throw Error(errc::invalid_argument,
                 "generate: give either --blocks, --threads and --per-thread, or --count");
@@ -144,9 +191,17 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
     throw Error(errc::invalid_argument, std::string("--engine: count mode is Philox only, got '") +
                                             to_string(*p.eng) +
                                             "' (use grid mode for other engines)");
-  if (p.count && p.interleave)
-    throw Error(errc::invalid_argument, "--interleave: applies to grid mode only");
-
+  if (grid && !p.interleave && (p.state_in || p.state_out))
+    throw Error(errc::invalid_argument,
+                std::string(p.state_in ? "--state-in" : "--state-out") +
+                    ": grid mode saves and resumes --interleave (draw-major) runs only: "
+                    "thread-major runs, one after the other, never equal one longer run");
+  if (grid && is_variable(p.kind) && (p.state_in || p.state_out))
+    throw Error(errc::invalid_argument,
+                std::string(p.state_in ? "--state-in" : "--state-out") + ": a " +
+                    to_string(p.kind) +
+                    " grid cannot be resumed: its values take a variable number of draws, so a "
+                    "stream cannot restart at a row (count mode can)");
   // The parameters as the library checks them (before any output is opened).
   grid_request shape;
   shape.kind = p.kind;
@@ -158,28 +213,203 @@ std::optional<params> parse(const std::vector<std::string>& args, std::ostream& 
   } catch (const Error& e) {  // "lambda: ..." -> "--lambda: ...", the flag's name
     throw Error(e.code(), std::string("--") + e.what());
   }
+
   if (p.count) {
     checked_mul(*p.count, value_size(p.kind), "--count x value size");
+    if (p.written > UINT64_MAX - *p.count)
+      throw Error(errc::exhausted, "--count: " + std::to_string(*p.count) + " values after the " +
+                                       std::to_string(p.written) +
+                                       " already written run past value 2^64-1 of the fill");
   } else {
     const std::uint64_t threads = checked_mul(*p.blocks, *p.threads, "--blocks x --threads");
     const std::uint64_t k = *p.per_thread;
     checked_mul(checked_mul(threads, k, "--blocks x --threads x --per-thread"), value_size(p.kind),
                 "output size in bytes");
-    // The whole request's window must fit before anything is written.
-    const std::uint64_t draws =
-        draws_for(p.eng.value_or(engine::philox4_32_10), p.kind, k);  // >= 1 since k >= 1
+    // The whole request's window (after the values already written) must fit
+    // before anything is written.
+    if (p.written > UINT64_MAX - k)
+      throw Error(errc::exhausted, "--per-thread: " + std::to_string(k) + " values after the " +
+                                       std::to_string(p.written) +
+                                       " already written run past value 2^64-1 of each stream");
+    const std::uint64_t draws = draws_for(p.eng.value_or(engine::philox4_32_10), p.kind,
+                                          p.written + k);  // >= 1 since k >= 1
     if (p.offset > UINT64_MAX - (draws - 1))
       throw Error(errc::exhausted, "--offset: " + std::to_string(p.offset) + " + " +
                                        std::to_string(draws) +
                                        " draws runs past the end of the 64-bit offset space");
   }
-  return p;
+}
+
+// ---------------------------------------------------------------------------
+// Save and resume (--state-out, --state-in). The state is one line (the
+// format of Generator::state(), src/state_text.hpp):
+//   gpurand-generate-state/1 mode=count|grid SETTINGS written=N check=H
+// SETTINGS are the flags that fix the values, as `name=value` with the flag's
+// own spelling of the value: engine, dist, seed, offset, the distribution's
+// parameters, and in grid mode blocks and threads (grid states are always
+// --interleave). N is the number of values written so far (count mode: of the
+// one fill at `offset`, whose length is unbounded; grid mode: per thread). A
+// resumed run writes values [N, N + --count) of that fill, or rows
+// [N, N + --per-thread) of the streams, so runs concatenated equal one run.
+
+constexpr const char* state_magic = "gpurand-generate-state/";
+constexpr std::uint64_t state_version = 1;
+// A state is one short line; anything longer is not one.
+constexpr std::size_t state_max_bytes = 4096;
+
+using settings = std::vector<std::pair<std::string, std::string>>;
+
+/// The settings a resumed run must share with the run it continues, keyed by
+/// flag name without "--" and spelled as the flag takes them (they are fed
+/// back through read_flags). A new flag that changes the values (a
+/// distribution parameter) adds itself here.
+/// A double in the shortest decimal that reads back to it (as --mean etc. take it).
+std::string shortest(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+settings settings_of(const params& p, std::uint64_t seed) {
+  settings s = {{"engine", to_string(p.eng.value_or(engine::philox4_32_10))},
+                {"dist", to_string(p.kind)},
+                {"seed", std::to_string(seed)},
+                {"offset", std::to_string(p.offset)}};
+  if (p.kind == dist::log_normal || p.kind == dist::log_normal_double) {
+    s.push_back({"mean", shortest(p.mean)});
+    s.push_back({"stddev", shortest(p.stddev)});
+  }
+  if (p.kind == dist::poisson) s.push_back({"lambda", shortest(p.lambda)});
+  if (!p.count) {
+    s.push_back({"blocks", std::to_string(*p.blocks)});
+    s.push_back({"threads", std::to_string(*p.threads)});
+  }
+  return s;
+}
+
+/// The text --state-out writes after a run that wrote `count` values (per
+/// thread in grid mode).
+std::string state_text(const params& p, std::uint64_t seed, std::uint64_t count) {
+  settings fields = {{"mode", p.count ? "count" : "grid"}};
+  for (auto& f : settings_of(p, seed)) fields.push_back(std::move(f));
+  fields.push_back({"written", std::to_string(p.written + count)});
+  return gpurand::detail::seal_state(state_magic, state_version, fields) + "\n";
+}
+
+struct saved_run {
+  bool grid = false;
+  settings recorded;
+  std::uint64_t written = 0;
+};
+
+std::string state_prefix(const std::string& path) { return "--state-in '" + path + "': "; }
+
+/// Reads and checks the file --state-in names (its shape; its settings are
+/// checked against the command line by resume()).
+saved_run load_state(const std::string& path) {
+  const std::string prefix = state_prefix(path);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) gpurand::detail::bad_state(prefix, std::string("cannot open: ") + std::strerror(errno));
+  std::string text(state_max_bytes + 1, '\0');
+  const std::size_t got = std::fread(text.data(), 1, text.size(), f);
+  const int read_errno = errno;
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed)
+    gpurand::detail::bad_state(prefix, std::string("cannot read: ") + std::strerror(read_errno));
+  if (got > state_max_bytes)
+    gpurand::detail::bad_state(prefix, "longer than " + std::to_string(state_max_bytes) +
+                                           " bytes: not a gpurand generate state");
+  text.resize(got);
+  const auto fields = gpurand::detail::open_state(text, state_magic, state_version, prefix,
+                                                  "a gpurand generate state");
+  if (fields.size() < 2 || fields.front().key != "mode" || fields.back().key != "written")
+    gpurand::detail::bad_state(prefix, "expected the fields mode=... first and written=N last");
+  saved_run r;
+  const std::string_view mode = fields.front().value;
+  if (mode != "count" && mode != "grid")
+    gpurand::detail::bad_state(prefix,
+                               "mode: expected count or grid, got '" + std::string(mode) + "'");
+  r.grid = mode == "grid";
+  r.written = gpurand::detail::state_u64(fields.back().value, "written", prefix);
+  std::set<std::string_view> seen;
+  for (std::size_t i = 1; i + 1 < fields.size(); ++i) {
+    const auto [key, value] = fields[i];
+    const bool name_ok = std::all_of(key.begin(), key.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!name_ok || !seen.insert(key).second || key == "mode" || key == "written")
+      gpurand::detail::bad_state(
+          prefix, "field '" + std::string(key) + "' is not a setting, or given twice");
+    r.recorded.push_back({std::string(key), std::string(value)});
+  }
+  return r;
+}
+
+/// What a resumed command line must give and may not give, knowing only its
+/// own flags: the length of the run (--count or --per-thread), one mode.
+void check_resume_flags(const params& p) {
+  check_one_mode(p);
+  if (!p.count && !p.per_thread)
+    throw Error(errc::invalid_argument,
+                "--state-in: give the length of the resumed run: --count N (a count-mode state) "
+                "or --per-thread K (a grid-mode state)");
+}
+
+/// The resumed run: the command line's flags plus the saved settings it does
+/// not give, checked against the state (a given setting that differs is exit 2).
+params resume(const std::vector<std::string>& args, const params& p, const saved_run& saved) {
+  const std::string prefix = state_prefix(*p.state_in);
+  check_resume_flags(p);
+  if (saved.grid && p.count)
+    throw Error(errc::invalid_argument,
+                prefix +
+                    "it continues a grid-mode run (--per-thread K), the command line gives "
+                    "--count");
+  if (!saved.grid && (p.per_thread || p.blocks || p.threads || p.interleave))
+    throw Error(errc::invalid_argument,
+                prefix +
+                    "it continues a count-mode run (--count N), the command line gives "
+                    "grid-mode flags");
+  std::vector<std::string> merged = args;
+  for (const auto& [key, value] : saved.recorded)
+    if (!p.given.count("--" + key)) {
+      merged.push_back("--" + key);
+      merged.push_back(value);
+    }
+  if (saved.grid && !p.interleave) merged.push_back("--interleave");
+  std::optional<params> r;
+  try {
+    std::ostringstream unused;
+    r = read_flags(merged, unused);
+  } catch (const Error& e) {  // the command line's own flags were read before: the file's are bad
+    throw Error(errc::invalid_argument, prefix + "a saved setting is not valid: " + e.what());
+  }
+  if (!r->seed) throw Error(errc::invalid_argument, prefix + "it records no seed");
+  const settings now = settings_of(*r, *r->seed);
+  for (const auto& [key, value] : saved.recorded) {
+    const auto it = std::find_if(now.begin(), now.end(), [&](auto& s) { return s.first == key; });
+    if (it == now.end())
+      throw Error(errc::invalid_argument, prefix + "it records " + key + "=" + value +
+                                              ", which is not a setting of this run");
+    if (it->second != value)
+      throw Error(errc::invalid_argument, prefix + "it continues a run with --" + key + " " +
+                                              value + ", the command line gives --" + key + " " +
+                                              it->second);
+  }
+  for (const auto& [key, value] : now)
+    if (std::none_of(saved.recorded.begin(), saved.recorded.end(),
+                     [&](auto& s) { return s.first == key; }))
+      throw Error(errc::invalid_argument,
+                  prefix + "it records no " + key + " (this run has --" + key + " " + value + ")");
+  r->written = saved.written;
+  return *r;
 }
 
 /// Grid mode: thread g of B x T writes K draws of curand_init(seed, g, offset),
 /// thread-major, or round-robin across threads with --interleave.
 void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_sink& out) {
-  const std::uint64_t threads = *p.blocks * *p.threads;  // checked by parse()
+  const std::uint64_t threads = *p.blocks * *p.threads;  // checked by check()
   const std::uint64_t k = *p.per_thread;
   grid_request req;
   req.eng = p.eng.value_or(engine::philox4_32_10);
@@ -193,15 +423,15 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
   if (p.interleave) {
     req.threads = threads;
     req.per_thread = k;
-    detail::write_interleaved(req, chunk_values, [&](const void* values, std::uint64_t n) {
-      out.write(values, n, p.kind);
-    });
+    detail::write_interleaved(
+        req, chunk_values,
+        [&](const void* values, std::uint64_t n) { out.write(values, n, p.kind); }, p.written);
     return;
   }
   std::vector<unsigned char> buf;
   auto emit = [&](std::uint64_t first, std::uint64_t count, std::uint64_t k0, std::uint64_t kc) {
     // A piece starting at draw k0 (even, so normals stay on pair boundaries)
-    // is the same stream re-initialised draws_for(k0) further on; parse()
+    // is the same stream re-initialised draws_for(k0) further on; check()
     // checked that the whole window fits.
     grid_request piece = req;
     piece.first_thread = first;
@@ -224,10 +454,12 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
   }
 }
 
-/// Count mode: one bulk fill of N values at (seed, offset) in the bulk layout.
+/// Count mode: values [written, written + N) of one bulk fill at (seed,
+/// offset) in the bulk layout (value i is lane i % per of group i / per).
 void run_count(const params& p, std::uint64_t seed, backend_kind backend, output_sink& out) {
-  const std::uint64_t n = *p.count;
+  const std::uint64_t begin = p.written, end = p.written + *p.count;  // check() ruled out overflow
   const std::uint64_t per = value_size(p.kind) == 8 ? 2 : 4;
+  const std::size_t size = value_size(p.kind);
   bulk_request req;
   req.kind = p.kind;
   req.seed = seed;
@@ -237,12 +469,17 @@ void run_count(const params& p, std::uint64_t seed, backend_kind backend, output
   req.stddev = p.stddev;
   req.lambda = p.lambda;
   std::vector<unsigned char> buf;
-  for (std::uint64_t i = 0; i < n; i += chunk_values) {  // chunk_values is a multiple of 4
+  // Pieces end on multiples of chunk_values (a multiple of 4, so on groups);
+  // only the first can start inside a group, whose leading values were written before.
+  for (std::uint64_t i = begin; i < end;) {
+    const std::uint64_t take = std::min(chunk_values - i % chunk_values, end - i);
+    const std::uint64_t lead = i % per;
     req.first_group = i / per;
-    req.n = std::min(chunk_values, n - i);
-    buf.resize(req.n * value_size(p.kind));
+    req.n = lead + take;
+    buf.resize(req.n * size);
     fill(req, buf.data());
-    out.write(buf.data(), req.n, p.kind);
+    out.write(buf.data() + lead * size, take, p.kind);
+    i += take;
   }
 }
 
@@ -251,7 +488,8 @@ void run_count(const params& p, std::uint64_t seed, backend_kind backend, output
 namespace detail {
 
 void write_interleaved(const grid_request& base, std::uint64_t piece_values,
-                       const std::function<void(const void* values, std::uint64_t count)>& emit) {
+                       const std::function<void(const void* values, std::uint64_t count)>& emit,
+                       std::uint64_t first_row) {
   const std::uint64_t threads = base.threads, k = base.per_thread;
   if (threads == 0 || k == 0) return;
   // Normals come in Box-Muller pairs (the table's `pairs`): a piece must start on a pair (even k0).
@@ -261,14 +499,16 @@ void write_interleaved(const grid_request& base, std::uint64_t piece_values,
   const std::uint64_t step = normal ? 2 : 1;
   piece_values = std::max(piece_values, step);
   const std::size_t size = value_size(base.kind);
-  const std::uint64_t last_skip = draws_for(base.eng, base.kind, k - 1);
+  if (first_row > UINT64_MAX - (k - 1))
+    throw Error(errc::exhausted, "--per-thread: rows " + std::to_string(first_row) + " + " +
+                                     std::to_string(k) + " run past row 2^64-1");
+  const std::uint64_t last = first_row + (k - 1);  // the last row written
+  const std::uint64_t last_skip = draws_for(base.eng, base.kind, last);
   if (last_skip > UINT64_MAX - base.offset)
     throw Error(errc::exhausted, "--offset: " + std::to_string(base.offset) +
                                      " leaves too few draws for --per-thread " + std::to_string(k));
   std::vector<unsigned char> buf;
   // Threads [first, first + count) x rows [k0, k0 + rows), draw-major, into buf.
-  // A variable-draw row is only ever produced from k0 = 0 (its draws_for is a cap, so a
-  // stream cannot be restarted mid-way).
   auto produce = [&](std::uint64_t first, std::uint64_t count, std::uint64_t k0,
                      std::uint64_t rows) {
     grid_request req = base;
@@ -280,9 +520,19 @@ void write_interleaved(const grid_request& base, std::uint64_t piece_values,
     buf.resize(static_cast<std::size_t>(count * rows * size));
     write_thread_streams(req, buf.data());
   };
-  if (is_variable(base.kind) && threads > piece_values / k) {
-    // Not every row of every thread fits: row r of a range of threads is the last row of
-    // their first r + 1 values, recomputed (K(K+1)/2 values per thread instead of K).
+  if (is_variable(base.kind)) {
+    // A variable-draw row is only produced from row 0 (draws_for is a cap, so a stream cannot
+    // restart mid-way; check() refuses to resume such a grid).
+    if (first_row != 0)
+      throw Error(errc::invalid_argument, std::string("--state-in: a ") + to_string(base.kind) +
+                                              " grid cannot be resumed at a row");
+    if (threads <= piece_values / k) {  // every row of every thread fits: one piece
+      produce(0, threads, 0, k);
+      emit(buf.data(), threads * k);
+      return;
+    }
+    // Row r of a range of threads is the last row of their first r + 1 values, recomputed
+    // (K(K+1)/2 values per thread instead of K).
     for (std::uint64_t row = 0; row < k; ++row) {
       const std::uint64_t chunk = std::max<std::uint64_t>(1, piece_values / (row + 1));
       for (std::uint64_t g = 0; g < threads; g += chunk) {
@@ -293,13 +543,18 @@ void write_interleaved(const grid_request& base, std::uint64_t piece_values,
     }
     return;
   }
+  // Rows are produced from a pair boundary: an odd first row of a normal
+  // (the second value of a pair) takes its pair and drops the first row.
+  const std::uint64_t start = first_row - first_row % step;
   if (threads <= piece_values / step) {
-    // Whole rows fit: a few rows of every thread per piece (all of them for a variable row).
-    const std::uint64_t rows = is_variable(base.kind) ? k : piece_values / threads / step * step;
-    for (std::uint64_t k0 = 0; k0 < k; k0 += rows) {
-      const std::uint64_t n = std::min(rows, k - k0);
+    // Whole rows fit: a few rows of every thread per piece.
+    const std::uint64_t rows = piece_values / threads / step * step;
+    for (std::uint64_t k0 = start;; k0 += rows) {
+      const std::uint64_t n = std::min(rows - 1, last - k0) + 1;  // rows [k0, k0 + n)
       produce(0, threads, k0, n);
-      emit(buf.data(), threads * n);
+      const std::uint64_t drop = k0 < first_row ? first_row - k0 : 0;
+      emit(buf.data() + drop * threads * size, threads * (n - drop));
+      if (last - k0 < rows) break;
     }
     return;
   }
@@ -307,30 +562,50 @@ void write_interleaved(const grid_request& base, std::uint64_t piece_values,
   // ranges. For normals the pair is computed for each of its two rows, twice
   // the work, which only grids with over piece_values/2 threads pay.
   const std::uint64_t chunk = piece_values / step;
-  for (std::uint64_t row = 0; row < k; ++row) {
-    const std::uint64_t k0 = row - row % step, rows = std::min(step, k - k0);
+  for (std::uint64_t row = first_row;; ++row) {
+    const std::uint64_t k0 = row - row % step, rows = std::min(step - 1, last - k0) + 1;
     for (std::uint64_t g = 0; g < threads; g += chunk) {
       const std::uint64_t c = std::min(chunk, threads - g);
       produce(g, c, k0, rows);
       emit(buf.data() + (row - k0) * c * size, c);
     }
+    if (row == last) break;
   }
 }
 
 bool check_generate_args(const std::vector<std::string>& args, std::ostream& out) {
-  return parse(args, out).has_value();
+  const std::optional<params> p = read_flags(args, out);
+  if (!p) return false;
+  // A resumed run's other settings are in its file, which is not read here.
+  if (p->state_in)
+    check_resume_flags(*p);
+  else
+    check(*p);
+  return true;
 }
 
 }  // namespace detail
 
 int generate_main(const std::vector<std::string>& args) {
-  const std::optional<params> p = parse(args, std::cout);
+  std::optional<params> p = read_flags(args, std::cout);
   if (!p) return 0;  // --help
+  if (p->state_in) p = resume(args, *p, load_state(*p->state_in));
+  check(*p);
+  // Two files that would overwrite each other (checked before either is opened).
+  const std::pair<const std::optional<std::string>*, const char*> states[] = {
+      {&p->state_in, "--state-in"}, {&p->state_out, "--state-out"}};
+  for (const auto& [state, flag] : states)
+    if (p->output != "-" && *state && same_file(p->output, **state))
+      throw Error(errc::invalid_argument,
+                  "--output: '" + p->output + "' is also the " + flag + " file");
   // --backend, else $GPURAND_BACKEND, else auto; gpu without a device is exit 2.
   const backend_kind backend = gpurand::detail::default_backend(p->backend);
-  // The output is opened (a directory or an impossible path is exit 2)
-  // before any number is drawn.
+  // The outputs are opened (a directory or an impossible path is exit 2)
+  // before any number is drawn; the state file is replaced only after the
+  // output is complete, so a failed run leaves the old one.
   output_sink out(p->output, p->fmt);
+  std::optional<output_sink> state;
+  if (p->state_out) state.emplace(*p->state_out, format::raw, "--state-out");
   std::uint64_t seed;
   if (p->seed) {
     seed = *p->seed;
@@ -342,7 +617,9 @@ int generate_main(const std::vector<std::string>& args) {
     run_count(*p, seed, backend, out);
   else
     run_grid(*p, seed, backend, out);
+  if (state) state->write_text(state_text(*p, seed, p->count ? *p->count : *p->per_thread));
   out.commit();
+  if (state) state->commit();
   return 0;
 }
 

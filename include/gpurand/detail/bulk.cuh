@@ -1,19 +1,62 @@
 #pragma once
 // The per-thread writer shared by the GPU kernels (kernels/) and the CPU
-// backend (src/), plus (through bulk.hpp) the Philox bulk bodies. The writer
-// runs any engine through cuRAND's device API (gpurand/device.cuh), so this
-// header needs <curand_kernel.h>; the bulk bodies in bulk.hpp do not.
+// backend (src/), plus (through bulk.hpp) the Philox bulk bodies. The CPU
+// writer runs Philox through gpurand's toolkit-free stream
+// (gpurand/detail/philox_stream.hpp, bit-identical to cuRAND's) and the other
+// engines through cuRAND's device API (gpurand/device.cuh). Compiled with
+// GPURAND_HAVE_CUDA=0 (a build without the CUDA toolkit) this header includes
+// no CUDA header, and the writer offers Philox alone.
 
 #include <cstdint>
+#include <type_traits>
 
 #include "gpurand/detail/bulk.hpp"
 #include "gpurand/detail/grid_layout.hpp"
-#include "gpurand/detail/poisson.cuh"
+#include "gpurand/detail/philox_stream.hpp"
 #include "gpurand/detail/variable.hpp"
-#include "gpurand/device.cuh"
+#if !defined(GPURAND_HAVE_CUDA) || GPURAND_HAVE_CUDA
+#include "gpurand/device.cuh"  // with gpurand/detail/poisson.cuh (basic_stream::poisson)
+#define GPURAND_WRITER_HAS_CURAND 1
+#else
+#define GPURAND_WRITER_HAS_CURAND 0
+#endif
 
 namespace gpurand::detail {
 
+/// The distributions the toolkit-free Philox stream (philox_stream.hpp) has, one line each:
+/// for these the CPU writer runs Philox through it in every build, so CI tests that one path
+/// against cuRAND. A distribution added to basic_stream alone runs on cuRAND's Philox state
+/// (in builds with the CUDA toolkit) until it joins this list.
+// clang-format off
+template <dist D>
+inline constexpr bool plain_philox_has =
+    D == dist::u32 ||
+    D == dist::uniform ||
+    D == dist::normal ||
+    D == dist::uniform_double ||
+    D == dist::normal_double ||
+    D == dist::normal_portable ||
+    D == dist::normal_portable_double;
+// clang-format on
+
+/// The stream the CPU writer runs for engine E and distribution D: the toolkit-free Philox
+/// stream where it has D, else cuRAND's state (basic_stream<E>, gpurand/device.cuh).
+template <engine E, dist D>
+using writer_stream_t = std::conditional_t<E == engine::philox4_32_10 && plain_philox_has<D>,
+                                           plain_philox_stream, basic_stream<E>>;
+/// Whether this build's CPU writer can run (E, D): a build without the CUDA toolkit has no
+/// basic_stream, so only the toolkit-free stream's pairs.
+template <engine E, dist D>
+inline constexpr bool has_writer_stream =
+    GPURAND_WRITER_HAS_CURAND != 0 || std::is_same_v<writer_stream_t<E, D>, plain_philox_stream>;
+
+/// Whether this build has the variable-draw bodies: Poisson needs cuRAND's helpers
+/// (gpurand/detail/poisson.cuh), so a build without the CUDA toolkit refuses it
+/// (Error(unsupported) from validate_bulk / validate_grid).
+template <dist D>
+inline constexpr bool has_variable_body = !dist_traits<D>::variable || GPURAND_WRITER_HAS_CURAND;
+
+#if GPURAND_WRITER_HAS_CURAND
 /// A basic_stream<E> with a budget of draws of its own, for the per-thread writer's
 /// variable-draw rows: a call that would draw past the budget returns a filler (0) without
 /// drawing and marks the stream exhausted (tested by draws_left), so no number from past the
@@ -60,25 +103,46 @@ GPURAND_HD GPURAND_FORCEINLINE typename dist_traits<D>::value variable_value(Str
   return poisson_value(s, lambda);
 }
 
+/// Group `sub` of a variable-draw bulk fill at (seed, offset): the first `count` values (at
+/// most per_group) into v, read through a cursor of `budget` draws (bulk_draws, or less).
+/// `lambdas`, when per-element, points at the group's first value's lambda. Returns false
+/// if the budget ran out (the values are then invalid).
+template <dist D, class T>
+GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint64_t offset,
+                                                   std::uint64_t sub, std::uint64_t budget,
+                                                   double lambda, const double* lambdas,
+                                                   unsigned count, T* v) {
+  draw_cursor c(seed, sub, offset, budget);
+  static_assert(D == dist::poisson, "a variable-draw row without a group body");
+  poisson_group(c, poisson_lambdas{lambda, lambdas}, count, v);
+  return !c.exhausted();
+}
+#endif
+
 /// Thread `g` of the per-thread writer: `k` values of its own stream
 /// curand_init(seed, g, offset), written to out[0], out[stride], ...
-/// (stride 1: thread-major; stride = threads: interleaved). A variable-draw
-/// row reads at most `budget` draws (its window, draws_for(E, D, k)) and
-/// returns false if it needed more (its values are then invalid); the
-/// others always return true.
-template <engine E, dist D, class T>
+/// (stride 1: thread-major; stride = threads: interleaved). `Stream` runs the
+/// draws: the CPU writer's writer_stream_t<E, D>; the GPU kernels pass basic_stream<E>.
+/// A variable-draw row reads at most `budget` draws (its window, draws_for(E, D, k)) through
+/// a budgeted_stream<E> and returns false if it needed more (its values are then invalid);
+/// the others always return true.
+template <engine E, dist D, class Stream = writer_stream_t<E, D>, class T>
 GPURAND_HD GPURAND_FORCEINLINE bool thread_stream_body(std::uint64_t seed, std::uint64_t offset,
                                                        std::uint64_t g, std::uint64_t k,
                                                        std::uint64_t stride, T* out,
                                                        const dist_params& p = {},
                                                        std::uint64_t budget = ~std::uint64_t{0}) {
   if constexpr (dist_traits<D>::variable) {
+#if GPURAND_WRITER_HAS_CURAND
     budgeted_stream<E> s(seed, g, offset, budget);
     for (std::uint64_t i = 0; i < k && !s.exhausted(); ++i)
       out[i * stride] = variable_value<D>(s, p.lambda);
     return !s.exhausted();
+#else
+    return false;  // no body without cuRAND: callers refuse the request first
+#endif
   } else {
-    basic_stream<E> s(seed, g, offset);
+    Stream s(seed, g, offset);
     for (std::uint64_t i = 0; i < k; ++i) {
       T v;
       if constexpr (D == dist::u32)
@@ -103,21 +167,6 @@ GPURAND_HD GPURAND_FORCEINLINE bool thread_stream_body(std::uint64_t seed, std::
     }
     return true;
   }
-}
-
-/// Group `sub` of a variable-draw bulk fill at (seed, offset): the first `count` values (at
-/// most per_group) into v, read through a cursor of `budget` draws (bulk_draws, or less).
-/// `lambdas`, when per-element, points at the group's first value's lambda. Returns false
-/// if the budget ran out (the values are then invalid).
-template <dist D, class T>
-GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint64_t offset,
-                                                   std::uint64_t sub, std::uint64_t budget,
-                                                   double lambda, const double* lambdas,
-                                                   unsigned count, T* v) {
-  draw_cursor c(seed, sub, offset, budget);
-  static_assert(D == dist::poisson, "a variable-draw row without a group body");
-  poisson_group(c, poisson_lambdas{lambda, lambdas}, count, v);
-  return !c.exhausted();
 }
 
 }  // namespace gpurand::detail

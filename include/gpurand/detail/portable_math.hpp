@@ -31,96 +31,66 @@
 
 namespace gpurand::detail {
 
-/// Scalar operations policy: F the floating type, U the unsigned integer of the same width.
+namespace pm {
+#if defined(__CUDA_ARCH__)
+// The device intrinsics with their rounding spelled out, so that no -use_fast_math changes them.
+__device__ __forceinline__ float rn_fma(float a, float b, float c) { return __fmaf_rn(a, b, c); }
+__device__ __forceinline__ double rn_fma(double a, double b, double c) { return __fma_rn(a, b, c); }
+__device__ __forceinline__ float rn_sqrt(float a) { return __fsqrt_rn(a); }
+__device__ __forceinline__ double rn_sqrt(double a) { return __dsqrt_rn(a); }
+__device__ __forceinline__ float rn_div(float a, float b) { return __fdiv_rn(a, b); }
+__device__ __forceinline__ double rn_div(double a, double b) { return __ddiv_rn(a, b); }
+#else
 template <class T>
-struct scalar_ops;
+GPURAND_FORCEINLINE T rn_fma(T a, T b, T c) {
+  return std::fma(a, b, c);
+}
+template <class T>
+GPURAND_FORCEINLINE T rn_sqrt(T a) {
+  return std::sqrt(a);
+}
+template <class T>
+GPURAND_FORCEINLINE T rn_div(T a, T b) {
+  return a / b;
+}
+#endif
+}  // namespace pm
 
-template <>
-struct scalar_ops<float> {
-  using scalar = float;
-  using F = float;
-  using U = std::uint32_t;
-  static GPURAND_HD GPURAND_FORCEINLINE F fma(F a, F b, F c) {
-#if defined(__CUDA_ARCH__)
-    return __fmaf_rn(a, b, c);
-#else
-    return std::fma(a, b, c);
-#endif
-  }
-  static GPURAND_HD GPURAND_FORCEINLINE F sqrt(F a) {
-#if defined(__CUDA_ARCH__)
-    return __fsqrt_rn(a);
-#else
-    return std::sqrt(a);
-#endif
-  }
+/// Scalar operations policy for T = float or double: F = T, U the unsigned integer of the same
+/// width. fma, sqrt and div are IEEE (correctly rounded) on the host and on the GPU.
+template <class T>
+struct scalar_ops {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double");
+  using scalar = T;
+  using F = T;
+  using U = std::conditional_t<std::is_same_v<T, float>, std::uint32_t, std::uint64_t>;
+  static GPURAND_HD GPURAND_FORCEINLINE F fma(F a, F b, F c) { return pm::rn_fma(a, b, c); }
+  static GPURAND_HD GPURAND_FORCEINLINE F sqrt(F a) { return pm::rn_sqrt(a); }
+  static GPURAND_HD GPURAND_FORCEINLINE F div(F a, F b) { return pm::rn_div(a, b); }
+  // memcpy is the bit cast on both sides (nvcc, like g++, turns it into a register move).
   static GPURAND_HD GPURAND_FORCEINLINE U bits(F a) {
-#if defined(__CUDA_ARCH__)
-    return __float_as_uint(a);
-#else
     U u;
     std::memcpy(&u, &a, sizeof u);
     return u;
-#endif
   }
   static GPURAND_HD GPURAND_FORCEINLINE F from_bits(U u) {
-#if defined(__CUDA_ARCH__)
-    return __uint_as_float(u);
-#else
     F a;
     std::memcpy(&a, &u, sizeof a);
     return a;
-#endif
-  }
-};
-
-template <>
-struct scalar_ops<double> {
-  using scalar = double;
-  using F = double;
-  using U = std::uint64_t;
-  static GPURAND_HD GPURAND_FORCEINLINE F fma(F a, F b, F c) {
-#if defined(__CUDA_ARCH__)
-    return __fma_rn(a, b, c);
-#else
-    return std::fma(a, b, c);
-#endif
-  }
-  static GPURAND_HD GPURAND_FORCEINLINE F sqrt(F a) {
-#if defined(__CUDA_ARCH__)
-    return __dsqrt_rn(a);
-#else
-    return std::sqrt(a);
-#endif
-  }
-  static GPURAND_HD GPURAND_FORCEINLINE F div(F a, F b) {
-#if defined(__CUDA_ARCH__)
-    return __ddiv_rn(a, b);
-#else
-    return a / b;
-#endif
-  }
-  static GPURAND_HD GPURAND_FORCEINLINE U bits(F a) {
-#if defined(__CUDA_ARCH__)
-    return static_cast<U>(__double_as_longlong(a));
-#else
-    U u;
-    std::memcpy(&u, &a, sizeof u);
-    return u;
-#endif
-  }
-  static GPURAND_HD GPURAND_FORCEINLINE F from_bits(U u) {
-#if defined(__CUDA_ARCH__)
-    return __longlong_as_double(static_cast<long long>(u));
-#else
-    F a;
-    std::memcpy(&a, &u, sizeof a);
-    return a;
-#endif
   }
 };
 
 namespace pm {
+
+/// Horner's rule: c0 x^n + c1 x^(n-1) + ... + cn, one fused multiply-add per coefficient after c0.
+template <class Ops, class... C>
+GPURAND_HD GPURAND_FORCEINLINE typename Ops::F horner(typename Ops::F x, typename Ops::scalar c0,
+                                                      C... c) {
+  using F = typename Ops::F;
+  F p = F{} + c0;
+  ((p = Ops::fma(p, x, F{} + static_cast<typename Ops::scalar>(c))), ...);
+  return p;
+}
 
 /// Exact conversion of an integer v < 2^23 (float) to F: 2^23 + v has v as its mantissa.
 template <class Ops>
@@ -135,23 +105,29 @@ GPURAND_HD GPURAND_FORCEINLINE typename Ops::F small_to_float(typename Ops::U v)
   }
 }
 
-/// float(x) rounded to nearest for any 32-bit x (what `(float)x` does in C and CUDA): the two
-/// 16-bit halves convert exactly and one addition rounds once.
-template <class Ops>
-GPURAND_HD GPURAND_FORCEINLINE typename Ops::F u32_to_float_rn(typename Ops::U x) {
+/// F of an integer v < 2^(2 * Shift) from its two halves v >> Shift and v mod 2^Shift: each half
+/// and hi * 2^Shift are exact, so the one addition rounds v once (to nearest).
+template <class Ops, int Shift>
+GPURAND_HD GPURAND_FORCEINLINE typename Ops::F halves_to_float(typename Ops::U v) {
   using F = typename Ops::F;
-  const F hi = small_to_float<Ops>(x >> 16) * (F{} + 65536.0f);
-  const F lo = small_to_float<Ops>(x & 0xFFFFu);
+  using U = typename Ops::U;
+  const U one = U{} + 1u;
+  const F hi = small_to_float<Ops>(v >> Shift) *
+               (F{} + static_cast<typename Ops::scalar>(std::uint64_t{1} << Shift));
+  const F lo = small_to_float<Ops>(v & ((one << Shift) - one));
   return hi + lo;
 }
 
-/// Exact double of an integer z < 2^53: 26-bit halves, an exact product and an exact sum.
+/// float(x) rounded to nearest for any 32-bit x (what `(float)x` does in C and CUDA).
+template <class Ops>
+GPURAND_HD GPURAND_FORCEINLINE typename Ops::F u32_to_float_rn(typename Ops::U x) {
+  return halves_to_float<Ops, 16>(x);
+}
+
+/// Exact double of an integer z < 2^53 (26-bit halves).
 template <class Ops>
 GPURAND_HD GPURAND_FORCEINLINE typename Ops::F u53_to_double(typename Ops::U z) {
-  using F = typename Ops::F;
-  const F hi = small_to_float<Ops>(z >> 26) * (F{} + 67108864.0);
-  const F lo = small_to_float<Ops>(z & 0x3FFFFFFull);
-  return hi + lo;
+  return halves_to_float<Ops, 26>(z);
 }
 
 /// sin and cos of the full angle from those of the reduced argument r (its
@@ -191,16 +167,11 @@ GPURAND_HD GPURAND_FORCEINLINE typename Ops::F portable_log(typename Ops::F a) {
   const F f = m - (F{} + 1.0f);  // exact (Sterbenz)
   // e as a float: (e + 127) exactly, minus 127 exactly.
   const F e = pm::small_to_float<Ops>(e_biased) - (F{} + 127.0f);
-  F p = F{} + -0.06201500119018334327f;
-  p = Ops::fma(p, f, F{} + 0.1053086473893834465f);
-  p = Ops::fma(p, f, F{} + -0.1064619163819963397f);
-  p = Ops::fma(p, f, F{} + 0.1103778335905502028f);
-  p = Ops::fma(p, f, F{} + -0.1245074332091172550f);
-  p = Ops::fma(p, f, F{} + 0.1428652454778664245f);
-  p = Ops::fma(p, f, F{} + -0.1666800152307192753f);
-  p = Ops::fma(p, f, F{} + 0.2000001003968497203f);
-  p = Ops::fma(p, f, F{} + -0.2499999027504218506f);
-  p = Ops::fma(p, f, F{} + 0.3333333328119924437f);
+  const F p =
+      pm::horner<Ops>(f, -0.06201500119018334327f, 0.1053086473893834465f, -0.1064619163819963397f,
+                      0.1103778335905502028f, -0.1245074332091172550f, 0.1428652454778664245f,
+                      -0.1666800152307192753f, 0.2000001003968497203f, -0.2499999027504218506f,
+                      0.3333333328119924437f);
   const F z = f * f;
   // ln2 = 0.693359375 (9 bits: e * hi is exact) + lo.
   const F lo = Ops::fma(e, F{} + -2.121944400546905827678785e-4f, (F{} + -0.5f) * z);
@@ -222,13 +193,9 @@ GPURAND_HD GPURAND_FORCEINLINE typename Ops::F portable_log_double(typename Ops:
   const F e = pm::small_to_float<Ops>(e_biased) - (F{} + 1023.0);
   const F s = Ops::div(f, (F{} + 2.0) + f);
   const F w = s * s;
-  F q = F{} + 0.1461644968504340586;
-  q = Ops::fma(q, w, F{} + 0.1533172160055604127);
-  q = Ops::fma(q, w, F{} + 0.1818288912526172208);
-  q = Ops::fma(q, w, F{} + 0.2222221113479507986);
-  q = Ops::fma(q, w, F{} + 0.2857142862597548492);
-  q = Ops::fma(q, w, F{} + 0.3999999999989950449);
-  q = Ops::fma(q, w, F{} + 0.6666666666666669686);
+  const F q = pm::horner<Ops>(w, 0.1461644968504340586, 0.1533172160055604127,
+                              0.1818288912526172208, 0.2222221113479507986, 0.2857142862597548492,
+                              0.3999999999989950449, 0.6666666666666669686);
   const F h = (F{} + 0.5) * (f * f);
   // ln2 = hi (42 bits: e * hi is exact for |e| < 2^11) + lo.
   const F inner = Ops::fma(s, Ops::fma(w, q, h), e * (F{} + 5.497923018708371174712472e-14));
@@ -257,18 +224,14 @@ GPURAND_HD GPURAND_FORCEINLINE void portable_sincos_turn(typename Ops::U y, type
   const F rh = nh * (F{} + 0x1p-33f);
   const F rl = nl * (F{} + 0x1p-33f);
   const F w = Ops::fma(rh, rh, (F{} + 2.0f) * (rh * rl));
-  F sp = F{} + 41.58954214873335700f;
-  sp = Ops::fma(sp, w, F{} + -76.70128589489537586f);
-  sp = Ops::fma(sp, w, F{} + 81.60523499231861280f);
-  sp = Ops::fma(sp, w, F{} + -41.34170223342613325f);
+  const F sp = pm::horner<Ops>(w, 41.58954214873335700f, -76.70128589489537586f,
+                               81.60523499231861280f, -41.34170223342613325f);
   // 2*pi = 6.28318548202514648 + -1.74845553146951720e-07.
   const F tail = Ops::fma(F{} + -1.7484555314695172e-07f, rh, (rh * w) * sp);
   const F sin_r =
       Ops::fma(F{} + 6.2831854820251465f, rh, Ops::fma(F{} + 6.2831854820251465f, rl, tail));
-  F cp = F{} + 59.42410598175647391f;
-  cp = Ops::fma(cp, w, F{} + -85.44882008965107130f);
-  cp = Ops::fma(cp, w, F{} + 64.93936905141977570f);
-  cp = Ops::fma(cp, w, F{} + -19.73920878998750972f);
+  const F cp = pm::horner<Ops>(w, 59.42410598175647391f, -85.44882008965107130f,
+                               64.93936905141977570f, -19.73920878998750972f);
   const F cos_r = Ops::fma(w, cp, F{} + 1.0f);
   pm::place_octant<Ops, 31>(octant, odd_mask, sin_r, cos_r, s_out, c_out);
 }
@@ -287,23 +250,17 @@ GPURAND_HD GPURAND_FORCEINLINE void portable_sincos_turn_double(typename Ops::U 
   const U q = (z ^ odd_mask) & 0x3FFFFFFFFFFFFull;
   const F r = pm::small_to_float<Ops>(q * 2u + 1u) * (F{} + 0x1p-54);  // exact, n < 2^51
   const F w = r * r;
-  F sp = F{} + -0.7124440626783192904941602;
-  sp = Ops::fma(sp, w, F{} + 3.819830743980016104592009);
-  sp = Ops::fma(sp, w, F{} + -15.094641279579798915669);
-  sp = Ops::fma(sp, w, F{} + 42.05869393780570248562633);
-  sp = Ops::fma(sp, w, F{} + -76.70585975304292069352696);
-  sp = Ops::fma(sp, w, F{} + 81.6052492760750361727292);
-  sp = Ops::fma(sp, w, F{} + -41.34170224039976023109369);
+  const F sp = pm::horner<Ops>(w, -0.7124440626783192904941602, 3.819830743980016104592009,
+                               -15.094641279579798915669, 42.05869393780570248562633,
+                               -76.70585975304292069352696, 81.6052492760750361727292,
+                               -41.34170224039976023109369);
   // 2*pi = 6.283185307179586 + 2.4492935982947064e-16.
   const F sin_r =
       Ops::fma(F{} + 6.283185307179586, r, Ops::fma(F{} + 2.4492935982947064e-16, r, (r * w) * sp));
-  F cp = F{} + -1.699034394066063635610575;
-  cp = Ops::fma(cp, w, F{} + 7.903206911569678429141398);
-  cp = Ops::fma(cp, w, F{} + -26.42625327585472136356136);
-  cp = Ops::fma(cp, w, F{} + 60.24464135270200893307981);
-  cp = Ops::fma(cp, w, F{} + -85.45681720664380424577319);
-  cp = Ops::fma(cp, w, F{} + 64.93939402266824274269792);
-  cp = Ops::fma(cp, w, F{} + -19.73920880217871722989678);
+  const F cp = pm::horner<Ops>(w, -1.699034394066063635610575, 7.903206911569678429141398,
+                               -26.42625327585472136356136, 60.24464135270200893307981,
+                               -85.45681720664380424577319, 64.93939402266824274269792,
+                               -19.73920880217871722989678);
   const F cos_r = Ops::fma(w, cp, F{} + 1.0);
   pm::place_octant<Ops, 63>(octant, odd_mask, sin_r, cos_r, s_out, c_out);
 }

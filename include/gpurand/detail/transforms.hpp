@@ -5,6 +5,7 @@
 //
 //   uniform_float      = _curand_uniform          (curand_uniform.h)
 //   uniform_double_hq  = _curand_uniform_double_hq (curand_uniform.h)
+//   uniform_double_u32 = _curand_uniform_double(unsigned int) (curand_uniform.h)
 //   box_muller_float   = _curand_box_muller       (curand_normal.h)
 //   box_muller_double  = _curand_box_muller_double (curand_normal.h)
 //
@@ -33,6 +34,8 @@ inline constexpr float two_pow_m33 = two_pow_m32 / 2;
 inline constexpr float two_pow_m32_2pi = two_pow_m32 * 6.2831855f;
 /// CURAND_2POW53_INV_DOUBLE (1.1102230246251565e-16) is exactly 2^-53.
 inline constexpr double two_pow_m53 = 0x1p-53;
+/// CURAND_2POW32_INV_DOUBLE (2.3283064365386963e-10) is exactly 2^-32.
+inline constexpr double two_pow_m32_double = 0x1p-32;
 /// CURAND_PI_DOUBLE (3.1415926535897932): the double nearest pi.
 inline constexpr double pi_double = 3.1415926535897932;
 
@@ -59,6 +62,13 @@ GPURAND_HD GPURAND_FORCEINLINE float uniform_float(std::uint32_t x) {
 GPURAND_HD GPURAND_FORCEINLINE double uniform_double_hq(std::uint32_t x, std::uint32_t y) {
   const std::uint64_t z = static_cast<std::uint64_t>(x) ^ (static_cast<std::uint64_t>(y) << 21);
   return static_cast<double>(z) * two_pow_m53 + two_pow_m53 / 2.0;
+}
+
+/// cuRAND's _curand_uniform_double of one 32-bit draw (what curand_uniform_double returns for
+/// Philox): x * 2^-32 + 2^-32, a double in (0, 1] with 32 random bits. Exact in double (x has 32
+/// bits), so an FMA gives the same bits.
+GPURAND_HD GPURAND_FORCEINLINE double uniform_double_u32(std::uint32_t x) {
+  return static_cast<double>(x) * two_pow_m32_double + two_pow_m32_double;
 }
 
 /// cuRAND's _curand_box_muller: two normal floats from two draws. u = uniform_float(x) gives the

@@ -1,6 +1,8 @@
 // Built with -ffp-contract=off (see CMakeLists.txt): a fused multiply-add in
 // the Box-Muller scaling would change curand_normal's bits, so the CPU
 // backend keeps ISO semantics and matches cuRAND's host path exactly.
+// Without the CUDA toolkit (GPURAND_HAVE_CUDA=0) this file includes no CUDA
+// header: the writer then runs Philox alone (writer_stream in bulk.cuh).
 
 #include "backend/cpu/fill.hpp"
 
@@ -158,6 +160,7 @@ struct exhaustion {
   }
 };
 
+#if GPURAND_WRITER_HAS_CURAND
 /// A variable-draw bulk fill: group j reads subsequence first_group + j through a cursor of
 /// bulk_draws draws (see table.hpp, "Variable draws").
 template <dist D>
@@ -184,10 +187,16 @@ void variable_bulk(const bulk_request& req, void* out_v) {
   });
   over.check("fill", budget);
 }
+#else
+template <dist D>
+void variable_bulk(const bulk_request&, void*) {}  // never called: has_variable_body is false
+#endif
 
 template <dist D>
 void bulk(const bulk_request& req, void* out_v) {
-  if constexpr (bulk_traits<D>::variable) {
+  if constexpr (!has_variable_body<D>) {
+    require_bulk_body(D);  // throws: validate_bulk refuses such a request first
+  } else if constexpr (bulk_traits<D>::variable) {
     return variable_bulk<D>(req, out_v);
   } else {
     using T = typename bulk_traits<D>::value;
@@ -217,34 +226,63 @@ void bulk(const bulk_request& req, void* out_v) {
 
 template <engine E, dist D>
 void grid(const grid_request& req, void* out_v) {
-  using T = typename bulk_traits<D>::value;
-  const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
-  const std::uint64_t seed = req.seed, offset = req.offset;
-  T* out = static_cast<T*>(out_v);
-  // The emulated grid: tasks of `block` consecutive threads.
-  const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
-  const std::uint64_t tasks = l.threads / block + (l.threads % block != 0);
-  const dist_params p = params_of(req);
-  // A variable-draw row's window: draws_for (validated to fit in 64 bits).
-  const std::uint64_t budget =
-      bulk_traits<D>::variable ? budget_of(draws_for(E, D, l.per_thread)) : ~std::uint64_t{0};
-  exhaustion over;
-  parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
-    // Local indices: first_thread + threads may be exactly 2^64; and
-    // (t + 1) * block may not fit in 64 bits.
-    const std::uint64_t begin = t * block;
-    const std::uint64_t end = l.threads - begin > block ? begin + block : l.threads;
-    for (std::uint64_t i = begin; i < end; ++i) {
-      const std::uint64_t g = l.first_thread + i;
-      if (!thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g), p,
-                                    budget))
-        over.note(g);
-    }
-  });
-  over.check("write_thread_streams", budget);
+  if constexpr (!has_writer_stream<E, D>) {
+    require_writer(E, D);  // throws: validate_grid refuses such a request first
+  } else {
+    using T = typename bulk_traits<D>::value;
+    const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
+    const std::uint64_t seed = req.seed, offset = req.offset;
+    T* out = static_cast<T*>(out_v);
+    // The emulated grid: tasks of `block` consecutive threads.
+    const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
+    const std::uint64_t tasks = l.threads / block + (l.threads % block != 0);
+    const dist_params p = params_of(req);
+    // A variable-draw row's window: draws_for (validated to fit in 64 bits).
+    const std::uint64_t budget =
+        bulk_traits<D>::variable ? budget_of(draws_for(E, D, l.per_thread)) : ~std::uint64_t{0};
+    exhaustion over;
+    parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
+      // Local indices: first_thread + threads may be exactly 2^64; and
+      // (t + 1) * block may not fit in 64 bits.
+      const std::uint64_t begin = t * block;
+      const std::uint64_t end = l.threads - begin > block ? begin + block : l.threads;
+      for (std::uint64_t i = begin; i < end; ++i) {
+        const std::uint64_t g = l.first_thread + i;
+        if (!thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g),
+                                      p, budget))
+          over.note(g);
+      }
+    });
+    over.check("write_thread_streams", budget);
+  }
 }
 
 }  // namespace
+
+void require_bulk_body(dist d) {
+  visit(d, [d](auto dc) {
+    if constexpr (!has_variable_body<decltype(dc)::value>)
+      throw Error(errc::unsupported,
+                  std::string("kind: ") + to_string(d) +
+                      " needs cuRAND's device functions (curand_poisson's helpers), and this "
+                      "gpurand was built without the CUDA toolkit (GPURAND_ENABLE_CUDA=OFF)");
+  });
+}
+
+void require_writer(engine e, dist d) {
+  visit(e, d, [e, d](auto ec, auto dc) {
+    if constexpr (!has_writer_stream<decltype(ec)::value, decltype(dc)::value>) {
+      const std::string why =
+          " needs cuRAND's device functions, and this gpurand was built "
+          "without the CUDA toolkit (GPURAND_ENABLE_CUDA=OFF)";
+      if (e != engine::philox4_32_10)
+        throw Error(errc::unsupported, std::string("eng: the ") + to_string(e) + " engine" + why +
+                                           "; the philox engine gives cuRAND's bits without it");
+      throw Error(errc::unsupported,
+                  std::string("kind: ") + to_string(d) + " on the philox engine" + why);
+    }
+  });
+}
 
 template <dist D>
 void cpu_bulk(const bulk_request& req, void* out) {

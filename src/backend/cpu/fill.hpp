@@ -12,6 +12,15 @@
 
 namespace gpurand::detail {
 
+/// Error(unsupported) naming the engine or the distribution where this build's
+/// per-thread writer cannot run (e, d): a build without the CUDA toolkit
+/// (GPURAND_ENABLE_CUDA=OFF) runs Philox alone (XORWOW and MRG32k3a need
+/// cuRAND's device functions).
+void require_writer(engine e, dist d);
+/// Error(unsupported) naming the distribution where this build has no bulk body for it:
+/// a variable-draw distribution (Poisson) needs cuRAND's helpers.
+void require_bulk_body(dist d);
+
 template <dist D>
 void cpu_bulk(const bulk_request& req, void* out);
 

@@ -9,14 +9,26 @@
 #include "gpurand/detail/portable_math.hpp"
 
 namespace gpurand::detail {
+namespace {
+// Runs the vector loops of the active instruction set; false where there are none (scalar).
+template <class T>
+bool vector_loops(const std::uint32_t* in, std::size_t n, T* out, T mean, T stddev) noexcept {
+#if defined(__x86_64__)
+  switch (simd_active()) {
+    case simd_level::avx512: return portable_normal_simd<512>::run(in, n, out, mean, stddev), true;
+    case simd_level::avx2: return portable_normal_simd<256>::run(in, n, out, mean, stddev), true;
+    default: break;
+  }
+#else
+  (void)in, (void)n, (void)out, (void)mean, (void)stddev;
+#endif
+  return false;
+}
+}  // namespace
 
 void portable_normal_from_u32(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
                               float stddev) noexcept {
-  switch (simd_active()) {
-    case simd_level::avx512: return simd_impl::portable_normal_avx512(in, pairs, out, mean, stddev);
-    case simd_level::avx2: return simd_impl::portable_normal_avx2(in, pairs, out, mean, stddev);
-    default: break;
-  }
+  if (vector_loops(in, pairs, out, mean, stddev)) return;
   using ops = scalar_ops<float>;
   for (std::size_t p = 0; p < pairs; ++p) {
     float s, c;
@@ -28,13 +40,7 @@ void portable_normal_from_u32(const std::uint32_t* in, std::size_t pairs, float*
 
 void portable_normal_double_from_u32(const std::uint32_t* in, std::size_t groups, double* out,
                                      double mean, double stddev) noexcept {
-  switch (simd_active()) {
-    case simd_level::avx512:
-      return simd_impl::portable_normal_double_avx512(in, groups, out, mean, stddev);
-    case simd_level::avx2:
-      return simd_impl::portable_normal_double_avx2(in, groups, out, mean, stddev);
-    default: break;
-  }
+  if (vector_loops(in, groups, out, mean, stddev)) return;
   using ops = scalar_ops<double>;
   for (std::size_t j = 0; j < groups; ++j) {
     double s, c;

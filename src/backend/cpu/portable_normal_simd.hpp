@@ -33,17 +33,20 @@ void portable_normal_double_groups(std::uint64_t seed, std::uint64_t offset,
                                    std::uint64_t first_sub, std::size_t groups, double* out,
                                    double mean, double stddev) noexcept;
 
-namespace simd_impl {
-// One entry per instruction set, defined in portable_normal_{avx2,avx512}.cpp (compiled with
-// those instruction sets); called only after simd_active() says the CPU has them.
-void portable_normal_avx512(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
-                            float stddev) noexcept;
-void portable_normal_double_avx512(const std::uint32_t* in, std::size_t groups, double* out,
-                                   double mean, double stddev) noexcept;
-void portable_normal_avx2(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
-                          float stddev) noexcept;
-void portable_normal_double_avx2(const std::uint32_t* in, std::size_t groups, double* out,
-                                 double mean, double stddev) noexcept;
-}  // namespace simd_impl
+/// The vector loops of one width (256: AVX2 + FMA, 512: AVX-512), the template in
+/// portable_normal_simd_body.hpp, instantiated only in that instruction set's translation unit
+/// (portable_normal_avx2.cpp, portable_normal_avx512.cpp); called only after simd_active() says
+/// the CPU has it. Same contracts as portable_normal_from_u32 / portable_normal_double_from_u32.
+template <int Bits>
+struct portable_normal_simd {
+  static void run(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
+                  float stddev) noexcept;
+  static void run(const std::uint32_t* in, std::size_t groups, double* out, double mean,
+                  double stddev) noexcept;
+};
+#if defined(__x86_64__)
+extern template struct portable_normal_simd<256>;
+extern template struct portable_normal_simd<512>;
+#endif
 
 }  // namespace gpurand::detail

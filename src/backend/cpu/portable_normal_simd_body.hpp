@@ -1,44 +1,49 @@
 #pragma once
-// The vector loops of the portable normal, included once by each instruction-set file
-// (portable_normal_avx2.cpp, portable_normal_avx512.cpp) with GPURAND_PN_BITS (vector width in
-// bits) and the intrinsic wrappers GPURAND_PN_FMAF / _SQRTF / _FMAD / _SQRTD / _DIVD defined.
-// Everything here has internal linkage (an anonymous namespace), so instantiations built for one
-// instruction set are never picked by the linker for another.
+// The vector loops of the portable normal: one template over the vector width in bits,
+// portable_normal_simd<Bits>, instantiated only in the translation unit compiled for that width's
+// instruction set (portable_normal_avx2.cpp: 256, portable_normal_avx512.cpp: 512). Every name
+// here depends on Bits, so no inline function compiled with wider instructions is shared with
+// another unit.
+
+#include <immintrin.h>
 
 #include <cstring>
+#include <type_traits>
 
-#include "gpurand/detail/portable_math.hpp"
 #include "backend/cpu/portable_normal_simd.hpp"
+#include "gpurand/detail/portable_math.hpp"
 
-namespace {
+namespace gpurand::detail::pn_simd {
 
-constexpr int kBytes = GPURAND_PN_BITS / 8;
-constexpr int kLanes32 = kBytes / 4;
-constexpr int kLanes64 = kBytes / 8;
-
-typedef float vf __attribute__((vector_size(kBytes)));
-typedef std::uint32_t vu __attribute__((vector_size(kBytes)));
-typedef std::int32_t vi __attribute__((vector_size(kBytes)));
-typedef double vd __attribute__((vector_size(kBytes)));
-typedef std::uint64_t vq __attribute__((vector_size(kBytes)));
-typedef std::int64_t vqi __attribute__((vector_size(kBytes)));
-
-struct ops_f {
-  using scalar = float;
-  using F = vf;
-  using U = vu;
-  static inline F fma(F a, F b, F c) { return GPURAND_PN_FMAF(a, b, c); }
-  static inline F sqrt(F a) { return GPURAND_PN_SQRTF(a); }
-  static inline U bits(F a) { return (U)a; }
-  static inline F from_bits(U u) { return (F)u; }
-};
-
-struct ops_d {
-  using scalar = double;
-  using F = vd;
-  using U = vq;
-  static inline F fma(F a, F b, F c) { return GPURAND_PN_FMAD(a, b, c); }
-  static inline F sqrt(F a) { return GPURAND_PN_SQRTD(a); }
+/// The ops policy of portable_math.hpp on Bits-wide GNU vectors of S (float or double): fma and
+/// sqrt are the instruction set's, the rest is plain vector arithmetic.
+template <int Bits, class S>
+struct ops {
+  static constexpr bool single = std::is_same_v<S, float>;
+  static constexpr bool wide = Bits == 512;
+  static constexpr int lanes = Bits / 8 / static_cast<int>(sizeof(S));
+  using scalar = S;
+  typedef S F __attribute__((vector_size(Bits / 8)));
+  typedef std::conditional_t<single, std::uint32_t, std::uint64_t> U
+      __attribute__((vector_size(Bits / 8)));
+  typedef std::conditional_t<single, std::int32_t, std::int64_t> I  // shuffle indices
+      __attribute__((vector_size(Bits / 8)));
+  static inline F fma(F a, F b, F c) {
+    if constexpr (wide && single)
+      return (F)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+    else if constexpr (wide)
+      return (F)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+    else if constexpr (single)
+      return (F)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+    else
+      return (F)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+  }
+  static inline F sqrt(F a) {
+    if constexpr (wide)
+      return single ? (F)_mm512_sqrt_ps((__m512)a) : (F)_mm512_sqrt_pd((__m512d)a);
+    else
+      return single ? (F)_mm256_sqrt_ps((__m256)a) : (F)_mm256_sqrt_pd((__m256d)a);
+  }
   static inline F div(F a, F b) { return a / b; }  // IEEE division, lane by lane
   static inline U bits(F a) { return (U)a; }
   static inline F from_bits(U u) { return (F)u; }
@@ -87,59 +92,65 @@ inline V shuffle2(V a, V b, IV idx) {
 #endif
 }
 
-// kLanes32 pairs: in[0 .. 2*kLanes32), out[0 .. 2*kLanes32).
-inline void block_f(const std::uint32_t* in, float* out, vf mean, vf stddev) {
-  const vu a = load<vu>(in), b = load<vu>(in + kLanes32);
-  const vu x = shuffle2(a, b, iota_step<vi, kLanes32>(0, 2));
-  const vu y = shuffle2(a, b, iota_step<vi, kLanes32>(1, 2));
-  vf s, c;
-  gpurand::detail::portable_box_muller<ops_f>(x, y, &s, &c);
-  s = ops_f::fma(s, stddev, mean);
-  c = ops_f::fma(c, stddev, mean);
-  store(out, shuffle2(s, c, interleave_idx<vi, kLanes32>(0)));
-  store(out + kLanes32, shuffle2(s, c, interleave_idx<vi, kLanes32>(1)));
-}
-
-// kLanes64 groups of four draws: in[0 .. 4*kLanes64), out[0 .. 2*kLanes64).
-inline void block_d(const std::uint32_t* in, double* out, vd mean, vd stddev) {
-  const vq a = load<vq>(in), b = load<vq>(in + 2 * kLanes64);
-  const vq lo = shuffle2(a, b, iota_step<vqi, kLanes64>(0, 2));  // x0 | x1 << 32
-  const vq hi = shuffle2(a, b, iota_step<vqi, kLanes64>(1, 2));  // y0 | y1 << 32
-  const vq zx = (lo & 0xFFFFFFFFu) ^ ((lo >> 32) << 21);
-  const vq zy = (hi & 0xFFFFFFFFu) ^ ((hi >> 32) << 21);
-  vd s, c;
-  gpurand::detail::portable_box_muller_double_z<ops_d>(zx, zy, &s, &c);
-  s = ops_d::fma(s, stddev, mean);
-  c = ops_d::fma(c, stddev, mean);
-  store(out, shuffle2(s, c, interleave_idx<vqi, kLanes64>(0)));
-  store(out + kLanes64, shuffle2(s, c, interleave_idx<vqi, kLanes64>(1)));
-}
-
-void run_f(const std::uint32_t* in, std::size_t pairs, float* out, float mean, float stddev) {
-  // x - (+0) is x for every x, -0 included (vf{} + x would turn -0 into +0).
-  const vf m = mean - vf{}, sd = stddev - vf{};
-  std::size_t p = 0;
-  for (; p + kLanes32 <= pairs; p += kLanes32) block_f(in + 2 * p, out + 2 * p, m, sd);
-  if (p < pairs) {  // the tail through a padded block: same vector code, no scalar path here
-    std::uint32_t tin[2 * kLanes32] = {};
-    float tout[2 * kLanes32];
-    std::memcpy(tin, in + 2 * p, (pairs - p) * 2 * sizeof(std::uint32_t));
-    block_f(tin, tout, m, sd);
-    std::memcpy(out + 2 * p, tout, (pairs - p) * 2 * sizeof(float));
+/// The loops for one vector width (see portable_normal_simd.hpp for the contracts).
+template <int Bits>
+struct loops {
+  /// One register of outputs: float, `lanes` pairs of draws (x, y) from in[0 .. 2 * lanes);
+  /// double, `lanes` groups of four draws (x0, x1, y0, y1) from in[0 .. 4 * lanes).
+  template <class T, class O = ops<Bits, T>>
+  static void block(const std::uint32_t* in, T* out, typename O::F mean, typename O::F stddev) {
+    using U = typename O::U;
+    using I = typename O::I;
+    constexpr int n = O::lanes;
+    const U a = load<U>(in), b = load<U>(in + Bits / 32);
+    const U even = shuffle2(a, b, iota_step<I, n>(0, 2));  // x, or x0 | x1 << 32
+    const U odd = shuffle2(a, b, iota_step<I, n>(1, 2));   // y, or y0 | y1 << 32
+    typename O::F s, c;
+    if constexpr (std::is_same_v<T, float>) {
+      portable_box_muller<O>(even, odd, &s, &c);
+    } else {  // cuRAND's 53-bit draws lo ^ (hi << 21)
+      const U zx = (even & 0xFFFFFFFFu) ^ ((even >> 32) << 21);
+      const U zy = (odd & 0xFFFFFFFFu) ^ ((odd >> 32) << 21);
+      portable_box_muller_double_z<O>(zx, zy, &s, &c);
+    }
+    s = O::fma(s, stddev, mean);
+    c = O::fma(c, stddev, mean);
+    store(out, shuffle2(s, c, interleave_idx<I, n>(0)));
+    store(out + n, shuffle2(s, c, interleave_idx<I, n>(1)));
   }
-}
 
-void run_d(const std::uint32_t* in, std::size_t groups, double* out, double mean, double stddev) {
-  const vd m = mean - vd{}, sd = stddev - vd{};
-  std::size_t j = 0;
-  for (; j + kLanes64 <= groups; j += kLanes64) block_d(in + 4 * j, out + 2 * j, m, sd);
-  if (j < groups) {
-    std::uint32_t tin[4 * kLanes64] = {};
-    double tout[2 * kLanes64];
-    std::memcpy(tin, in + 4 * j, (groups - j) * 4 * sizeof(std::uint32_t));
-    block_d(tin, tout, m, sd);
-    std::memcpy(out + 2 * j, tout, (groups - j) * 2 * sizeof(double));
+  /// `units` pairs (float: 2 draws each) or groups (double: 4 draws each), `lanes` per block; the
+  /// tail goes through a padded block: the same vector code, no scalar path here.
+  template <class T>
+  static void run(const std::uint32_t* in, std::size_t units, T* out, T mean, T stddev) {
+    using O = ops<Bits, T>;
+    constexpr std::size_t draws = 2 * sizeof(T) / 4;  // per unit: 2 (float) or 4 (double)
+    constexpr std::size_t lanes = O::lanes;
+    // x - (+0) is x for every x, -0 included (F{} + x would turn -0 into +0).
+    const typename O::F m = mean - typename O::F{}, sd = stddev - typename O::F{};
+    std::size_t j = 0;
+    for (; j + lanes <= units; j += lanes) block<T>(in + draws * j, out + 2 * j, m, sd);
+    if (j < units) {
+      std::uint32_t tin[draws * lanes] = {};
+      T tout[2 * lanes];
+      std::memcpy(tin, in + draws * j, (units - j) * draws * sizeof(std::uint32_t));
+      block<T>(tin, tout, m, sd);
+      std::memcpy(out + 2 * j, tout, (units - j) * 2 * sizeof(T));
+    }
   }
-}
+};
 
-}  // namespace
+}  // namespace gpurand::detail::pn_simd
+
+namespace gpurand::detail {
+template <int Bits>
+void portable_normal_simd<Bits>::run(const std::uint32_t* in, std::size_t pairs, float* out,
+                                     float mean, float stddev) noexcept {
+  pn_simd::loops<Bits>::run(in, pairs, out, mean, stddev);
+}
+template <int Bits>
+void portable_normal_simd<Bits>::run(const std::uint32_t* in, std::size_t groups, double* out,
+                                     double mean, double stddev) noexcept {
+  pn_simd::loops<Bits>::run(in, groups, out, mean, stddev);
+}
+}  // namespace gpurand::detail

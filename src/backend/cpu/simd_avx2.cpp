@@ -8,16 +8,7 @@
 
 namespace gpurand::detail {
 
-struct avx2_ops {
-  using reg = __m256i;
-  using freg = __m256;
-  static constexpr std::size_t lanes = 4;
-
-  static reg set1_64(std::uint64_t v) noexcept {
-    return _mm256_set1_epi64x(static_cast<long long>(v));
-  }
-  static reg set1_32(std::uint32_t v) noexcept { return _mm256_set1_epi32(static_cast<int>(v)); }
-  static reg iota64() noexcept { return _mm256_set_epi64x(3, 2, 1, 0); }
+struct avx2_ops : simd_body::x86_vector_ops<4> {
   static reg mul_lo32(const reg& a, const reg& b) noexcept { return _mm256_mul_epu32(a, b); }
   // No AVX2 shuffle runs on another port than the shift here: both forms are the shift.
   static reg hi_shift(const reg& a) noexcept { return _mm256_srli_epi64(a, 32); }
@@ -46,10 +37,6 @@ struct avx2_ops {
     const freg fhi = _mm256_mul_ps(_mm256_cvtepi32_ps(hi), _mm256_set1_ps(65536.0f));
     return _mm256_add_ps(fhi, _mm256_cvtepi32_ps(lo));
   }
-  static void stream(std::uint32_t* p, const reg& v) noexcept {
-    _mm256_stream_si256(reinterpret_cast<reg*>(p), v);
-  }
-  static void stream(float* p, const freg& v) noexcept { _mm256_stream_ps(p, v); }
 };
 
 template struct simd_kernels<avx2_ops>;

@@ -19,16 +19,7 @@
 
 namespace gpurand::detail {
 
-struct avx512_ops {
-  using reg = __m512i;
-  using freg = __m512;
-  static constexpr std::size_t lanes = 8;
-
-  static reg set1_64(std::uint64_t v) noexcept {
-    return _mm512_set1_epi64(static_cast<long long>(v));
-  }
-  static reg set1_32(std::uint32_t v) noexcept { return _mm512_set1_epi32(static_cast<int>(v)); }
-  static reg iota64() noexcept { return _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0); }
+struct avx512_ops : simd_body::x86_vector_ops<8> {
   static reg mul_lo32(const reg& a, const reg& b) noexcept { return _mm512_mul_epu32(a, b); }
   static reg hi_shift(const reg& a) noexcept { return _mm512_srli_epi64(a, 32); }
   static reg hi_shuffle(const reg& a) noexcept { return _mm512_shuffle_epi32(a, _MM_PERM_DDBB); }
@@ -50,10 +41,6 @@ struct avx512_ops {
   }
   // vcvtudq2ps rounds to nearest under the default MXCSR, as cuRAND's conversion does.
   static freg cvt_u32_ps(const reg& x) noexcept { return _mm512_cvtepu32_ps(x); }
-  static void stream(std::uint32_t* p, const reg& v) noexcept {
-    _mm512_stream_si512(reinterpret_cast<reg*>(p), v);
-  }
-  static void stream(float* p, const freg& v) noexcept { _mm512_stream_ps(p, v); }
 };
 
 template struct simd_kernels<avx512_ops>;

@@ -14,7 +14,8 @@
 // multiplies overlap: four sets measured ~20% faster than two on AVX-512 and as fast as six; on
 // AVX2 (16 YMM registers) four sets spill a little but still beat two.
 //
-// What V provides (all static, `reg` a vector of 64-bit lanes, `freg` of floats):
+// What V provides (all static, `reg` a vector of 64-bit lanes, `freg` of floats; reg, freg, lanes,
+// the broadcasts, iota64 and stream come from the shared base x86_vector_ops):
 //   lanes                      64-bit lanes (subsequences) per register
 //   set1_64, set1_32, iota64   broadcasts; iota64 = (0, 1, ..., lanes - 1)
 //   mul_lo32                   full 64-bit product of the low 32-bit halves
@@ -51,6 +52,60 @@ namespace gpurand::detail::simd_body {
 // from ~9.5 to ~25 GB/s on the Sapphire Rapids development machine, which is what bounds large
 // fills. Results are identical either way; the fill ends with an sfence.
 constexpr std::size_t stream_bytes = std::size_t{8} << 20;
+
+/// The registers of `Lanes` 64-bit lanes: YMM (AVX2) or ZMM (AVX-512).
+template <std::size_t Lanes>
+struct x86_regs;
+template <>
+struct x86_regs<4> {
+  using reg = __m256i;
+  using freg = __m256;
+};
+template <>
+struct x86_regs<8> {
+  using reg = __m512i;
+  using freg = __m512;
+};
+
+/// The base of avx2_ops (Lanes = 4) and avx512_ops (8): their registers, and the operations both
+/// instruction sets do alike, the same intrinsic at either width.
+template <std::size_t Lanes>
+struct x86_vector_ops : x86_regs<Lanes> {
+  static constexpr std::size_t lanes = Lanes;
+  static constexpr bool zmm = Lanes == 8;
+  static auto set1_64(std::uint64_t v) noexcept {
+    if constexpr (zmm)
+      return _mm512_set1_epi64(static_cast<long long>(v));
+    else
+      return _mm256_set1_epi64x(static_cast<long long>(v));
+  }
+  static auto set1_32(std::uint32_t v) noexcept {
+    if constexpr (zmm)
+      return _mm512_set1_epi32(static_cast<int>(v));
+    else
+      return _mm256_set1_epi32(static_cast<int>(v));
+  }
+  static auto iota64() noexcept {
+    if constexpr (zmm)
+      return _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    else
+      return _mm256_set_epi64x(3, 2, 1, 0);
+  }
+  template <class R>
+  static void stream(std::uint32_t* p, const R& v) noexcept {
+    if constexpr (zmm)
+      _mm512_stream_si512(reinterpret_cast<R*>(p), v);
+    else
+      _mm256_stream_si256(reinterpret_cast<R*>(p), v);
+  }
+  template <class R>
+  static void stream(float* p, const R& v) noexcept {
+    if constexpr (zmm)
+      _mm512_stream_ps(p, v);
+    else
+      _mm256_stream_ps(p, v);
+  }
+};
 
 /// Philox4x32-10 of the counters (sub[i] << 64) + block, one subsequence per 64-bit lane of
 /// sub[i], returned as 64-bit pairs: xy[i] lane = x | y << 32 and zw[i] lane = z | w << 32,

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "backend/cuda/capture.hpp"
 #include "backend/cuda/cuda_check.hpp"
 
 namespace gpurand {
@@ -408,7 +409,26 @@ void set_architectures_for_testing(const std::string& archs) {
   state().probed_pid = 0;
 }
 
+void check_device(int device) {
+  const int n = gpurand::device_count();
+  if (device < 0 || device >= n)
+    throw Error(errc::invalid_argument,
+                "device: " + std::to_string(device) + " is not a CUDA device index: this process " +
+                    "sees " + std::to_string(n) + " device(s) (gpurand::device_count())");
+  int major = 0, minor = 0;
+  GPURAND_CUDA_CHECK(runtime().compute_capability(device, &major, &minor));
+  const std::string archs = checked_architectures();
+  if (!architectures_run_on(archs, major, minor))
+    throw Error(errc::unsupported, "device: CUDA device " + std::to_string(device) +
+                                       " has compute capability " + std::to_string(major) + "." +
+                                       std::to_string(minor) +
+                                       ", but this gpurand carries GPU code only for CUDA "
+                                       "architectures '" +
+                                       archs + "'");
+}
+
 void reset_process_state_for_testing() {
+  release_capture_slots_for_testing();
   process_state& s = state();
   std::lock_guard<std::mutex> lock(s.m);
   for (auto& [dev, st] : s.staging_by_device) {
@@ -436,5 +456,20 @@ bool gpu_available() noexcept {
 }
 
 std::string gpu_unavailable_reason() { return detail::cuda::probe().reason; }
+
+int device_count() noexcept {
+  try {
+    if (detail::cuda::probe().forked) return 0;  // the parent's devices are out of reach
+    detail::cuda::cuda_runtime& rt = detail::cuda::runtime();
+    int n = 0;
+    if (rt.device_count(&n) != detail::cuda::status_success) {
+      (void)rt.get_last_error();
+      return 0;
+    }
+    return n > 0 ? n : 0;
+  } catch (...) {
+    return 0;
+  }
+}
 
 }  // namespace gpurand

@@ -39,6 +39,11 @@ void require_usable(const std::string& what);
 /// a context; otherwise every pointer is pageable host memory.
 pointer_info classify(const void* p, bool may_start_cuda);
 
+/// Throws Error(invalid_argument) naming `device` and its value unless it
+/// indexes a CUDA device of this process, Error(unsupported) if this build
+/// has no code for that device's compute capability.
+void check_device(int device);
+
 /// Makes `device` current for its lifetime (no-op for device < 0 or the
 /// current device) and restores the previous device.
 class device_guard {

@@ -18,9 +18,11 @@ namespace {
 }  // namespace
 
 template <dist D>
-void gpu_bulk(const bulk_request&, void*, void*) {
+void gpu_bulk(const bulk_request&, void*, void*, const capture_slot*) {
   no_cuda();
 }
+
+void gpu_capture_advance(capture_slot*, void*) { no_cuda(); }
 
 template <engine E, dist D>
 void gpu_grid(const grid_request&, void*, void*) {

@@ -14,6 +14,10 @@
 #if GPURAND_HAVE_CUDA
 #include <cuda_runtime_api.h>
 #include <dlfcn.h>
+#include <link.h>
+
+#include <atomic>
+#include <cstddef>
 #endif
 
 #if !defined(GPURAND_CUDA_ARCHITECTURES)
@@ -31,6 +35,24 @@ namespace {
 int st(cudaError_t e) { return static_cast<int>(e); }
 cudaStream_t as_stream(void* s) { return static_cast<cudaStream_t>(s); }
 cudaEvent_t as_event(void* e) { return static_cast<cudaEvent_t>(e); }
+
+/// Objects loaded into the process so far (glibc's dl_phdr_info::dlpi_adds, read from the first
+/// entry alone); 0 where the C library does not report it.
+unsigned long long objects_loaded() {
+  unsigned long long adds = 0;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t size, void* out) {
+        if (size >= offsetof(dl_phdr_info, dlpi_adds) + sizeof info->dlpi_adds)
+          *static_cast<unsigned long long*>(out) = info->dlpi_adds;
+        return 1;
+      },
+      &adds);
+  return adds;
+}
+
+/// objects_loaded() when context_active() last found no libcuda mapped: until another object
+/// is loaded, libcuda cannot have appeared, and the CPU backend's per-call check costs no dlopen.
+std::atomic<unsigned long long> g_no_driver_at{0};
 
 class cudart_runtime final : public cuda_runtime {
  public:
@@ -50,8 +72,13 @@ class cudart_runtime final : public cuda_runtime {
   bool context_active() override {
     // cudart loads the driver on its first call, so a process in which
     // nothing touched CUDA has no libcuda mapped: answer without any call.
+    const unsigned long long loaded = objects_loaded();
+    if (loaded != 0 && loaded == g_no_driver_at.load(std::memory_order_relaxed)) return false;
     void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
-    if (driver == nullptr) return false;
+    if (driver == nullptr) {
+      g_no_driver_at.store(loaded, std::memory_order_relaxed);
+      return false;
+    }
     using get_state_fn = int (*)(int, unsigned*, int*);  // cuDevicePrimaryCtxGetState
     using init_fn = int (*)(unsigned);                   // cuInit
     auto get_state = reinterpret_cast<get_state_fn>(dlsym(driver, "cuDevicePrimaryCtxGetState"));
@@ -112,10 +139,39 @@ class cudart_runtime final : public cuda_runtime {
   int stream_synchronize(void* stream) override {
     return st(cudaStreamSynchronize(as_stream(stream)));
   }
-  int stream_is_capturing(void* stream, bool* capturing) override {
+  int stream_capture_info(void* stream, capture_info* info) override {
     cudaStreamCaptureStatus s = cudaStreamCaptureStatusNone;
-    const int e = st(cudaStreamIsCapturing(as_stream(stream), &s));
-    *capturing = s != cudaStreamCaptureStatusNone;
+    unsigned long long id = 0;
+    cudaGraph_t graph = nullptr;
+    const int e = st(cudaStreamGetCaptureInfo(as_stream(stream), &s, &id, &graph));
+    *info = capture_info{};
+    if (e != 0) return e;
+    if (s == cudaStreamCaptureStatusActive) {
+      info->status = capture_status::active;
+      info->id = id;
+      info->graph = graph;
+    } else if (s == cudaStreamCaptureStatusInvalidated) {
+      info->status = capture_status::invalidated;
+    }
+    return e;
+  }
+  int exchange_capture_mode(int* mode) override {
+    auto m = static_cast<cudaStreamCaptureMode>(*mode);
+    const int e = st(cudaThreadExchangeStreamCaptureMode(&m));
+    *mode = static_cast<int>(m);
+    return e;
+  }
+  int graph_own(void* graph, void* object, void (*destroy)(void*)) override {
+    cudaUserObject_t u = nullptr;
+    int e = st(cudaUserObjectCreate(&u, object, destroy, 1, cudaUserObjectNoDestructorSync));
+    if (e != 0) {
+      destroy(object);
+      return e;
+    }
+    // Moves our one reference to the graph; instantiated execs take their own.
+    e = st(
+        cudaGraphRetainUserObject(static_cast<cudaGraph_t>(graph), u, 1, cudaGraphUserObjectMove));
+    if (e != 0) (void)cudaUserObjectRelease(u, 1);  // runs destroy(object)
     return e;
   }
   int device_synchronize() override { return st(cudaDeviceSynchronize()); }
@@ -166,8 +222,13 @@ class null_runtime final : public cuda_runtime {
   int stream_create(void**) override { return status_no_device; }
   int stream_destroy(void*) override { return status_no_device; }
   int stream_synchronize(void*) override { return status_no_device; }
-  int stream_is_capturing(void*, bool* c) override {
-    *c = false;
+  int stream_capture_info(void*, capture_info* info) override {
+    *info = capture_info{};
+    return status_no_device;
+  }
+  int exchange_capture_mode(int*) override { return status_no_device; }
+  int graph_own(void*, void* object, void (*destroy)(void*)) override {
+    destroy(object);
     return status_no_device;
   }
   int device_synchronize() override { return status_no_device; }

@@ -20,6 +20,19 @@ inline constexpr int status_initialization = 3;
 inline constexpr int status_insufficient_driver = 35;
 inline constexpr int status_no_device = 100;
 inline constexpr int status_not_supported = 801;
+inline constexpr int status_invalid_device = 101;
+inline constexpr int status_stream_capture_implicit = 906;
+
+/// cudaStreamCaptureModeRelaxed, for exchange_capture_mode().
+inline constexpr int capture_mode_relaxed = 2;
+
+/// A stream's capture state (cudaStreamGetCaptureInfo).
+enum class capture_status { none, active, invalidated };
+struct capture_info {
+  capture_status status = capture_status::none;
+  unsigned long long id = 0;  ///< the capture sequence's id (active only)
+  void* graph = nullptr;      ///< the cudaGraph_t being captured into (active only)
+};
 
 /// Where a pointer lives, as far as the CUDA runtime knows.
 enum class memory_kind {
@@ -59,7 +72,17 @@ class cuda_runtime {
   virtual int stream_create(void** stream) = 0;
   virtual int stream_destroy(void* stream) = 0;
   virtual int stream_synchronize(void* stream) = 0;
-  virtual int stream_is_capturing(void* stream, bool* capturing) = 0;
+  /// cudaStreamGetCaptureInfo: whether `stream` is being captured, and into which graph.
+  virtual int stream_capture_info(void* stream, capture_info* info) = 0;
+  /// cudaThreadExchangeStreamCaptureMode: sets this thread's mode to *mode, returns the old one
+  /// there.
+  virtual int exchange_capture_mode(int* mode) = 0;
+  /// Gives `graph` (a cudaGraph_t being captured) ownership of `object`, the
+  /// CUDA-native way (cudaUserObjectCreate + cudaGraphRetainUserObject):
+  /// destroy(object) runs once the graph and every graph exec made from it
+  /// are gone, on a CUDA-internal thread where it must make no CUDA call. It
+  /// takes `object` in every case: on failure destroy(object) runs too.
+  virtual int graph_own(void* graph, void* object, void (*destroy)(void*)) = 0;
   virtual int device_synchronize() = 0;
   virtual int event_create(void** event) = 0;
   virtual int event_destroy(void* event) = 0;
