@@ -269,6 +269,9 @@ void curand_generate(curandGenerator_st* gen, dist d, void* out, std::size_t n) 
     case dist::poisson:
       return check_curand(curandGeneratePoisson(gen, static_cast<unsigned*>(out), n, bench_lambda),
                           "curandGeneratePoisson");
+    default:
+      throw Error(errc::unsupported,
+                  std::string("cuRAND's host generator has no ") + to_string(d) + " fill");
   }
 }
 

@@ -13,6 +13,7 @@
 #include "backend/cuda/host.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 #include "launch.hpp"
 #include "shifted_store.hpp"
 
@@ -62,10 +63,11 @@ __device__ void write_poison(T* out, std::size_t n) {
 
 /// Grid-strided bulk fill into 16-byte aligned output: full groups go out
 /// as one 16-byte store; the tail group (n not a multiple of the group size)
-/// stores element by element.
+/// stores element by element. Groups that are not 16 bytes (discrete: two
+/// 4-byte values) store element by element from any natural alignment.
 template <dist D>
 __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group,
-                            std::size_t n, normal_params<typename bulk_traits<D>::value> np,
+                            std::size_t n, fill_params<typename bulk_traits<D>::value> np,
                             typename bulk_traits<D>::value* out, const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
   if (capture != nullptr && !captured_params(capture, seed, offset)) return write_poison(out, n);
@@ -77,7 +79,7 @@ __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint6
        g < groups; g += stride) {
     group_vec<T, per> r;
     bulk_group<D>(seed, offset, first_group + g, np, r.v);
-    if (g < full) {
+    if (sizeof(T) * per == 16 && g < full) {
       reinterpret_cast<group_vec<T, per>*>(out)[g] = r;
     } else {
       const std::uint64_t base = g * per;
@@ -96,7 +98,7 @@ __global__ void bulk_kernel(std::uint64_t seed, std::uint64_t offset, std::uint6
 template <dist D, unsigned Shift>
 __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
                                     std::uint64_t first_group, std::size_t n,
-                                    normal_params<typename bulk_traits<D>::value> np,
+                                    fill_params<typename bulk_traits<D>::value> np,
                                     typename bulk_traits<D>::value* out,
                                     const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
@@ -144,8 +146,8 @@ __device__ void report_budget(std::uint64_t* report, std::uint64_t id) {
 
 template <engine E, dist D>
 __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layout layout,
-                            dist_params p, std::uint64_t budget, std::uint64_t* report,
-                            typename bulk_traits<D>::value* out) {
+                            fill_params<typename bulk_traits<D>::value> p, std::uint64_t budget,
+                            std::uint64_t* report, typename bulk_traits<D>::value* out) {
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
        i < layout.threads; i += stride) {
@@ -161,7 +163,8 @@ __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layou
 /// A variable-draw bulk fill: one thread per group (grid-strided), element stores.
 template <dist D>
 __global__ void variable_bulk_kernel(std::uint64_t seed, std::uint64_t offset,
-                                     std::uint64_t first_group, std::size_t n, dist_params p,
+                                     std::uint64_t first_group, std::size_t n,
+                                     fill_params<typename bulk_traits<D>::value> p,
                                      std::uint64_t* report, typename bulk_traits<D>::value* out) {
   constexpr unsigned per = bulk_traits<D>::per_group;
   const std::uint64_t groups = (n + per - 1) / per;
@@ -170,10 +173,20 @@ __global__ void variable_bulk_kernel(std::uint64_t seed, std::uint64_t offset,
        j < groups; j += stride) {
     const std::uint64_t i = j * per;
     const unsigned count = static_cast<unsigned>(n - i < per ? n - i : per);
-    if (!variable_group<D>(seed, offset, first_group + j, bulk_traits<D>::bulk_draws, p.lambda,
-                           p.lambdas ? p.lambdas + i : nullptr, count, out + i))
+    if (!variable_group<D>(seed, offset, first_group + j, bulk_traits<D>::bulk_draws, p, i, count,
+                           out + i))
       report_budget(report, first_group + j);
   }
+}
+
+/// The discrete table's view on the current device (copied there on first use); none for the
+/// other kinds.
+template <dist D, class Request>
+discrete_view device_table(const Request& req) {
+  if constexpr (D == dist::discrete)
+    return req.table->device_view();
+  else
+    return {};
 }
 
 /// Block size from the occupancy calculator, grid capped at what the device
@@ -196,7 +209,7 @@ void launch_shape(std::uint64_t work, int& grid, int& block) {
 
 template <dist D, unsigned Shift>
 void bulk_launch(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_group, std::size_t n,
-                 normal_params<typename bulk_traits<D>::value> np,
+                 fill_params<typename bulk_traits<D>::value> np,
                  typename bulk_traits<D>::value* out, cudaStream_t s, const capture_slot* capture) {
   const std::uint64_t groups = (n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
   int grid = 0, block = 0;
@@ -227,25 +240,29 @@ void gpu_bulk(const bulk_request& req, void* out, void* stream, const capture_sl
     launch_shape<variable_bulk_kernel<D>>(groups, grid, block);
     before_launch();
     variable_bulk_kernel<D><<<grid, block, 0, s>>>(req.seed, req.offset, req.first_group, req.n,
-                                                   params_of(req), cuda::window_report_slot(),
+                                                   make_params<D>(req), cuda::window_report_slot(),
                                                    static_cast<T*>(out));
     GPURAND_CUDA_CHECK_LAUNCH();
     return;
   } else {
-    const normal_params<T> np = scale_params<D>(req.mean, req.stddev);
+    const fill_params<T> np = make_params<D>(req, device_table<D>(req));
     T* o = static_cast<T*>(out);
     const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
     const std::size_t n = req.n;
     // dispatch.cpp refused output that is not aligned to sizeof(T).
-    switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
-      case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
-      case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s, capture);
-      default:
-        if constexpr (bulk_traits<D>::per_group == 4) {
-          if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
-            return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s, capture);
-          return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s, capture);
-        }
+    if constexpr (sizeof(T) * bulk_traits<D>::per_group != 16) {  // element stores: any alignment
+      bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
+    } else {
+      switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
+        case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
+        case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s, capture);
+        default:
+          if constexpr (bulk_traits<D>::per_group == 4) {
+            if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
+              return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s, capture);
+            return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s, capture);
+          }
+      }
     }
   }
 }
@@ -259,8 +276,8 @@ void gpu_grid(const grid_request& req, void* out, void* stream) {
   const std::uint64_t budget =
       bulk_traits<D>::variable ? draws_for(E, D, req.per_thread) : ~std::uint64_t{0};
   grid_kernel<E, D><<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
-      req.seed, req.offset, layout, params_of(req), budget, cuda::window_report_slot(),
-      static_cast<typename bulk_traits<D>::value*>(out));
+      req.seed, req.offset, layout, make_params<D>(req, device_table<D>(req)), budget,
+      cuda::window_report_slot(), static_cast<typename bulk_traits<D>::value*>(out));
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 

@@ -17,6 +17,7 @@
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 
 namespace gpurand {
 namespace detail {
@@ -107,11 +108,12 @@ void check_lambda(double lambda, const std::string& what) {
 
 /// The log-normal parameters: finite, stddev >= 0, and no value beyond the type's range:
 /// exp(mean + stddev * z) with |z| <= zmax stays finite while mean + zmax * stddev <= log(max).
-void check_log_normal(dist kind, double mean, double stddev) {
+void check_log_normal(dist kind, double mean, double stddev, const std::string& pre) {
   if (!std::isfinite(mean))
-    throw Error(errc::invalid_argument, "mean: must be finite, got " + show(mean));
+    throw Error(errc::invalid_argument, pre + "mean: must be finite, got " + show(mean));
   if (!std::isfinite(stddev) || stddev < 0)
-    throw Error(errc::invalid_argument, "stddev: must be finite and >= 0, got " + show(stddev));
+    throw Error(errc::invalid_argument,
+                pre + "stddev: must be finite and >= 0, got " + show(stddev));
   const bool is_float = kind == dist::log_normal;
   const double zmax = is_float ? 6.77 : 8.58;  // as for the normals (validate_bulk)
   const double top = is_float ? static_cast<double>(std::numeric_limits<float>::max())
@@ -120,20 +122,12 @@ void check_log_normal(dist kind, double mean, double stddev) {
   const char* type = is_float ? "float" : "double";
   if (mean < -top)
     throw Error(errc::invalid_argument,
-                "mean: " + show(mean) + " does not fit in " + type + " (a " + type + " fill)");
+                pre + "mean: " + show(mean) + " does not fit in " + type + " (a " + type + " fill)");
   if (mean + zmax * stddev > log_top)
     throw Error(errc::invalid_argument,
-                "stddev: " + show(stddev) + " with mean " + show(mean) + " gives log-normal " +
+                pre + "stddev: " + show(stddev) + " with mean " + show(mean) + " gives log-normal " +
                     "values beyond the " + type + " range (mean + " + show(zmax) +
                     " * stddev must stay below log(" + show(top) + ") = " + show(log_top) + ")");
-}
-
-/// The scalar parameters of the distributions that read them (per_element: the lambdas are
-/// checked on their own, lambda is not read).
-void check_dist_params(dist kind, double mean, double stddev, double lambda, bool per_element) {
-  if (kind == dist::log_normal || kind == dist::log_normal_double)
-    check_log_normal(kind, mean, stddev);
-  if (kind == dist::poisson && !per_element) check_lambda(lambda, "lambda");
 }
 
 /// The lambdas of a per-element Poisson fill: memory the backend can read, every value good.
@@ -193,6 +187,44 @@ void check_async_output(const bulk_request& req, const void* out) {
 
 }  // namespace
 
+template <class Request>
+void validate_params(const Request& req, const char* prefix) {
+  const std::string pre = prefix;
+  if (req.kind == dist::log_normal || req.kind == dist::log_normal_double)
+    check_log_normal(req.kind, req.mean, req.stddev, pre);
+  // Per-element lambdas are checked on their own (validate_bulk): lambda is then not read.
+  if (req.kind == dist::poisson && req.lambdas == nullptr) check_lambda(req.lambda, pre + "lambda");
+  if (req.kind == dist::exponential) {
+    // float(lambda) must be a positive finite float, and the largest value, -log(2^-33) / lambda
+    // = 22.9 / lambda, finite in float: lambda in [2^-120, FLT_MAX].
+    if (!(req.lambda >= 0x1p-120) || !(req.lambda <= std::numeric_limits<float>::max()))
+      throw Error(errc::invalid_argument,
+                  pre + "lambda: must be in [2^-120, 3.4e38] (finite and > 0, a float rate) "
+                        "for exponential, got " + show(req.lambda));
+  }
+  if (req.kind == dist::integer || req.kind == dist::integer64) {
+    if (req.low >= req.high)
+      throw Error(errc::invalid_argument, pre + "high: must be above low = " +
+                                              std::to_string(req.low) + " (values in [low, high)), got " +
+                                              std::to_string(req.high));
+    if (req.kind == dist::integer && req.high > (std::uint64_t{1} << 32))
+      throw Error(errc::invalid_argument,
+                  pre + "high: integer values are uint32, so high must be at most 2^32 = "
+                        "4294967296 (use integer64), got " + std::to_string(req.high));
+  }
+  if (req.kind == dist::bernoulli && !(req.p >= 0.0 && req.p <= 1.0))
+    throw Error(errc::invalid_argument,
+                pre + "p: must be in [0, 1] for bernoulli, got " + show(req.p));
+  if (req.kind == dist::discrete) {
+    if (req.table == nullptr)
+      throw Error(errc::invalid_argument,
+                  pre + "table: null pointer (discrete needs a gpurand::discrete_table)");
+    (void)req.table->size();  // a moved-from table: Error naming `table`
+  }
+}
+template void validate_params(const bulk_request&, const char*);
+template void validate_params(const grid_request&, const char*);
+
 void validate_cpu_settings() { (void)cpu_threads(); }
 
 cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool async,
@@ -228,14 +260,14 @@ cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool 
                                               " range (|mean| + " + show(zmax) +
                                               " * stddev must stay below " + show(top) + ")");
   }
-  check_dist_params(req.kind, req.mean, req.stddev, req.lambda, req.lambdas != nullptr);
+  validate_params(req, "");
   if (req.kind == dist::poisson) {
     if (req.lambdas != nullptr && req.n > 0) check_lambdas(req);
   } else if (req.lambdas != nullptr) {
     throw Error(errc::invalid_argument, std::string("lambdas: set for a ") + to_string(req.kind) +
                                             " fill, which does not read it (poisson only)");
   }
-  const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
+  const std::uint64_t per = values_per_group(req.kind);
   if (req.n > 0 && req.first_group > UINT64_MAX - (req.n - 1) / per)
     throw Error(errc::invalid_argument, "first_group: " + std::to_string(req.first_group) +
                                             " + n runs past subsequence 2^64-1");
@@ -257,7 +289,7 @@ cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool 
 void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_stream* stream,
               capture_slot* capture) {
   if (req.n == 0) return;
-  const std::size_t per = value_size(req.kind) == 8 ? 2 : 4;  // values per group
+  const std::size_t per = values_per_group(req.kind);
   // The one dispatch from the run-time distribution to the typed backends.
   visit(req.kind, [&](auto d) {
     constexpr dist D = decltype(d)::value;
@@ -298,14 +330,11 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
   });
 }
 
-void validate_params(const grid_request& req) {
-  check_dist_params(req.kind, req.mean, req.stddev, req.lambda, false);
-}
-
 void validate_grid(const grid_request& req, const void* out) {
   visit(
       req.eng, [](auto) {}, "eng");  // values outside the table are errors naming the field
   visit(req.kind, [](auto) {});
+  validate_params(req, "");
   require_writer(req.eng, req.kind);  // a build without the CUDA toolkit runs Philox alone
   if (req.threads == 0 || req.per_thread == 0) return;  // nothing to write
   if (out == nullptr)
@@ -329,7 +358,6 @@ void validate_grid(const grid_request& req, const void* out) {
     throw Error(errc::invalid_argument, "threads x per_thread: " + std::to_string(req.threads) +
                                             " x " + std::to_string(req.per_thread) +
                                             " values overflow size_t");
-  validate_params(req);
   if (req.lambdas != nullptr)
     throw Error(errc::invalid_argument,
                 "lambdas: one lambda per element is a bulk layout; the per-thread writer takes "
@@ -394,7 +422,7 @@ bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t pa
   // Whole groups per piece, the remainder spread over the first pieces, so
   // every piece but the last ends on a group boundary and the last one takes
   // the partial group at the end.
-  const std::uint64_t per = value_size(req.kind) == 8 ? 2 : 4;
+  const std::uint64_t per = detail::values_per_group(req.kind);
   const std::uint64_t groups = req.n / per + (req.n % per != 0);
   const std::uint64_t base = groups / parts, extra = groups % parts;
   const std::uint64_t first = part * base + std::min<std::uint64_t>(part, extra);

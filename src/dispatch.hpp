@@ -28,6 +28,13 @@ backend_kind default_backend(const std::optional<backend_kind>& requested);
 cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool async = false,
                                  cuda_stream stream = nullptr);
 
+/// Checks the distribution's parameters of a bulk or grid request (log-normal mean/stddev,
+/// lambda unless per-element lambdas, p, low/high, table):
+/// Error(invalid_argument) naming `prefix` + the field and the value. Part of validate_bulk and
+/// validate_grid.
+template <class Request>
+void validate_params(const Request& req, const char* prefix);
+
 /// Runs a validated bulk request on a resolved backend. With `stream`
 /// non-null the fill is enqueued there and not awaited (device memory only).
 /// With `capture` (GPU, a stream under capture) the enqueued kernel takes
@@ -39,9 +46,6 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
 /// Checks a per-thread writer request's arguments except its offset window
 /// (a Generator reserves that afterwards); throws Error naming the bad one.
 void validate_grid(const grid_request& req, const void* out);
-/// The distribution parameters of a grid request alone (log-normal mean and stddev, Poisson
-/// lambda): Error(invalid_argument) naming the bad one. Part of validate_grid.
-void validate_params(const grid_request& req);
 
 /// Checks what the CPU backend reads from the environment and the process-wide
 /// settings ($GPURAND_CPU_THREADS), so a bad value is refused before a

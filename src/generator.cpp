@@ -304,6 +304,7 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
 
 void Generator::bulk(bulk_request req, void* out, cuda_stream* stream) {
   GPURAND_REQUIRE_IMPL();
+  req.backend = impl_->backend;
   detail::cuda::device_guard on(impl_->device);  // options::device; the caller's is restored
   void* const s = stream ? *stream : nullptr;
   if (req.n == 0) {  // a no-op, but a bad argument is still an error
@@ -450,6 +451,50 @@ void Generator::poisson_async(std::uint32_t* out, std::size_t n, const double* l
                               cuda_stream s) {
   GPURAND_REQUIRE_IMPL();
   bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), 1.0, lambdas, true), out, &s);
+}
+
+namespace {
+bulk_request fill_of(dist kind, std::size_t n) {
+  bulk_request req;
+  req.kind = kind;
+  req.n = n;
+  return req;
+}
+bulk_request exponential_fill(std::size_t n, float lambda) {
+  bulk_request req = fill_of(dist::exponential, n);
+  req.lambda = lambda;
+  return req;
+}
+bulk_request bernoulli_fill(std::size_t n, double p) {
+  bulk_request req = fill_of(dist::bernoulli, n);
+  req.p = p;
+  return req;
+}
+bulk_request discrete_fill(std::size_t n, const discrete_table& table) {
+  bulk_request req = fill_of(dist::discrete, n);
+  req.table = &table;
+  return req;
+}
+}  // namespace
+
+void Generator::exponential(float* out, std::size_t n, float lambda) {
+  bulk(exponential_fill(n, lambda), out, nullptr);
+}
+void Generator::bernoulli(std::uint32_t* out, std::size_t n, double p) {
+  bulk(bernoulli_fill(n, p), out, nullptr);
+}
+void Generator::discrete(std::uint32_t* out, std::size_t n, const discrete_table& table) {
+  bulk(discrete_fill(n, table), out, nullptr);
+}
+void Generator::exponential_async(float* out, std::size_t n, float lambda, cuda_stream s) {
+  bulk(exponential_fill(n, lambda), out, &s);
+}
+void Generator::bernoulli_async(std::uint32_t* out, std::size_t n, double p, cuda_stream s) {
+  bulk(bernoulli_fill(n, p), out, &s);
+}
+void Generator::discrete_async(std::uint32_t* out, std::size_t n, const discrete_table& table,
+                               cuda_stream s) {
+  bulk(discrete_fill(n, table), out, &s);
 }
 
 namespace {

@@ -52,7 +52,7 @@ TEST_F(CliState, CountModeRunsConcatenatedEqualOneRunForEveryDistAndFormat) {
   for (dist d : all_dists)
     for (const char* fmt : {"raw", "text"}) {
       const std::string base = std::string("generate --backend cpu --seed 31 --offset 6 --dist ") +
-                               to_string(d) + " --format " + fmt;
+                               to_string(d) + test_cli_params(d) + " --format " + fmt;
       for (const auto& [n1, n2] : splits) {
         const std::string whole = ok(base + " --count " + std::to_string(n1 + n2));
         if (std::string(fmt) == "raw") {
@@ -125,7 +125,7 @@ TEST_F(CliState, GridInterleavedRunsConcatenatedEqualOneRunForEveryEngineAndDist
         if (is_variable(d)) continue;  // refused: see VariableDrawGridIsNotResumed
         const std::string base = std::string("generate --backend cpu --seed 21 --offset 3 ") +
                                  "--blocks 2 --threads 3 --interleave --engine " + to_string(e) +
-                                 " --dist " + to_string(d);
+                                 " --dist " + to_string(d) + test_cli_params(d);
         const std::string a =
             ok(base + " --per-thread " + std::to_string(k1) + " --state-out " + file());
         const std::string b = ok("generate --backend cpu --per-thread " + std::to_string(k2) +
@@ -308,8 +308,9 @@ TEST(CliStateFlags, EveryFlagOfGenerateIsSavedOrBelongsToOneRun) {
   // --state-out (settings_of in src/cli/generate_cmd.cpp), or a resumed run
   // would quietly fall back to its default. A new flag fails here until it is
   // classified.
-  const std::set<std::string> saved = {"--engine",  "--dist", "--seed",   "--offset", "--blocks",
-                                       "--threads", "--mean", "--stddev", "--lambda"};
+  const std::set<std::string> saved = {
+      "--engine", "--dist",   "--seed",   "--offset", "--blocks", "--threads",  "--mean",
+      "--stddev", "--lambda", "--p",      "--low",    "--high",   "--weights", "--weights-file"};
   const std::set<std::string> per_run = {"--backend",    "--format",     "--output",
                                          "--interleave", "--per-thread", "--count",
                                          "--state-in",   "--state-out",  "--help"};

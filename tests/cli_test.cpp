@@ -38,6 +38,7 @@ TEST_F(Cli, GridModeEqualsCurandPerThreadForEveryEngineAndDist) {
     for (dist d : all_dists) {
       const auto r =
           run(std::string("generate --engine ") + to_string(e) + " --dist " + to_string(d) +
+              test_cli_params(d) +
               " --seed 77 --offset 5 --blocks 3 --threads 4 --per-thread 6 --backend cpu");
       ASSERT_EQ(0, r.code) << r.err;
       std::vector<unsigned char> want;
@@ -51,7 +52,7 @@ TEST_F(Cli, GridModeEqualsCurandPerThreadForEveryEngineAndDist) {
 
 TEST_F(Cli, CountModeEqualsTheBulkLayout) {
   for (dist d : all_dists) {
-    const auto r = run(std::string("generate --dist ") + to_string(d) +
+    const auto r = run(std::string("generate --dist ") + to_string(d) + test_cli_params(d) +
                        " --seed 9 --offset 4 --count 1001 --backend cpu");
     ASSERT_EQ(0, r.code) << r.err;
     EXPECT_EQ(ref_bulk(d, 9, 4, 0, 1001), bytes(r.out)) << to_string(d);
@@ -62,9 +63,9 @@ TEST_F(Cli, LogNormalAndPoissonParametersInGridAndCountModes) {
   struct item {
     const char* args;
     dist d;
-    detail::dist_params p;
+    detail::fill_params<double> p;
   };
-  detail::dist_params ln, pl, pn;
+  detail::fill_params<double> ln, pl, pn;
   ln.mean = -1.5;
   ln.stddev = 0.5;
   pl.lambda = 700;
@@ -134,9 +135,10 @@ TEST_F(Cli, InterleaveIsRoundRobinAcrossThreads) {
 }
 
 TEST_F(Cli, TextRoundTripsToTheRawBits) {
-  for (dist d : {dist::u32, dist::uniform, dist::normal, dist::normal_double}) {
-    const std::string base =
-        std::string("generate --dist ") + to_string(d) + " --seed 3 --count 500";
+  for (dist d : {dist::u32, dist::uniform, dist::normal, dist::normal_double, dist::exponential,
+                 dist::bernoulli, dist::discrete}) {
+    const std::string base = std::string("generate --dist ") + to_string(d) +
+                              test_cli_params(d) + " --seed 3 --count 500";
     const auto raw = run(base), text = run(base + " --format text");
     ASSERT_EQ(0, raw.code);
     ASSERT_EQ(0, text.code);
@@ -145,7 +147,8 @@ TEST_F(Cli, TextRoundTripsToTheRawBits) {
     std::string line;
     while (std::getline(in, line)) {
       unsigned char b[8];
-      if (d == dist::u32) {
+      if (d == dist::u32 || d == dist::bernoulli || d == dist::discrete) {
+        ASSERT_EQ(line.find_first_not_of("0123456789"), std::string::npos) << line;
         const std::uint32_t v = std::stoul(line);
         std::memcpy(b, &v, 4);
       } else if (value_size(d) == 4) {
@@ -178,6 +181,48 @@ TEST_F(Cli, OutputFileIsWrittenWhole) {
   const auto r = run("generate --seed 2 --count 1000 --output " + f.string());
   ASSERT_EQ(0, r.code) << r.err;
   EXPECT_EQ(ref_bulk(dist::u32, 2, 0, 0, 1000), bytes(slurp(f)));
+}
+
+TEST_F(Cli, DistributionParametersAreCheckedAndNamed) {
+  // {arguments, what stderr must name}: the flag and, for a bad value, the value.
+  const std::pair<const char*, const char*> cases[] = {
+      {"--dist exponential --lambda 0", "--lambda: must be in [2^-120, 3.4e38]"},
+      {"--dist exponential --lambda -3", "got -3"},
+      {"--dist exponential --lambda nan", "--lambda"},
+      {"--dist exponential --lambda 1e39", "got 1e+39"},
+      {"--dist exponential --lambda x", "--lambda: expected a finite decimal number, got 'x'"},
+      {"--dist bernoulli --p 1.5", "--p: must be in [0, 1] for bernoulli, got 1.5"},
+      {"--dist bernoulli --p -0.1", "got -0.1"},
+      {"--dist discrete", "needs exactly one of --weights and --weights-file"},
+      {"--dist discrete --weights 1,-2", "--weights: weights[1]: -2"},
+      {"--dist discrete --weights 0,0", "--weights: weights: all 2 weights are zero"},
+      {"--dist discrete --weights 1,abc", "--weights (weight 1): expected a finite decimal number, got 'abc'"},
+      {"--dist discrete --weights ,", "--weights: weights: empty"},
+      {"--dist discrete --weights-file no-such-file", "--weights-file: cannot open"},
+      // A flag the distribution does not read is an error naming the flag.
+      {"--dist uniform --lambda 2", "--lambda: not a parameter of --dist uniform"},
+      {"--dist exponential --p 0.5", "--p: not a parameter of --dist exponential"},
+      {"--lambda 2", "--lambda: not a parameter of --dist u32"},
+      {"--dist bernoulli --weights 1,2", "--weights: not a parameter of --dist bernoulli"},
+      {"--dist discrete --weights 1 --low 0", "--low: not a parameter of --dist discrete"},
+      {"--dist normal --high 3", "--high: not a parameter of --dist normal"},
+  };
+  for (const auto& [args, needle] : cases)
+    for (const char* mode : {" --count 8", " --blocks 1 --threads 2 --per-thread 3"}) {
+      const auto r = run(std::string("generate --seed 1 --backend cpu ") + args + mode);
+      EXPECT_EQ(2, r.code) << args << mode;
+      EXPECT_NE(std::string::npos, r.err.find(needle)) << args << ": " << r.err;
+      EXPECT_TRUE(r.out.empty()) << args;
+    }
+  // --weights-file: numbers separated by commas, spaces or newlines; the same values as --weights.
+  const fs::path w = dir_ / "weights.txt";
+  std::ofstream(w) << "1 2\n3, 0\n4.5 0.25\n7\n";
+  const std::string base = "generate --dist discrete --seed 4 --count 99 --backend cpu";
+  const auto a = run(base + " --weights-file " + w.string());
+  const auto b = run(base + std::string(" --weights ") + test_weights_text);
+  ASSERT_EQ(0, a.code) << a.err;
+  ASSERT_EQ(0, b.code) << b.err;
+  EXPECT_EQ(a.out, b.out);
 }
 
 TEST_F(Cli, BadArgumentsExitTwoWithAMessageAndNoFile) {
@@ -543,12 +588,13 @@ TEST(CliInterleave, PiecesEqualTheTransposeForEveryEngineAndDist) {
               req.threads = threads;
               req.per_thread = k;
               req.backend = backend_kind::cpu;
+              set_test_params(req);
               // Poisson in its normal regime: a cached normal between values of a thread.
-              detail::dist_params p;
+              detail::fill_params<double> p;
               p.mean = 0.5;
               p.lambda = 4500;
               req.mean = p.mean;
-              req.lambda = p.lambda;
+              if (d == dist::poisson) req.lambda = p.lambda;
               std::vector<unsigned char> got;
               cli::detail::write_interleaved(
                   req, piece,

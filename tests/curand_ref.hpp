@@ -11,11 +11,76 @@
 #include <vector>
 
 #include "gpurand/detail/bulk.hpp"
+#include "gpurand/detail/alias.hpp"
+#include "gpurand/detail/distributions.hpp"
 #include "gpurand/detail/portable_math.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/device.cuh"
+#include "gpurand/discrete.hpp"
 
 namespace gpurand::test {
+
+// ---- the parameters the table-wide tests give gpurand's own distributions -------------------
+
+constexpr float test_lambda = 1.75f;  ///< exponential, poisson (bulk fills)
+constexpr double test_p = 0.3;        ///< bernoulli
+/// discrete: weights with a zero and uneven columns.
+inline const discrete_table& test_table() {
+  static const discrete_table t{1, 2, 3, 0, 4.5, 0.25, 7};
+  return t;
+}
+inline const char* test_weights_text = "1,2,3,0,4.5,0.25,7";
+
+/// Sets a bulk or grid request's distribution parameters to the test values.
+template <class Request>
+void set_test_params(Request& r) {
+  r.lambda = test_lambda;
+  r.p = test_p;
+  r.table = &test_table();
+}
+
+/// The CLI flags that give `d` the test parameters ("" for the others).
+inline std::string test_cli_params(dist d) {
+  switch (d) {
+    case dist::exponential:
+    case dist::poisson: return " --lambda 1.75";
+    case dist::bernoulli: return " --p 0.3";
+    case dist::discrete: return std::string(" --weights ") + test_weights_text;
+    default: return "";
+  }
+}
+
+/// The mean, stddev and lambda the references and cpu_grid take by default: lambda the test
+/// value (as set_test_params and test_cli_params give poisson).
+inline detail::fill_params<double> ref_params() {
+  detail::fill_params<double> p;
+  p.lambda = test_lambda;
+  return p;
+}
+
+/// True for gpurand's own distributions that are defined on raw 32-bit draws (curand()).
+inline bool from_raw_draws(dist d) {
+  return d == dist::exponential || d == dist::bernoulli || d == dist::discrete;
+}
+
+/// One value of gpurand's own distribution `d` from draws taken by `next()`, as its
+/// definition says (gpurand/detail/distributions.hpp, alias.hpp), into dst.
+template <class Next>
+void ref_own_value(dist d, Next&& next, unsigned char* dst) {
+  if (d == dist::exponential) {
+    const float v = detail::exponential_from_u32(next(), test_lambda);
+    std::memcpy(dst, &v, 4);
+  } else if (d == dist::bernoulli) {
+    const std::uint32_t v = detail::bernoulli_from_u32(next(), detail::bernoulli_threshold(test_p));
+    std::memcpy(dst, &v, 4);
+  } else {
+    const std::uint32_t x1 = next();
+    const std::uint32_t x2 = next();
+    const auto& t = test_table();
+    const std::uint32_t v = detail::alias_sample(t.entries().data(), t.size(), x1, x2);
+    std::memcpy(dst, &v, 4);
+  }
+}
 
 template <class State, class T>
 T ref_draw(State& s, dist d) {
@@ -33,7 +98,7 @@ T ref_draw(State& s, dist d) {
 template <class State>
 std::vector<unsigned char> ref_stream(dist d, std::uint64_t seed, std::uint64_t g,
                                       std::uint64_t offset, std::uint64_t k,
-                                      const detail::dist_params& p = {}) {
+                                      const detail::fill_params<double>& p = ref_params()) {
   State s;
   curand_init(seed, g, offset, &s);
   std::vector<unsigned char> out(k * value_size(d));
@@ -51,6 +116,11 @@ std::vector<unsigned char> ref_stream(dist d, std::uint64_t seed, std::uint64_t 
         std::memcpy(out.data() + 4 * i, &v, 4);
       }
     }
+    return out;
+  }
+  if (from_raw_draws(d)) {
+    for (std::uint64_t i = 0; i < k; ++i)
+      ref_own_value(d, [&] { return curand(&s); }, out.data() + i * value_size(d));
     return out;
   }
   if (d == dist::normal_portable || d == dist::normal_portable_double) {
@@ -90,7 +160,7 @@ std::vector<unsigned char> ref_stream(dist d, std::uint64_t seed, std::uint64_t 
 
 inline std::vector<unsigned char> ref_stream(engine e, dist d, std::uint64_t seed, std::uint64_t g,
                                              std::uint64_t offset, std::uint64_t k,
-                                             const detail::dist_params& p = {}) {
+                                             const detail::fill_params<double>& p = ref_params()) {
   switch (e) {
     case engine::xorwow: return ref_stream<curandStateXORWOW_t>(d, seed, g, offset, k, p);
     case engine::mrg32k3a: return ref_stream<curandStateMRG32k3a_t>(d, seed, g, offset, k, p);
@@ -109,7 +179,8 @@ inline std::vector<unsigned char> ref_stream(engine e, dist d, std::uint64_t see
 inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint64_t offset,
                                            std::uint64_t first_value, std::uint64_t n,
                                            double mean = 0.0, double stddev = 1.0,
-                                           double lambda = 1.0, const double* lambdas = nullptr) {
+                                           double lambda = test_lambda,
+                                           const double* lambdas = nullptr) {
   std::vector<unsigned char> out(n * value_size(d));
   for (std::uint64_t j = 0; j < n; ++j) {
     const std::uint64_t i = first_value + j;
@@ -139,6 +210,15 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
       curand_init(seed, i / 2, offset, &s);
       const double2 r = curand_log_normal2_double(&s, mean, stddev);
       std::memcpy(dst, (i % 2) ? &r.y : &r.x, 8);
+      continue;
+    }
+    if (from_raw_draws(d)) {  // the words of curand4 of group i / per, in order
+      const std::uint64_t per = detail::values_per_group(d);
+      curand_init(seed, i / per, offset, &s);
+      const uint4 r = curand4(&s);
+      const unsigned w[4] = {r.x, r.y, r.z, r.w};
+      const unsigned* x = w + (i % per) * (4 / per);
+      ref_own_value(d, [&] { return *x++; }, dst);
       continue;
     }
     if (value_size(d) == 4) {
@@ -189,11 +269,12 @@ inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
                                            std::uint64_t offset, std::uint64_t first,
                                            std::uint64_t threads, std::uint64_t k,
                                            bool interleave = false,
-                                           const detail::dist_params& p = {}) {
+                                           const detail::fill_params<double>& p = ref_params()) {
   grid_request r;
-  r.mean = p.mean;
+  set_test_params(r);  // gpurand's own distributions
+  r.mean = p.mean;     // log-normal
   r.stddev = p.stddev;
-  r.lambda = p.lambda;
+  if (d == dist::poisson) r.lambda = p.lambda;
   r.eng = e;
   r.kind = d;
   r.seed = seed;

@@ -16,6 +16,8 @@ namespace {
 
 static_assert(std::is_trivially_copyable_v<launch_handle>, "passed by value into kernels");
 static_assert(sizeof(launch_handle) == 32, "four 64-bit words: seed, offset, draws, report");
+static_assert(std::is_trivially_copyable_v<discrete_view>, "passed by value into kernels");
+static_assert(std::is_trivially_copyable_v<bernoulli_param>, "passed by value into kernels");
 
 TEST(DeviceApi, StreamEqualsCurandForEveryEngineAndCall) {
   const launch_handle h{0xfeedfacecafebeefull, 8, 1 << 20};
@@ -97,10 +99,76 @@ TEST(DeviceApi, DrawsAccountingMatchesTheHostApi) {
         (void)s.log_normal_double(0.5, 2.0);
       else if (d == dist::poisson)  // a cap: 256 draws a value
         (void)s.poisson(63.99);
-      else
+      else if (d == dist::normal_portable_double)
         (void)s.normal_portable_double();
+      else if (d == dist::exponential)
+        (void)s.exponential(test_lambda);
+      else if (d == dist::bernoulli)
+        (void)s.bernoulli(test_p);
+      else if (d == dist::discrete)
+        (void)s.discrete(test_table().host_view());
+      else if (d == dist::integer)
+        (void)s.integer(3, 1000);
+      else if (d == dist::integer64)
+        (void)s.integer64(3, 1000);
+      else
+        FAIL() << "no stream method for " << to_string(d);
     }
   }
+}
+
+TEST(DeviceApi, IntegersFollowTheWideLemireDefinitionOnNextDraws) {
+  // Values of one accepted try, from the definition with 128-bit arithmetic.
+  for (const std::uint64_t low : {std::uint64_t{0}, std::uint64_t{7}})
+    for (const std::uint64_t r : {std::uint64_t{1}, std::uint64_t{3}, std::uint64_t{3} << 30,
+                                  (std::uint64_t{1} << 32) - 7 - low}) {
+      auto a = philox_stream(9, 2, 4), b = philox_stream(9, 2, 4);
+      for (int i = 0; i < 200; ++i) {
+        const std::uint64_t x = (std::uint64_t{b.next()} << 32) | b.next();
+        const auto want = static_cast<std::uint32_t>(
+            low + ((static_cast<unsigned __int128>(x) * r) >> 64));
+        ASSERT_EQ(want, a.integer(low, low + r)) << "range " << r;
+      }
+    }
+  {  // high - low = 2^32: the first word of the try, two draws.
+    auto a = philox_stream(9, 2, 4), b = philox_stream(9, 2, 4);
+    for (int i = 0; i < 50; ++i) {
+      const std::uint32_t x = b.next();
+      (void)b.next();
+      ASSERT_EQ(x, a.integer(0, std::uint64_t{1} << 32));
+    }
+  }
+  for (const std::uint64_t r : {std::uint64_t{5}, ~std::uint64_t{0} - 1000, std::uint64_t{1} << 63}) {
+    auto a = philox_stream(9, 3, 0), b = philox_stream(9, 3, 0);
+    for (int i = 0; i < 200; ++i) {
+      std::uint64_t w[2];
+      for (auto& v : w) v = (std::uint64_t{b.next()} << 32) | b.next();
+      const unsigned __int128 x = (static_cast<unsigned __int128>(w[0]) << 64) | w[1];
+      // value = (x * r) >> 128, computed as hi(x_hi * r) plus the carry of the middle words.
+      const unsigned __int128 hi = static_cast<unsigned __int128>(w[0]) * r;
+      const unsigned __int128 lo = static_cast<unsigned __int128>(w[1]) * r;
+      const unsigned __int128 mid = (hi & ~std::uint64_t{0}) + (lo >> 64);
+      const std::uint64_t want = static_cast<std::uint64_t>((hi >> 64) + (mid >> 64));
+      (void)x;
+      ASSERT_EQ(1000 + want, a.integer64(1000, 1000 + r)) << "range " << r;
+    }
+  }
+}
+
+TEST(DeviceApi, OwnDistributionsFollowTheirDefinitionsOnNextDraws) {
+  auto a = philox_stream(5, 3, 8), b = philox_stream(5, 3, 8);
+  const bernoulli_param coin(test_p);
+  const discrete_view view = test_table().host_view();
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(a.exponential(2.0f), detail::exponential_from_u32(b.next(), 2.0f));
+    EXPECT_EQ(a.bernoulli(test_p), detail::bernoulli_from_u32(b.next(), coin.threshold));
+    EXPECT_EQ(a.bernoulli(coin), detail::bernoulli_from_u32(b.next(), coin.threshold));
+    const unsigned x1 = b.next(), x2 = b.next();
+    EXPECT_EQ(a.discrete(view), detail::alias_sample(view.entries, view.size, x1, x2));
+  }
+  EXPECT_EQ(bernoulli_param(std::nan("")).threshold, 0u);
+  EXPECT_EQ(bernoulli_param(-1.0).threshold, 0u);
+  EXPECT_EQ(bernoulli_param(2.0).threshold, std::uint64_t{1} << 32);
 }
 
 TEST(DeviceApiDeathTest, DrawingPastTheLaunchWindowIsCaught) {
@@ -119,6 +187,47 @@ TEST(DeviceApiDeathTest, DrawingPastTheLaunchWindowIsCaught) {
         (void)s.normal();
       },
       "drew past");
+  // A try of integer takes two draws, integer64 four: every draw counts (a rejected try's
+  // draws come from next() too, so they are counted the same way).
+  EXPECT_DEATH(
+      {
+        auto s = h.stream(6);
+        (void)s.integer(0, 10);
+        (void)s.next();
+        (void)s.integer(0, 10);
+      },
+      "subsequence 6 drew past its launch window");
+  EXPECT_DEATH(
+      {
+        auto s = h.stream(7);
+        (void)s.next();
+        (void)s.integer64(0, 10);
+      },
+      "subsequence 7 drew past its launch window");
+  // discrete takes two draws: a window with one left is caught before the value.
+  EXPECT_DEATH(
+      {
+        auto s = h.stream(4);
+        for (int i = 0; i < 3; ++i) (void)s.next();
+        (void)s.discrete(test_table().host_view());
+      },
+      "subsequence 4 drew past its launch window");
+  // A view that cannot be read here (a device view on the host, an empty view) stops the
+  // thread instead of reading the wrong memory.
+  EXPECT_DEATH(
+      {
+        discrete_view v = test_table().host_view();
+        v.space = memory_space::device;
+        auto s = h.stream(1);
+        (void)s.discrete(v);
+      },
+      "got a device view in host code");
+  EXPECT_DEATH(
+      {
+        auto s = h.stream(1);
+        (void)s.discrete(discrete_view{});
+      },
+      "got an empty view");
 }
 
 }  // namespace

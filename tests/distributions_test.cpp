@@ -27,6 +27,8 @@
 #include "gpurand/detail/alias.hpp"
 #include "gpurand/detail/integers.hpp"
 #include "gpurand/detail/portable_math.hpp"
+#include "gpurand/discrete.hpp"
+#include "gpurand/gpurand.hpp"
 #include "gpurand/device.cuh"  // cuRAND's device functions on the host
 #include "gpurand/gpurand.hpp"
 
@@ -124,10 +126,19 @@ TEST(Distributions, PortableNormalFollowsTheNormalCdf) {
                 "portable normal-double vs N(0, 1.01)");
 }
 
-TEST(Distributions, ExponentialFollowsTheExponentialCdf) {
+// The fills under test run on the CPU backend: the bodies through the bulk layout.
+gpurand::Generator cpu_gen(std::uint64_t seed) {
+  gpurand::options o;
+  o.seed = seed;
+  o.backend = gpurand::backend_kind::cpu;
+  return gpurand::Generator(o);
+}
+
+TEST(Distributions, ExponentialFillFollowsTheExponentialCdf) {
   const float lambda = 2.5f;
-  std::vector<double> x;
-  for (const std::uint32_t v : draws(12, 1 << 20)) x.push_back(exponential_from_u32(v, lambda));
+  std::vector<float> f(1 << 20);
+  cpu_gen(12).exponential(f.data(), f.size(), lambda);
+  const std::vector<double> x(f.begin(), f.end());
   const boost::math::exponential_distribution<double> e(lambda), off(lambda * 1.01);
   expect_pass(ks_p_value(x, [&](double v) { return boost::math::cdf(e, v); }),
               "exponential(2.5) vs Exp(2.5), KS, n = 2^20");
@@ -205,13 +216,17 @@ TEST(Distributions, IntegersAreUniformWhereModuloIsBiased) {
   expect_reject(chi_square_p_value(small, skew7), "integer [0, 7) vs a 2 % skew");
 }
 
-TEST(Distributions, BernoulliMatchesP) {
+TEST(Distributions, BernoulliFillMatchesP) {
   const double p = 0.3;
-  const std::uint64_t t = bernoulli_threshold(p), biased = bernoulli_threshold(p + 0.01);
+  std::vector<std::uint32_t> a(1 << 20), b(1 << 20);
+  auto gen = cpu_gen(15);
+  gen.bernoulli(a.data(), a.size(), p);
+  gen.bernoulli(b.data(), b.size(), p + 0.01);
   std::vector<double> fair(2, 0), coin(2, 0);
-  for (const std::uint32_t v : draws(15, 1 << 20)) {
-    ++fair[bernoulli_from_u32(v, t)];
-    ++coin[bernoulli_from_u32(v, biased)];
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_LE(a[i], 1u);
+    ++fair[a[i]];
+    ++coin[b[i]];
   }
   expect_pass(chi_square_p_value(fair, {1 - p, p}), "bernoulli(0.3), chi-square");
   expect_reject(chi_square_p_value(coin, {1 - p, p}), "a biased coin (0.31) vs bernoulli(0.3)");
@@ -221,17 +236,20 @@ TEST(Distributions, BernoulliMatchesP) {
   EXPECT_EQ(bernoulli_from_u32(0u, bernoulli_threshold(0.0)), 0u);
 }
 
-TEST(Distributions, DiscreteFollowsTheWeights) {
+TEST(Distributions, DiscreteFillFollowsTheWeights) {
   const std::vector<double> w = {1, 2, 3, 4, 0, 10, 0.5, 7};
-  const auto table = build_alias_table(w.data(), w.size());
+  const gpurand::discrete_table table(w);
   double sum = 0;
   for (const double v : w) sum += v;
   std::vector<double> prob;
   for (const double v : w) prob.push_back(v / sum);
-  const auto d = draws(16, 1 << 21);
+  std::vector<std::uint32_t> v(1 << 20);
+  cpu_gen(16).discrete(v.data(), v.size(), table);
   std::vector<double> counts(w.size(), 0);
-  for (std::size_t i = 0; i + 1 < d.size(); i += 2)
-    ++counts[alias_sample(table.data(), static_cast<std::uint32_t>(w.size()), d[i], d[i + 1])];
+  for (const std::uint32_t c : v) {
+    ASSERT_LT(c, w.size());
+    ++counts[c];
+  }
   EXPECT_EQ(counts[4], 0) << "a zero weight is never drawn";
   expect_pass(chi_square_p_value(counts, prob), "discrete over 8 weights, chi-square");
   std::vector<double> off(prob);

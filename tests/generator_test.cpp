@@ -23,6 +23,7 @@
 #include "curand_ref.hpp"
 #include "entropy.hpp"
 #include "expect_error.hpp"
+#include "gpurand/discrete.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand::test {
@@ -78,6 +79,46 @@ TEST(Generator, PortableNormalRejectsBadScaleAndConsumesNothing) {
   EXPECT_EQ(o, gen.offset());
 }
 
+TEST(Generator, OwnDistributionsRejectBadParametersAndConsumeNothing) {
+  auto gen = cpu_gen(8);
+  std::vector<float> f(16);
+  std::vector<std::uint32_t> u(16);
+  const std::uint64_t o = gen.offset();
+  const float inf = std::numeric_limits<float>::infinity(), nanf = std::nanf("");
+  for (const float lambda : {0.0f, -1.0f, inf, nanf, 1e-37f})
+    expect_error(errc::invalid_argument, "lambda", [&] { gen.exponential(f.data(), 16, lambda); });
+  expect_error(errc::invalid_argument, "lambda: must be in [2^-120, 3.4e38] (finite and > 0, a "
+                                       "float rate) for exponential, got -2",
+               [&] { gen.exponential(f.data(), 16, -2.0f); });
+  for (const double p : {-0.5, 1.0000001, std::nan(""), -HUGE_VAL})
+    expect_error(errc::invalid_argument, "p: must be in [0, 1]",
+                 [&] { gen.bernoulli(u.data(), 16, p); });
+  expect_error(errc::invalid_argument, "got 1.5", [&] { gen.bernoulli(u.data(), 16, 1.5); });
+  // Bad parameters are errors for n = 0 too.
+  expect_error(errc::invalid_argument, "p:", [&] { gen.bernoulli(u.data(), 0, 2.0); });
+  discrete_table moved{1.0, 2.0};
+  discrete_table keep = std::move(moved);
+  expect_error(errc::invalid_argument, "table: a discrete_table used after being moved from",
+               [&] { gen.discrete(u.data(), 16, moved); });  // NOLINT(bugprone-use-after-move)
+  // Bad weights never make a table.
+  expect_error(errc::invalid_argument, "weights[2]: -1", [] { discrete_table t{1, 2, -1}; });
+  expect_error(errc::invalid_argument, "weights[0]: nan", [] { discrete_table t{std::nan("")}; });
+  expect_error(errc::invalid_argument, "all 2 weights are zero", [] { discrete_table t{0, 0}; });
+  expect_error(errc::invalid_argument, "weights: empty",
+               [] { discrete_table t(std::vector<double>{}); });
+  EXPECT_EQ(o, gen.offset()) << "a rejected call consumed offsets";
+  // The edges are accepted.
+  gen.bernoulli(u.data(), 16, 0.0);
+  EXPECT_EQ(std::vector<std::uint32_t>(16, 0u), u);
+  gen.bernoulli(u.data(), 16, 1.0);
+  EXPECT_EQ(std::vector<std::uint32_t>(16, 1u), u);
+  gen.exponential(f.data(), 16, 0x1p-120f);
+  gen.exponential(f.data(), 16, std::numeric_limits<float>::max());
+  for (const float v : f) EXPECT_TRUE(std::isfinite(v));
+  gen.discrete(u.data(), 16, keep);
+  for (const std::uint32_t v : u) EXPECT_LT(v, 2u);
+}
+
 TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByTheirBulkDraws) {
   auto gen = cpu_gen(31337);
   for (dist d : all_dists) {
@@ -105,6 +146,16 @@ TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByTheirBulkDraws) {
         gen.log_normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5);
         break;
       case dist::poisson: gen.poisson(reinterpret_cast<std::uint32_t*>(out.data()), n, 2.0); break;
+      case dist::exponential:
+        gen.exponential(reinterpret_cast<float*>(out.data()), n, test_lambda);
+        break;
+      case dist::bernoulli:
+        gen.bernoulli(reinterpret_cast<std::uint32_t*>(out.data()), n, test_p);
+        break;
+      case dist::discrete:
+        gen.discrete(reinterpret_cast<std::uint32_t*>(out.data()), n, test_table());
+        break;
+      default: FAIL() << "no Generator method for " << to_string(d);
     }
     const bool f = value_size(d) == 4;
     const double mean = f ? 2.0 : -1.0, sd = f ? 3.0 : 0.5;
@@ -616,8 +667,12 @@ void generator_fill(Generator& g, dist d, void* out, std::size_t n, double mean,
       return g.log_normal(static_cast<float*>(out), n, static_cast<float>(mean),
                           static_cast<float>(stddev));
     case dist::log_normal_double: return g.log_normal(static_cast<double*>(out), n, mean, stddev);
-    // The lambda that reserve_fill(kind, n, mean, stddev) leaves at its default.
-    case dist::poisson: return g.poisson(static_cast<std::uint32_t*>(out), n, 1.0);
+    case dist::poisson: return g.poisson(static_cast<std::uint32_t*>(out), n, test_lambda);
+    case dist::exponential:
+      return g.exponential(static_cast<float*>(out), n, static_cast<float>(test_lambda));
+    case dist::bernoulli: return g.bernoulli(static_cast<std::uint32_t*>(out), n, test_p);
+    case dist::discrete: return g.discrete(static_cast<std::uint32_t*>(out), n, test_table());
+    default: break;
   }
   FAIL() << "no Generator entry point for " << to_string(d);
 }
@@ -631,7 +686,13 @@ TEST(Generator, SplitFillEqualsOneFill) {
       const std::size_t size = value_size(d);
       std::vector<unsigned char> whole(n * size + 1), pieces(n * size + 1);
       generator_fill(a, d, whole.data(), n, 1.0, 2.0);
-      const bulk_request req = b.reserve_fill(d, n, 1.0, 2.0);
+      bulk_request want;
+      want.kind = d;
+      want.n = n;
+      want.mean = 1.0;
+      want.stddev = 2.0;
+      set_test_params(want);
+      const bulk_request req = b.reserve_fill(want);
       EXPECT_EQ(a.offset(), b.offset());
       for (std::uint64_t parts : {1u, 2u, 3u, 5u, 7u, 600u}) {
         std::size_t at = 0;

@@ -17,9 +17,16 @@
 #include <type_traits>
 #include <vector>
 
+#include <thrust/device_vector.h>
+#include <thrust/host_vector.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/transform.h>
+
 #include "gpu_test_util.cuh"
 #include "gpurand/device.cuh"
+#include "gpurand/discrete.hpp"
 #include "gpurand/gpurand.hpp"
+#include "gpurand/thrust.cuh"
 #include "philox_kat.hpp"
 
 namespace gpurand::test {
@@ -80,6 +87,76 @@ std::size_t gpu_cpu_loose(dist d, std::uint64_t seed, std::uint64_t offset, std:
   }
   EXPECT_EQ(0u, bad) << to_string(d) << ": values beyond the bound every value keeps";
   return loose;
+}
+
+// gpurand's own distributions are portable: the GPU's bulk fill and grid writer equal the CPU bit
+// for bit (the discrete table copied to the device on first use), at odd alignments too.
+TEST(Gpu, OwnDistributionsEqualTheCpuBitForBit) {
+  REQUIRE_GPU();
+  const discrete_table table{1, 2, 3, 0, 4.5, 0.25, 7};
+  for (dist d : {dist::exponential, dist::bernoulli, dist::discrete})
+    for (std::size_t n : {std::size_t{1}, std::size_t{1023}, std::size_t{1} << 20}) {
+      bulk_request r;
+      r.kind = d;
+      r.seed = 7;
+      r.offset = 8;
+      r.n = n;
+      r.lambda = 1.75;
+      r.p = 0.3;
+      r.table = &table;
+      std::vector<std::uint32_t> want(n + 1), got(n + 1);
+      r.backend = backend_kind::cpu;
+      fill(r, want.data());
+      r.backend = backend_kind::gpu;
+      std::uint32_t* dev = nullptr;
+      ASSERT_EQ(cudaSuccess, cudaMalloc(&dev, (n + 1) * 4));
+      fill(r, dev + 1);  // 4 bytes past a 16-byte boundary
+      ASSERT_EQ(cudaSuccess, cudaMemcpy(got.data(), dev + 1, n * 4, cudaMemcpyDeviceToHost));
+      cudaFree(dev);
+      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), n * 4)) << to_string(d) << " n=" << n;
+      grid_request g;
+      g.kind = d;
+      g.seed = 7;
+      g.offset = 12;
+      g.threads = 257;
+      g.per_thread = 5;
+      g.lambda = 1.75;
+      g.p = 0.3;
+      g.table = &table;
+      std::vector<std::uint32_t> gw(257 * 5), gg(257 * 5);
+      g.backend = backend_kind::cpu;
+      write_thread_streams(g, gw.data());
+      g.backend = backend_kind::gpu;
+      write_thread_streams(g, gg.data());
+      ASSERT_EQ(gw, gg) << to_string(d) << " grid";
+    }
+}
+
+// The Thrust functors on the CUDA system equal the CPP system's (tests/thrust_test.cpp): value
+// i is the first value of h.stream(i).
+TEST(Gpu, ThrustFunctorsOnTheDeviceEqualTheStreamOnTheHost) {
+  REQUIRE_GPU();
+  Generator gen(options{std::uint64_t{77}, backend_kind::gpu, 0});
+  const launch_handle h = gen.launch(8);
+  const discrete_table table{1, 2, 0, 5};
+  const std::size_t n = 100003;
+  ::thrust::device_vector<std::uint32_t> out(n);
+  ::thrust::transform(::thrust::counting_iterator<std::uint64_t>(0),
+                    ::thrust::counting_iterator<std::uint64_t>(n), out.begin(),
+                    gpurand::thrust::discrete(h, table.device_view()));
+  ::thrust::device_vector<float> z(n);
+  ::thrust::transform(::thrust::counting_iterator<std::uint64_t>(0),
+                    ::thrust::counting_iterator<std::uint64_t>(n), z.begin(),
+                    gpurand::thrust::exponential(h, 2.0f));
+  const ::thrust::host_vector<std::uint32_t> got = out;
+  const ::thrust::host_vector<float> gz = z;
+  const discrete_view hv = table.host_view();
+  for (std::size_t i = 0; i < n; ++i) {
+    auto a = h.stream(i), b = h.stream(i);
+    ASSERT_EQ(a.discrete(hv), got[i]) << i;
+    const float e = b.exponential(2.0f);
+    ASSERT_EQ(0, std::memcmp(&e, &gz[i], 4)) << i;
+  }
 }
 
 // The device computes Box-Muller with __logf and __sincosf (fast intrinsics,

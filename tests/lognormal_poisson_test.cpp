@@ -132,7 +132,7 @@ TEST(Poisson, PerElementFillInPiecesEqualsOneFill) {
 TEST(Poisson, GridEqualsCurandPoissonForEveryEngineAndRegime) {
   for (engine e : all_engines)
     for (const double lambda : kLambdas) {
-      detail::dist_params p;
+      detail::fill_params<double> p;
       p.lambda = lambda;
       const std::uint64_t threads = 3, k = 9;
       const auto got = cpu_grid(e, dist::poisson, 99, 5, 0, threads, k, false, p);
@@ -166,7 +166,7 @@ TEST(LogNormal, BulkEqualsCurandLogNormal4AndLogNormal2Double) {
 TEST(LogNormal, GridEqualsCurandLogNormalForEveryEngine) {
   for (engine e : all_engines)
     for (dist d : {dist::log_normal, dist::log_normal_double}) {
-      detail::dist_params p;
+      detail::fill_params<double> p;
       p.mean = 0.25;
       p.stddev = 1.75;
       const auto got = cpu_grid(e, d, 1234, 7, 0, 4, 11, false, p);  // odd: the cached value

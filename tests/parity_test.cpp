@@ -28,6 +28,7 @@ std::vector<unsigned char> bulk(dist d, std::uint64_t seed, std::uint64_t offset
   r.mean = mean;
   r.stddev = stddev;
   r.backend = backend_kind::cpu;
+  set_test_params(r);
   std::vector<unsigned char> out(n * value_size(d));
   fill(r, out.data());
   return out;
@@ -109,7 +110,7 @@ TEST(Parity, BulkNormalAppliesMeanAndStddevLikeCurand) {
 
 TEST(Parity, BulkNearTheLastSubsequence) {
   for (dist d : all_dists) {
-    const std::uint64_t per = value_size(d) == 8 ? 2 : 4;
+    const std::uint64_t per = detail::values_per_group(d);
     const std::uint64_t first_group = max64 - 9;  // groups up to 2^64-1
     const auto got = bulk(d, 77, 12, first_group, 10 * per);
     for (std::uint64_t j = 0; j < 10; ++j) {
@@ -117,7 +118,14 @@ TEST(Parity, BulkNearTheLastSubsequence) {
       curandStatePhilox4_32_10_t s;
       curand_init(77, first_group + j, 12, &s);
       unsigned char want[16];
-      if (d == dist::u32) {
+      const std::size_t group_bytes = per * value_size(d);
+      if (from_raw_draws(d)) {  // the definition over curand4's words, in order
+        const uint4 r = curand4(&s);
+        const unsigned w[4] = {r.x, r.y, r.z, r.w};
+        const unsigned* x = w;
+        for (std::uint64_t l = 0; l < per; ++l)
+          ref_own_value(d, [&] { return *x++; }, want + l * value_size(d));
+      } else if (d == dist::u32) {
         const uint4 r = curand4(&s);
         std::memcpy(want, &r, 16);
       } else if (d == dist::uniform) {
@@ -147,20 +155,21 @@ TEST(Parity, BulkNearTheLastSubsequence) {
         const double2 r = curand_log_normal2_double(&s, 0.0, 1.0);
         std::memcpy(want, &r, 16);
       } else if (d == dist::poisson) {
-        const uint4 r = curand_poisson4(&s, 1.0);
+        const uint4 r = curand_poisson4(&s, test_lambda);
         std::memcpy(want, &r, 16);
       } else {
         const double2 r = curand_normal2_double(&s);
         std::memcpy(want, &r, 16);
       }
-      ASSERT_EQ(0, std::memcmp(got.data() + j * 16, want, 16)) << to_string(d) << " group " << j;
+      ASSERT_EQ(0, std::memcmp(got.data() + j * group_bytes, want, group_bytes))
+          << to_string(d) << " group " << j;
     }
   }
 }
 
 TEST(Parity, BulkInPiecesEqualsOneFill) {
   for (dist d : all_dists) {
-    const std::uint64_t per = value_size(d) == 8 ? 2 : 4, size = value_size(d);
+    const std::uint64_t per = detail::values_per_group(d), size = value_size(d);
     const auto whole = bulk(d, 3, 20, 0, 1000);
     const auto a = bulk(d, 3, 20, 0, 100 * per);
     const auto b = bulk(d, 3, 20, 100, 1000 - 100 * per);
@@ -238,14 +247,16 @@ TEST(Parity, BulkIndependentOfCpuThreadsAndBlockSize) {
 }
 
 TEST(Parity, GridIndependentOfCpuThreadsAndBlockSize) {
-  std::vector<unsigned char> first;
-  for (unsigned threads : {1u, 2u, 5u})
-    for (std::uint64_t block : {std::uint64_t{1}, std::uint64_t{48}, std::uint64_t{4096}}) {
-      scoped_cpu_settings cfg(threads, block);
-      const auto got = cpu_grid(engine::philox4_32_10, dist::normal, 8, 0, 0, 300, 7);
-      if (first.empty()) first = got;
-      ASSERT_EQ(first, got) << "threads=" << threads << " block=" << block;
-    }
+  for (dist d : all_dists) {
+    std::vector<unsigned char> first;
+    for (unsigned threads : {1u, 2u, 5u})
+      for (std::uint64_t block : {std::uint64_t{1}, std::uint64_t{48}, std::uint64_t{4096}}) {
+        scoped_cpu_settings cfg(threads, block);
+        const auto got = cpu_grid(engine::philox4_32_10, d, 8, 0, 0, 300, 7);
+        if (first.empty()) first = got;
+        ASSERT_EQ(first, got) << to_string(d) << " threads=" << threads << " block=" << block;
+      }
+  }
 }
 
 }  // namespace

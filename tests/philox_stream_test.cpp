@@ -220,8 +220,8 @@ TEST(PhiloxStream, LongRunsOfOneKindMatchTheReference) {
         const std::vector<unsigned char> want =
             test::ref_stream(engine::philox4_32_10, D, 77, 5, offset, k);
         std::vector<typename bulk_traits<D>::value> got(k);
-        thread_stream_body<engine::philox4_32_10, D, plain_philox_stream>(77, offset, 5, k, 1,
-                                                                          got.data());
+        thread_stream_body<engine::philox4_32_10, D, plain_philox_stream>(
+            77, offset, 5, k, 1, got.data(), make_params<D>(grid_request{}));
         ASSERT_EQ(want.size(), got.size() * sizeof got[0]);
         ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size()))
             << to_string(D) << " at offset " << offset;

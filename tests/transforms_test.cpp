@@ -122,7 +122,7 @@ template <dist D, class Call>
                                             std::uint64_t offset, Call call) {
   using T = typename bulk_traits<D>::value;
   T got[4];
-  bulk_group<D>(seed, offset, sub, normal_params<T>{T(0), T(1)}, got);
+  bulk_group<D>(seed, offset, sub, fill_params<T>{T(0), T(1)}, got);
   curandStatePhilox4_32_10_t s;
   curand_init(seed, sub, offset, &s);
   const auto want = call(s);

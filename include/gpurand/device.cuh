@@ -50,8 +50,12 @@ static_assert(!gpurand::detail::text_contains(GPURAND_STRINGIFY(QUALIFIERS), "de
 #include <cstdlib>
 
 #include "gpurand/detail/normal_cache.hpp"
+#include "gpurand/detail/alias.hpp"
+#include "gpurand/detail/distributions.hpp"
+#include "gpurand/detail/integers.hpp"
 #include "gpurand/detail/portable_math.hpp"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 #include "gpurand/gpurand.hpp"
 
 namespace gpurand {
@@ -100,6 +104,26 @@ GPURAND_HD inline void window_overrun(std::uint64_t id, std::uint64_t* report) {
                "gpurand: subsequence %llu drew past its launch window (reserve more draws in "
                "Generator::launch)\n",
                static_cast<unsigned long long>(id));
+  std::abort();
+#endif
+}
+
+/// Called when rng.discrete(view) gets a view it cannot read here (a host view in device code,
+/// a device view on the host, an empty view): it would read the wrong memory, so it stops the
+/// thread like a window overrun (no report word: the message says what happened).
+GPURAND_HD inline void unreadable_discrete_view(std::uint64_t id, memory_space space) {
+#if defined(__CUDA_ARCH__)
+  printf("gpurand: subsequence %llu: rng.discrete() got %s view in device code (pass "
+         "table.device_view())\n",
+         static_cast<unsigned long long>(id),
+         space == memory_space::host ? "a host" : "an empty");
+  __trap();
+#else
+  std::fprintf(stderr,
+               "gpurand: subsequence %llu: rng.discrete() got %s view in host code (pass "
+               "table.host_view())\n",
+               static_cast<unsigned long long>(id),
+               space == memory_space::device ? "a device" : "an empty");
   std::abort();
 #endif
 }
@@ -205,6 +229,61 @@ class basic_stream {
   /// The double portable normal: pairs of portable_box_muller_double over four consecutive
   /// next() draws, the second value kept for the next call.
   GPURAND_HD double normal_portable_double() { return portable_.normal_double(*this); }
+
+  // gpurand's own distributions: portable (the same bits on every CPU and GPU), built from the
+  // next() draws, so the window accounting is next()'s, one count per draw.
+
+  /// Exponential(lambda): exponential_from_u32(next(), lambda) = -log(u) / lambda with u the
+  /// curand_uniform value of the draw, through gpurand's portable log. Cost: 1 draw. lambda
+  /// must be finite and > 0 (not checked here; the host API refuses other values).
+  GPURAND_HD float exponential(float lambda) {
+    return detail::exponential_from_u32(next(), lambda);
+  }
+  /// Bernoulli(p): 1 if next() < round(p * 2^32), else 0 (p quantised to a multiple of 2^-32;
+  /// p <= 0 or NaN never gives 1, p >= 1 always does). Cost: 1 draw, plus computing the
+  /// threshold from p on every call (a double multiply and conversion: slow on GPUs with a low
+  /// FP64 rate; pass a bernoulli_param made once instead).
+  GPURAND_HD std::uint32_t bernoulli(double p) { return bernoulli(bernoulli_param(p)); }
+  /// Bernoulli with a threshold computed once. Cost: 1 draw and one compare.
+  GPURAND_HD std::uint32_t bernoulli(bernoulli_param b) {
+    return detail::bernoulli_from_u32(next(), b.threshold);
+  }
+  /// A category of a discrete_table: x1 = next(), x2 = next(), then the alias method
+  /// (gpurand/discrete.hpp). Cost: 2 draws and one 8-byte table read. `table` must be readable
+  /// where this runs (table.device_view() in kernels, host_view() on the host): otherwise the
+  /// thread traps (device) or the process aborts (host) with a message, before any draw.
+  GPURAND_HD std::uint32_t discrete(const discrete_view& table) {
+    if (!table.readable_here()) detail::unreadable_discrete_view(id_, table.space);
+    const unsigned x1 = next();
+    const unsigned x2 = next();
+    return detail::alias_sample(table.entries, table.size, x1, x2);
+  }
+
+  /// An unbiased integer in [low, high), as uint32: Lemire's multiply-shift with rejection in
+  /// its wide form (gpurand/detail/integers.hpp): a try takes two next() draws x_hi, x_lo, the
+  /// value is low + ((x_hi * 2^32 + x_lo) * r) >> 64 with r = high - low, and the try is
+  /// rejected (two more draws) with probability < r / 2^64 <= 2^-32. r = 2^32 takes x_hi
+  /// itself (never rejected). Cost: 2 draws per try, every draw counted in the window, so a
+  /// launch should reserve 2 per value plus a margin for the rare rejection. Preconditions
+  /// (the host API checks them, the device does not): low < high <= 2^32.
+  GPURAND_HD std::uint32_t integer(std::uint64_t low, std::uint64_t high) {
+    const std::uint64_t range = high - low;
+    auto draw = [this] { return next(); };
+    if (range >> 32) {  // r = 2^32: the whole word
+      const std::uint32_t x_hi = draw();
+      (void)draw();  // the try's second word: every try takes two
+      return static_cast<std::uint32_t>(low + x_hi);
+    }
+    return static_cast<std::uint32_t>(
+        low + detail::lemire_wide<std::uint32_t>(draw, static_cast<std::uint32_t>(range)));
+  }
+  /// An unbiased integer in [low, high), as uint64: the wide form on 64-bit words, a try takes
+  /// four next() draws (two 64-bit words, high word first, each word high half first), rejected
+  /// with probability < 2^-64. Cost: 4 draws per try, all counted. Precondition: low < high.
+  GPURAND_HD std::uint64_t integer64(std::uint64_t low, std::uint64_t high) {
+    auto draw = [this] { return next(); };
+    return low + detail::lemire_wide<std::uint64_t>(draw, high - low);
+  }
 
   /// skipahead(n): the same position as n calls of next().
   GPURAND_HD void discard(unsigned long long n) {

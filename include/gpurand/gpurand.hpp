@@ -86,8 +86,21 @@ enum class dist {
   log_normal_double,
   /// curand_poisson(lambda), stored as uint32: a variable number of draws per value (see
   /// bulk_draws and draws_for).
-  poisson
+  poisson,
+  /// Unbiased integers in [low, high) stored as uint32 (high - low <= 2^32, high <= 2^32):
+  /// Lemire's multiply-shift with rejection, the wide form (gpurand/detail/integers.hpp).
+  integer,
+  /// Unbiased integers in [low, high) stored as uint64 (high <= 2^64 - 1).
+  integer64,
+  /// Exponential(lambda) floats from one draw each (gpurand/detail/distributions.hpp): portable.
+  exponential,
+  /// Bernoulli(p) as uint32 0/1 from one draw each, p quantised to a multiple of 2^-32.
+  bernoulli,
+  /// Categorical over the categories of a gpurand::discrete_table (alias method), as uint32.
+  discrete
 };
+
+class discrete_table;  // gpurand/discrete.hpp
 
 /// Tag selecting the portable normal: gen.normal(out, n, mean, stddev, gpurand::portable).
 struct portable_t {
@@ -204,7 +217,11 @@ struct bulk_request {
   double mean = 0.0;                ///< normal * stddev + mean; log-normal exp(mean + stddev * z)
   double stddev = 1.0;              ///< normals and log-normals; must be finite and >= 0
   double lambda = 1.0;              ///< poisson, exponential
+  std::uint64_t low = 0;            ///< integer, integer64: values in [low, high)
+  std::uint64_t high = 0;
+  double p = 0.5;                   ///< bernoulli
   const double* lambdas = nullptr;  ///< poisson with one lambda per element (bulk only)
+  const discrete_table* table = nullptr;  ///< discrete
   backend_kind backend = backend_kind::automatic;
 };
 /// Fill `out` (host, device or managed memory, n values of bulk_request::kind's
@@ -226,9 +243,13 @@ struct grid_request {
   std::uint64_t per_thread = 0;
   bool interleave = false;
   double mean = 0.0;                ///< log-normal: exp(mean + stddev * normal) (curand_log_normal)
-  double stddev = 1.0;              ///< log-normal; finite and >= 0
+  double stddev = 1.0;              ///< log-normal; finite and >= 0 (the normals' grid mode is unscaled)
   double lambda = 1.0;              ///< poisson, exponential
+  std::uint64_t low = 0;            ///< integer, integer64: values in [low, high)
+  std::uint64_t high = 0;
+  double p = 0.5;                   ///< bernoulli
   const double* lambdas = nullptr;  ///< poisson with one lambda per element (bulk only)
+  const discrete_table* table = nullptr;  ///< discrete
   backend_kind backend = backend_kind::automatic;
 };
 void write_thread_streams(const grid_request& req, void* out);
@@ -330,6 +351,22 @@ class Generator {
   /// (device, managed or mapped pinned memory), on the CPU backend host-accessible.
   void poisson(std::uint32_t* out, std::size_t n, const double* lambdas);
 
+  /// Exponential(lambda) floats: value i is exponential_from_u32(x, lambda) of word i % 4 of the
+  /// Philox block curand4(curand_init(seed, i / 4, o)), i.e. -log(u) / lambda with u that
+  /// word's curand_uniform value and gpurand's portable log: the same bits on every CPU and
+  /// GPU. lambda in [2^-120, FLT_MAX], else Error(invalid_argument) naming lambda. Reserves 4
+  /// draws, like every fixed-draw fill.
+  void exponential(float* out, std::size_t n, float lambda = 1.0f);
+  /// Bernoulli(p) as 0/1: value i is 1 iff word i % 4 of block curand_init(seed, i / 4, o) is
+  /// below round(p * 2^32) (so P(1) is p to within 2^-33). p in [0, 1], else
+  /// Error(invalid_argument) naming p. Portable. Reserves 4 draws.
+  void bernoulli(std::uint32_t* out, std::size_t n, double p);
+  /// Categories of `table` (gpurand/discrete.hpp): value i is the alias method over words
+  /// (0, 1) for even i, (2, 3) for odd i, of block curand_init(seed, i / 2, o). Portable. The
+  /// GPU backend copies the table to the device on first use there (table.device_view()).
+  /// Reserves 4 draws.
+  void discrete(std::uint32_t* out, std::size_t n, const discrete_table& table);
+
   /// Asynchronous fills into device memory on `stream`; they return once the
   /// kernel is enqueued. `out` must be device (or managed) memory.
   /// Capture-safe: on a stream being captured into a CUDA graph, the fill
@@ -351,6 +388,11 @@ class Generator {
   /// A variable-draw group over its budget is reported at the next host call (Error(exhausted)).
   void poisson_async(std::uint32_t* out, std::size_t n, double lambda, cuda_stream stream);
   void poisson_async(std::uint32_t* out, std::size_t n, const double* lambdas, cuda_stream stream);
+  void exponential_async(float* out, std::size_t n, float lambda, cuda_stream stream);
+  void bernoulli_async(std::uint32_t* out, std::size_t n, double p, cuda_stream stream);
+  /// The table's first use on the stream's device copies it synchronously (device_view()).
+  void discrete_async(std::uint32_t* out, std::size_t n, const discrete_table& table,
+                      cuda_stream stream);
 
   /// Reserve `draws_per_thread` 32-bit draws (rounded up to a multiple of 4,
   /// a whole Philox block) for every subsequence and return the handle that
@@ -371,8 +413,9 @@ class Generator {
   /// seed, the reserved offset and backend. Same checks as the fills.
   bulk_request reserve_fill(dist kind, std::size_t n, double mean = 0.0, double stddev = 1.0);
   /// reserve_fill for any distribution: `shape` gives kind, n and the distribution's
-  /// parameters (mean, stddev, lambda, lambdas, ...); the result is `shape` with this
-  /// generator's seed, the reserved offset (bulk_draws(kind) draws), first_group 0 and backend.
+  /// parameters (mean, stddev, lambda, lambdas, low, high, p, table); the result is `shape`
+  /// with this generator's seed, the reserved offset (bulk_draws(kind) draws), first_group 0
+  /// and backend.
   bulk_request reserve_fill(const bulk_request& shape);
 
   /// Child generator `index` in [0, 65536): same seed, an offset window that
@@ -413,6 +456,8 @@ class Generator {
   struct impl;
   explicit Generator(std::unique_ptr<impl> p);
   void bulk(dist kind, void* out, std::size_t n, double mean, double stddev, cuda_stream* stream);
+  /// The fill of `req` (kind, n and the distribution's parameters; seed, offset, backend are
+  /// this generator's) through the choke point.
   void bulk(bulk_request req, void* out, cuda_stream* stream);
   std::unique_ptr<impl> impl_;
 };

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -21,6 +23,7 @@
 #include "cli/output.hpp"
 #include "dispatch.hpp"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 #include "state_text.hpp"
 
 namespace gpurand::cli {
@@ -50,8 +53,12 @@ struct params {
   std::optional<std::string> state_in, state_out;
   std::uint64_t written = 0;    // values (count mode) or values per thread (grid) before this run
   std::set<std::string> given;  // the flags on the command line, e.g. "--dist"
-  double mean = 0.0, stddev = 1.0;  // log-normal
-  double lambda = 1.0;              // poisson
+  // The distribution's parameters (checked by check()).
+  std::optional<double> mean, stddev;  // log-normal
+  std::optional<double> lambda, p;
+  std::optional<std::uint64_t> low, high;
+  std::vector<double> weights;                  // --weights / --weights-file
+  std::shared_ptr<const discrete_table> table;  // built from `weights`
 };
 
 bool is_variable(dist d) {
@@ -70,6 +77,45 @@ std::string state_file_name(const std::string& text, const char* flag) {
   return text;
 }
 
+/// Copies the distribution's parameters into a bulk or grid request.
+template <class Request>
+void set_dist_params(const params& p, Request& req) {
+  if (p.mean) req.mean = *p.mean;
+  if (p.stddev) req.stddev = *p.stddev;
+  if (p.lambda) req.lambda = *p.lambda;
+  if (p.p) req.p = *p.p;
+  if (p.low) req.low = *p.low;
+  if (p.high) req.high = *p.high;
+  req.table = p.table.get();
+}
+
+/// The weights of --weights (`text`: w0,w1,...) or of the file --weights-file names (numbers
+/// separated by commas, spaces or newlines).
+std::vector<double> parse_weights(const std::string& text, const std::string& flag) {
+  std::vector<double> w;
+  std::size_t i = 0;
+  const char* seps = ", \t\r\n";
+  while (true) {
+    i = text.find_first_not_of(seps, i);
+    if (i == std::string::npos) break;
+    const std::size_t end = text.find_first_of(seps, i);
+    const std::string item = text.substr(i, end == std::string::npos ? end : end - i);
+    w.push_back(parse_double(item, flag + " (weight " + std::to_string(w.size()) + ")"));
+    if (end == std::string::npos) break;
+    i = end;
+  }
+  return w;
+}
+
+std::string read_text_file(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(errc::invalid_argument, std::string(flag) + ": cannot open '" + path + "'");
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) throw Error(errc::invalid_argument, std::string(flag) + ": cannot read '" + path + "'");
+  return s.str();
+}
+
 /// Parses the flags and checks each value on its own. Empty when --help was
 /// given (written to `help_out`).
 std::optional<params> read_flags(const std::vector<std::string>& args, std::ostream& help_out) {
@@ -79,9 +125,11 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
       "Grid mode (--blocks, --threads, --per-thread): thread g writes K values of its stream\n"
       "curand_init(seed, g, offset), thread-major, or draw-major with --interleave.\n"
       "Count mode (--count): N values of one Philox bulk fill.\n"
-      "log-normal(-double): exp(mean + stddev * normal), --mean (0) and --stddev (1);\n"
-      "poisson: --lambda (1), written as u32; a flag for a distribution that does not read it\n"
-      "is an error. A poisson thread's K values are produced at once (memory K x 4 bytes).\n"
+      "Parameters: log-normal(-double): exp(mean + stddev * normal), --mean (0), --stddev (1);\n"
+      "poisson (written as u32), exponential: --lambda (1); bernoulli: --p (0.5);\n"
+      "integer, integer64: --low (0), --high (required); discrete: --weights or --weights-file.\n"
+      "A flag for a distribution that does not read it is an error. A poisson thread's K\n"
+      "values are produced at once (memory K x 4 bytes).\n"
       "Without --backend, $GPURAND_BACKEND is used if set. Counts are decimal, without sign\n"
       "or suffix. --output writes like a shell redirection to pipes, devices and symlinks;\n"
       "a regular file is replaced atomically once whole. Exit codes: 0 ok, 1 failure, 2 bad "
@@ -95,16 +143,16 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
       "  gpurand generate --state-in s.txt --state-out s.txt --count 500 >b.bin\n"
       "  (a.bin then b.bin = gpurand generate --dist normal --count 1500 --seed S)");
   std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, count_s, mean_s,
-      stddev_s, lambda_s;
+      stddev_s;
   bool interleave = false;
   auto* o_engine =
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
   auto* o_dist = add_text(app, "--dist", "NAME", dist_s,
                           "u32|uniform|normal|uniform-double|normal-double|normal-portable|normal-"
-                          "portable-double|log-normal|log-normal-double|poisson (default u32)");
+                          "portable-double|log-normal|log-normal-double|poisson|integer|integer64|"
+                          "exponential|bernoulli|discrete (default u32)");
   auto* o_mean = add_text(app, "--mean", "X", mean_s, "log-normal: mean of the normal (0)");
   auto* o_stddev = add_text(app, "--stddev", "X", stddev_s, "log-normal: its stddev (1)");
-  auto* o_lambda = add_text(app, "--lambda", "X", lambda_s, "poisson: the mean (1)");
   auto* o_seed =
       add_text(app, "--seed", "N", seed_s, "seed (default: 64 bits from the OS, printed)");
   auto* o_offset = add_text(app, "--offset", "N", offset_s, "first 32-bit draw of the window (0)");
@@ -119,6 +167,17 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
                               "continue the run saved in FILE (by --state-out)");
   auto* o_state_out = add_text(app, "--state-out", "FILE", state_out_s,
                                "save where this run ends to FILE, to continue it later");
+  std::string lambda_s, p_s, low_s, high_s, weights_s, weights_file_s;
+  auto* o_lambda = add_text(app, "--lambda", "X", lambda_s, "exponential: rate; poisson: mean (default 1)");
+  auto* o_p = add_text(app, "--p", "X", p_s, "bernoulli: probability of 1 in [0, 1] (default 0.5)");
+  auto* o_low = add_text(app, "--low", "N", low_s, "integer, integer64: lowest value (default 0)");
+  auto* o_high =
+      add_text(app, "--high", "N", high_s, "integer, integer64: values below N (required)");
+  auto* o_weights = add_text(app, "--weights", "W0,W1,...", weights_s,
+                             "discrete: the categories' weights (finite, >= 0, not all 0)");
+  auto* o_weights_file = add_text(app, "--weights-file", "FILE", weights_file_s,
+                                  "discrete: weights read from FILE (separated by commas, "
+                                  "spaces or newlines)");
   if (!parse_args(app, args, help_out)) return std::nullopt;
 
   auto given = [](const CLI::Option* o) { return o->count() > 0; };
@@ -142,20 +201,24 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
   p.threads = grid_opts.threads();
   p.per_thread = grid_opts.per_thread();
   if (given(o_count)) p.count = parse_positive(count_s, "--count");
-  // Distribution parameters: only for a distribution that reads them (strict: a flag that
-  // would be ignored is an error).
-  const bool log_normal = p.kind == dist::log_normal || p.kind == dist::log_normal_double;
-  auto param = [&](const CLI::Option* o, const std::string& text, const char* flag, bool used,
-                   const char* who, double& into) {
-    if (!given(o)) return;
-    if (!used)
-      throw Error(errc::invalid_argument, std::string(flag) + ": applies to " + who +
-                                              " only, not to --dist " + to_string(p.kind));
-    into = parse_double(text, flag);
-  };
-  param(o_mean, mean_s, "--mean", log_normal, "log-normal and log-normal-double", p.mean);
-  param(o_stddev, stddev_s, "--stddev", log_normal, "log-normal and log-normal-double", p.stddev);
-  param(o_lambda, lambda_s, "--lambda", p.kind == dist::poisson, "poisson", p.lambda);
+  if (given(o_mean)) p.mean = parse_double(mean_s, "--mean");
+  if (given(o_stddev)) p.stddev = parse_double(stddev_s, "--stddev");
+  if (given(o_lambda)) p.lambda = parse_double(lambda_s, "--lambda");
+  if (given(o_p)) p.p = parse_double(p_s, "--p");
+  if (given(o_low)) p.low = parse_u64(low_s, "--low");
+  if (given(o_high)) p.high = parse_u64(high_s, "--high");
+  if (given(o_weights) && given(o_weights_file))
+    throw Error(errc::invalid_argument, "--weights: give either --weights or --weights-file");
+  if (given(o_weights) || given(o_weights_file)) {
+    const std::string flag = given(o_weights) ? "--weights" : "--weights-file";
+    p.weights = parse_weights(
+        given(o_weights) ? weights_s : read_text_file(weights_file_s, "--weights-file"), flag);
+    try {
+      p.table = std::make_shared<const discrete_table>(p.weights);
+    } catch (const Error& e) {
+      throw Error(e.code(), flag + ": " + e.what());
+    }
+  }
   if (given(o_state_in)) p.state_in = state_file_name(state_in_s, "--state-in");
   if (given(o_state_out)) p.state_out = state_file_name(state_out_s, "--state-out");
   for (const CLI::Option* o : app.get_options())
@@ -172,10 +235,39 @@ void check_one_mode(const params& p) {
     throw Error(errc::invalid_argument, "--interleave: applies to grid mode only");
 }
 
+/// Each distribution's own flags: one it does not read is an error naming it;
+/// the library's checks of their values, naming the flags.
+void check_dist_flags(const params& p) {
+  const bool integers = p.kind == dist::integer || p.kind == dist::integer64;
+  const bool log_normal = p.kind == dist::log_normal || p.kind == dist::log_normal_double;
+  const std::pair<const char*, bool> own[] = {
+      {"--mean", log_normal},
+      {"--stddev", log_normal},
+      {"--lambda", p.kind == dist::exponential || p.kind == dist::poisson},
+      {"--p", p.kind == dist::bernoulli},
+      {"--low", integers}, {"--high", integers}, {"--weights", p.kind == dist::discrete},
+      {"--weights-file", p.kind == dist::discrete}};
+  for (const auto& [flag, used] : own)
+    if (p.given.count(flag) && !used)
+      throw Error(errc::invalid_argument,
+                  std::string(flag) + ": not a parameter of --dist " + to_string(p.kind));
+  if (integers && !p.high)
+    throw Error(errc::invalid_argument,
+                std::string("--high: --dist ") + to_string(p.kind) + " needs --high");
+  if (p.kind == dist::discrete && !p.table)
+    throw Error(errc::invalid_argument,
+                "--weights: --dist discrete needs exactly one of --weights and --weights-file");
+  grid_request req;
+  req.kind = p.kind;
+  set_dist_params(p, req);
+  gpurand::detail::validate_params(req, "--");
+}
+
 /// Checks the combination of a complete set of flags (a resumed run's after
 /// the saved settings are added): modes, sizes that overflow, the window.
 void check(const params& p) {
   check_one_mode(p);
+  check_dist_flags(p);
   const bool grid = p.blocks || p.threads || p.per_thread;
   if (!grid && !p.count)
     throw Error(errc::invalid_argument,
@@ -202,17 +294,6 @@ void check(const params& p) {
                     to_string(p.kind) +
                     " grid cannot be resumed: its values take a variable number of draws, so a "
                     "stream cannot restart at a row (count mode can)");
-  // The parameters as the library checks them (before any output is opened).
-  grid_request shape;
-  shape.kind = p.kind;
-  shape.mean = p.mean;
-  shape.stddev = p.stddev;
-  shape.lambda = p.lambda;
-  try {
-    gpurand::detail::validate_params(shape);
-  } catch (const Error& e) {  // "lambda: ..." -> "--lambda: ...", the flag's name
-    throw Error(e.code(), std::string("--") + e.what());
-  }
 
   if (p.count) {
     checked_mul(*p.count, value_size(p.kind), "--count x value size");
@@ -259,10 +340,6 @@ constexpr std::size_t state_max_bytes = 4096;
 
 using settings = std::vector<std::pair<std::string, std::string>>;
 
-/// The settings a resumed run must share with the run it continues, keyed by
-/// flag name without "--" and spelled as the flag takes them (they are fed
-/// back through read_flags). A new flag that changes the values (a
-/// distribution parameter) adds itself here.
 /// A double in the shortest decimal that reads back to it (as --mean etc. take it).
 std::string shortest(double v) {
   char buf[32];
@@ -270,16 +347,27 @@ std::string shortest(double v) {
   return std::string(buf, r.ptr);
 }
 
+/// The settings a resumed run must share with the run it continues, keyed by
+/// flag name without "--" and spelled as the flag takes them (they are fed
+/// back through read_flags). A new flag that changes the values (a
+/// distribution parameter) adds itself here.
 settings settings_of(const params& p, std::uint64_t seed) {
   settings s = {{"engine", to_string(p.eng.value_or(engine::philox4_32_10))},
                 {"dist", to_string(p.kind)},
                 {"seed", std::to_string(seed)},
                 {"offset", std::to_string(p.offset)}};
-  if (p.kind == dist::log_normal || p.kind == dist::log_normal_double) {
-    s.push_back({"mean", shortest(p.mean)});
-    s.push_back({"stddev", shortest(p.stddev)});
+  // The distribution's parameters, in the form the flags read back (shortest round trip).
+  if (p.mean) s.push_back({"mean", shortest(*p.mean)});
+  if (p.stddev) s.push_back({"stddev", shortest(*p.stddev)});
+  if (p.lambda) s.push_back({"lambda", shortest(*p.lambda)});
+  if (p.p) s.push_back({"p", shortest(*p.p)});
+  if (p.low) s.push_back({"low", std::to_string(*p.low)});
+  if (p.high) s.push_back({"high", std::to_string(*p.high)});
+  if (p.table) {
+    std::string w;
+    for (double x : p.weights) w += (w.empty() ? "" : ",") + shortest(x);
+    s.push_back({"weights", w});
   }
-  if (p.kind == dist::poisson) s.push_back({"lambda", shortest(p.lambda)});
   if (!p.count) {
     s.push_back({"blocks", std::to_string(*p.blocks)});
     s.push_back({"threads", std::to_string(*p.threads)});
@@ -373,7 +461,7 @@ params resume(const std::vector<std::string>& args, const params& p, const saved
                     "grid-mode flags");
   std::vector<std::string> merged = args;
   for (const auto& [key, value] : saved.recorded)
-    if (!p.given.count("--" + key)) {
+    if (!p.given.count("--" + key) && !(key == "weights" && p.given.count("--weights-file"))) {
       merged.push_back("--" + key);
       merged.push_back(value);
     }
@@ -417,9 +505,7 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
   req.seed = seed;
   req.offset = p.offset;
   req.backend = backend;
-  req.mean = p.mean;
-  req.stddev = p.stddev;
-  req.lambda = p.lambda;
+  set_dist_params(p, req);
   if (p.interleave) {
     req.threads = threads;
     req.per_thread = k;
@@ -458,16 +544,14 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
 /// offset) in the bulk layout (value i is lane i % per of group i / per).
 void run_count(const params& p, std::uint64_t seed, backend_kind backend, output_sink& out) {
   const std::uint64_t begin = p.written, end = p.written + *p.count;  // check() ruled out overflow
-  const std::uint64_t per = value_size(p.kind) == 8 ? 2 : 4;
+  const std::uint64_t per = gpurand::detail::values_per_group(p.kind);
   const std::size_t size = value_size(p.kind);
   bulk_request req;
   req.kind = p.kind;
   req.seed = seed;
   req.offset = p.offset;
   req.backend = backend;
-  req.mean = p.mean;
-  req.stddev = p.stddev;
-  req.lambda = p.lambda;
+  set_dist_params(p, req);
   std::vector<unsigned char> buf;
   // Pieces end on multiples of chunk_values (a multiple of 4, so on groups);
   // only the first can start inside a group, whose leading values were written before.

@@ -14,7 +14,10 @@
 #include <cstring>
 #include <filesystem>
 #include <iterator>
+#include <type_traits>
 #include <vector>
+
+#include "gpurand/detail/table.hpp"
 
 namespace gpurand::cli {
 
@@ -230,12 +233,20 @@ void output_sink::write(const void* values, std::size_t n, dist kind) {
   buf.reserve(1 << 16);
   char tmp[64];
   const auto* bytes = static_cast<const unsigned char*>(values);
+  bool integral = false;  // u32, the integers, bernoulli, discrete: written as integers
+  gpurand::detail::visit(kind, [&](auto c) {
+    integral = std::is_integral_v<typename gpurand::detail::dist_traits<decltype(c)::value>::value>;
+  });
   for (std::size_t i = 0; i < n; ++i) {
     std::to_chars_result r{};
     const unsigned char* p = bytes + i * size;
-    if (kind == dist::u32) {
+    if (integral && size == 4) {
       std::uint32_t v;
       std::memcpy(&v, p, 4);
+      r = std::to_chars(tmp, tmp + sizeof tmp, v);
+    } else if (integral) {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
       r = std::to_chars(tmp, tmp + sizeof tmp, v);
     } else if (size == 4) {
       float v;

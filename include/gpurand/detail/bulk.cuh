@@ -105,16 +105,16 @@ GPURAND_HD GPURAND_FORCEINLINE typename dist_traits<D>::value variable_value(Str
 
 /// Group `sub` of a variable-draw bulk fill at (seed, offset): the first `count` values (at
 /// most per_group) into v, read through a cursor of `budget` draws (bulk_draws, or less).
-/// `lambdas`, when per-element, points at the group's first value's lambda. Returns false
-/// if the budget ran out (the values are then invalid).
+/// `first` is the index in the request of the group's first value (p.lambdas[first] is its
+/// lambda when per-element). Returns false if the budget ran out (the values are then invalid).
 template <dist D, class T>
 GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint64_t offset,
                                                    std::uint64_t sub, std::uint64_t budget,
-                                                   double lambda, const double* lambdas,
+                                                   const fill_params<T>& p, std::uint64_t first,
                                                    unsigned count, T* v) {
   draw_cursor c(seed, sub, offset, budget);
   static_assert(D == dist::poisson, "a variable-draw row without a group body");
-  poisson_group(c, poisson_lambdas{lambda, lambdas}, count, v);
+  poisson_group(c, poisson_lambdas{p.lambda, p.lambdas ? p.lambdas + first : nullptr}, count, v);
   return !c.exhausted();
 }
 #endif
@@ -123,6 +123,7 @@ GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint
 /// curand_init(seed, g, offset), written to out[0], out[stride], ...
 /// (stride 1: thread-major; stride = threads: interleaved). `Stream` runs the
 /// draws: the CPU writer's writer_stream_t<E, D>; the GPU kernels pass basic_stream<E>.
+/// `p`: the distribution's parameters (make_params of the grid_request).
 /// A variable-draw row reads at most `budget` draws (its window, draws_for(E, D, k)) through
 /// a budgeted_stream<E> and returns false if it needed more (its values are then invalid);
 /// the others always return true.
@@ -130,7 +131,7 @@ template <engine E, dist D, class Stream = writer_stream_t<E, D>, class T>
 GPURAND_HD GPURAND_FORCEINLINE bool thread_stream_body(std::uint64_t seed, std::uint64_t offset,
                                                        std::uint64_t g, std::uint64_t k,
                                                        std::uint64_t stride, T* out,
-                                                       const dist_params& p = {},
+                                                       const fill_params<T>& p = {},
                                                        std::uint64_t budget = ~std::uint64_t{0}) {
   (void)budget;  // read by the variable-draw rows only, which a build without cuRAND lacks
   if constexpr (dist_traits<D>::variable) {
@@ -158,12 +159,20 @@ GPURAND_HD GPURAND_FORCEINLINE bool thread_stream_body(std::uint64_t seed, std::
         v = s.normal_double();
       else if constexpr (D == dist::normal_portable)
         v = s.normal_portable();
+      else if constexpr (D == dist::normal_portable_double)
+        v = s.normal_portable_double();
       else if constexpr (D == dist::log_normal)  // curand_log_normal takes float parameters
-        v = s.log_normal(static_cast<float>(p.mean), static_cast<float>(p.stddev));
+        v = s.log_normal(p.mean, p.stddev);
       else if constexpr (D == dist::log_normal_double)
         v = s.log_normal_double(p.mean, p.stddev);
-      else
-        v = s.normal_portable_double();
+      else if constexpr (D == dist::exponential)
+        v = s.exponential(static_cast<float>(p.lambda));
+      else if constexpr (D == dist::bernoulli)
+        v = s.bernoulli(bernoulli_param::from_threshold(p.threshold));
+      else {
+        static_assert(D == dist::discrete);
+        v = s.discrete(p.table);
+      }
       out[i * stride] = v;
     }
     return true;

@@ -11,13 +11,19 @@
 // the first draw of curand_init(seed, j, o): a curand4 / curand_uniform4 /
 // curand_normal4 / curand_log_normal4 for 32-bit values (4 per group), a
 // curand_uniform2_double / curand_normal2_double / curand_log_normal2_double for doubles (2 per
-// group). The variable-draw rows (Poisson) are not here: their bodies need cuRAND's helpers
-// (gpurand/detail/poisson.cuh) and read a budgeted cursor (gpurand/detail/variable.hpp).
+// group). gpurand's own distributions take the four words x0..x3 of that Philox block
+// (curand4): exponential and bernoulli one value per word (4 per group), discrete one value per
+// word pair (x0, x1), (x2, x3) (2 per group). The variable-draw rows (Poisson) are not here:
+// their bodies need cuRAND's helpers (gpurand/detail/poisson.cuh) and read a budgeted cursor
+// (gpurand/detail/variable.hpp).
 
 #include <cstdint>
 
 #include "gpurand/config.hpp"
+#include "gpurand/detail/alias.hpp"
+#include "gpurand/detail/distributions.hpp"
 #include "gpurand/detail/portable_math.hpp"
+#include "gpurand/discrete.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/detail/transforms.hpp"
 #include "gpurand/gpurand.hpp"
@@ -30,43 +36,34 @@ namespace gpurand::detail {
 template <dist D>
 using bulk_traits = dist_traits<D>;
 
-/// Scale parameters of a normal fill, in the value type (cuRAND's host
-/// generator computes normal * stddev + mean in that type).
+/// The parameters of a fill's transform (a per-thread writer's too), in the types the bodies
+/// take. Each distribution reads only its own fields.
 template <class T>
-struct normal_params {
-  T mean;
-  T stddev;
-};
-
-/// The scale parameters of a fill in its value type. Only the distributions
-/// that are scaled read them: for the others mean and stddev are ignored, and
-/// converting them anyway could overflow the value type (undefined behaviour).
-template <dist D>
-normal_params<typename bulk_traits<D>::value> scale_params(double mean, double stddev) {
-  using T = typename bulk_traits<D>::value;
-  if constexpr (bulk_traits<D>::scaled)
-    return {static_cast<T>(mean), static_cast<T>(stddev)};
-  else
-    return {T{}, T{1}};
-}
-
-/// The parameters of a distribution as the bodies take them (bulk and grid), read off the
-/// request: each distribution adds what it reads.
-struct dist_params {
-  double mean = 0.0;  ///< log-normal in grid mode (bulk fills take normal_params)
-  double stddev = 1.0;
-  double lambda = 1.0;              ///< poisson
+struct fill_params {
+  T mean = T{};       ///< scaled kinds in the value type: normal * stddev + mean (cuRAND's host
+  T stddev = T{1};    ///< generator computes it in that type), log-normal exp(mean + stddev * z)
+  double lambda = 1.0;              ///< exponential (as float), poisson
   const double* lambdas = nullptr;  ///< poisson, bulk: lambdas[i] for value i of the request
+  std::uint64_t threshold = 0;      ///< bernoulli: bernoulli_threshold(p)
+  discrete_view table{};            ///< discrete: the table in the memory the body runs in
 };
 
-/// dist_params of a bulk_request or grid_request.
-template <class Request>
-dist_params params_of(const Request& r) {
-  dist_params p;
-  p.mean = r.mean;
-  p.stddev = r.stddev;
-  p.lambda = r.lambda;
-  p.lambdas = r.lambdas;
+/// The parameters of a fill of D in its value type. Only the distributions that are scaled read
+/// mean and stddev: for the others converting them anyway could overflow the value type
+/// (undefined behaviour). `table`: the discrete table's view for the backend that runs the fill.
+template <dist D, class Request>
+fill_params<typename bulk_traits<D>::value> make_params(const Request& req,
+                                                        discrete_view table = {}) {
+  using T = typename bulk_traits<D>::value;
+  fill_params<T> p{T{}, T{1}};
+  if constexpr (bulk_traits<D>::scaled) {
+    p.mean = static_cast<T>(req.mean);
+    p.stddev = static_cast<T>(req.stddev);
+  }
+  p.lambda = req.lambda;
+  p.lambdas = req.lambdas;
+  if constexpr (D == dist::bernoulli) p.threshold = bernoulli_threshold(req.p);
+  if constexpr (D == dist::discrete) p.table = table;
   return p;
 }
 
@@ -74,7 +71,7 @@ dist_params params_of(const Request& r) {
 /// kinds fill v[0..3], doubles fill v[0..1]. Split from bulk_group so the CPU
 /// backend can feed it draws computed with SIMD.
 template <dist D, class T = typename bulk_traits<D>::value>
-GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, normal_params<T> np, T* v) {
+GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, fill_params<T> np, T* v) {
   if constexpr (D == dist::u32) {
     for (int i = 0; i < 4; ++i) v[i] = x.v[i];
   } else if constexpr (D == dist::uniform) {
@@ -116,19 +113,28 @@ GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, normal_para
     v[1] = expf(np.mean + (np.stddev * a.y));
     v[2] = expf(np.mean + (np.stddev * b.x));
     v[3] = expf(np.mean + (np.stddev * b.y));
-  } else {
+  } else if constexpr (D == dist::log_normal_double) {
     // curand_log_normal2_double: the pair of curand_normal2_double, then exp(mean + stddev * z).
-    static_assert(D == dist::log_normal_double, "a variable-draw row has no fixed-draw transform");
     const double_pair a = box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);
     v[0] = exp(np.mean + (np.stddev * a.x));
     v[1] = exp(np.mean + (np.stddev * a.y));
+  } else if constexpr (D == dist::exponential) {
+    const float lambda = static_cast<float>(np.lambda);
+    for (int i = 0; i < 4; ++i) v[i] = exponential_from_u32(x.v[i], lambda);
+  } else if constexpr (D == dist::bernoulli) {
+    for (int i = 0; i < 4; ++i) v[i] = bernoulli_from_u32(x.v[i], np.threshold);
+  } else {
+    static_assert(D == dist::discrete, "a variable-draw row has no fixed-draw transform");
+    // Two values per group: words (0, 1) and (2, 3) are (column, threshold) draws.
+    v[0] = alias_sample(np.table.entries, np.table.size, x.v[0], x.v[1]);
+    v[1] = alias_sample(np.table.entries, np.table.size, x.v[2], x.v[3]);
   }
 }
 
 /// The values of group `sub` of a bulk fill at (seed, offset).
 template <dist D, class T = typename bulk_traits<D>::value>
 GPURAND_HD GPURAND_FORCEINLINE void bulk_group(std::uint64_t seed, std::uint64_t offset,
-                                               std::uint64_t sub, normal_params<T> np, T* v) {
+                                               std::uint64_t sub, fill_params<T> np, T* v) {
   bulk_transform<D>(philox_draw4(seed, sub, offset), np, v);
 }
 

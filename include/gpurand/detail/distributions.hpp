@@ -27,8 +27,13 @@ GPURAND_HD GPURAND_FORCEINLINE float exponential_from_u32(std::uint32_t x, float
 }
 
 /// The 33-bit threshold of a Bernoulli(p) draw, p in [0, 1]: round(p * 2^32) (p * 2^32 is exact
-/// in double; the rounding is to nearest, ties to even). Computed on the host.
-inline std::uint64_t bernoulli_threshold(double p) {
+/// in double; the rounding is to nearest, ties to even). Total: p <= 0 or NaN gives 0 (never 1),
+/// p >= 1 gives 2^32 (always 1); the host API refuses such p before it gets here. Cost: one
+/// double multiply, a conversion and a few integer operations (on a GPU with a low FP64 rate,
+/// compute it once and pass the threshold: gpurand::bernoulli_param).
+GPURAND_HD GPURAND_FORCEINLINE std::uint64_t bernoulli_threshold(double p) {
+  if (!(p > 0.0)) return 0;
+  if (p >= 1.0) return std::uint64_t{1} << 32;
   const double t = p * 4294967296.0;
   const std::uint64_t lo = static_cast<std::uint64_t>(t);  // floor, t >= 0
   const double frac = t - static_cast<double>(lo);
@@ -44,3 +49,21 @@ GPURAND_HD GPURAND_FORCEINLINE std::uint32_t bernoulli_from_u32(std::uint32_t x,
 }
 
 }  // namespace gpurand::detail
+
+namespace gpurand {
+
+/// A Bernoulli probability converted once into the 33-bit threshold the draw is compared with
+/// (round(p * 2^32); p <= 0 or NaN: never 1, p >= 1: always 1), for rng.bernoulli(param) in a
+/// loop or a kernel that reuses one p.
+struct bernoulli_param {
+  std::uint64_t threshold = 0;
+  bernoulli_param() = default;
+  GPURAND_HD explicit bernoulli_param(double p) : threshold(detail::bernoulli_threshold(p)) {}
+  GPURAND_HD static bernoulli_param from_threshold(std::uint64_t t) {
+    bernoulli_param b;
+    b.threshold = t;
+    return b;
+  }
+};
+
+}  // namespace gpurand

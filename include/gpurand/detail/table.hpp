@@ -105,7 +105,12 @@ using dist_rows = type_list<
     // curand_poisson(4): at most 256 draws a value (Knuth's product takes k + 1 draws for the
     // value k, P(k >= 255) < 1e-70 for lambda < 64; a gammainc rejection round takes 2, the
     // normal approximation 4 per pair); a bulk group of 4 values reserves 1024.
-    dist_row<dist::poisson, std::uint32_t, 4, variable, 256>>;
+    dist_row<dist::poisson, std::uint32_t, 4, variable, 256>,
+    // exponential_from_u32 / bernoulli_from_u32: one draw per value (distributions.hpp).
+    dist_row<dist::exponential, float, 4, plain, 1>,
+    dist_row<dist::bernoulli, std::uint32_t, 4, plain, 1>,
+    // alias_sample: two draws per value, so two values per group (alias.hpp).
+    dist_row<dist::discrete, std::uint32_t, 2, plain, 2>>;
 // clang-format on
 
 inline constexpr std::pair<dist, const char*> dist_names[] = {
@@ -119,6 +124,9 @@ inline constexpr std::pair<dist, const char*> dist_names[] = {
     {dist::log_normal, "log-normal"},
     {dist::log_normal_double, "log-normal-double"},
     {dist::poisson, "poisson"},
+    {dist::exponential, "exponential"},
+    {dist::bernoulli, "bernoulli"},
+    {dist::discrete, "discrete"},
 };
 
 namespace table_impl {
@@ -232,6 +240,13 @@ template <class Bulk, class Grid>
 constexpr auto table_entry_points(Bulk bulk, Grid grid) {
   return std::tuple_cat(table_impl::per_dist(bulk, dist_list{}),
                         table_impl::per_pair(grid, engine_list{}));
+}
+
+/// Values per group of a bulk fill of `d` (4 or 2): the table's per_group, at run time.
+inline std::uint64_t values_per_group(dist d) {
+  std::uint64_t per = 4;
+  visit(d, [&](auto c) { per = dist_traits<decltype(c)::value>::per_group; });
+  return per;
 }
 
 template <class List>

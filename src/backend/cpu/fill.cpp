@@ -23,6 +23,7 @@
 #include "backend/cpu/simd.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
+#include "gpurand/discrete.hpp"
 
 namespace gpurand {
 namespace {
@@ -106,12 +107,22 @@ std::size_t streaming_threshold() {
   return bytes;
 }
 
+/// The discrete table's host view (a request of another kind has none; dispatch.cpp checked
+/// that a discrete request has a table).
+template <dist D, class Request>
+discrete_view host_table(const Request& req) {
+  if constexpr (D == dist::discrete)
+    return req.table->host_view();
+  else
+    return {};
+}
+
 /// Full groups [first, first + count) of a bulk fill into `out` (which points
 /// at group `first`). u32 and uniform floats come straight from the SIMD
 /// kernels; the other kinds take SIMD draws through the shared transform.
 template <dist D, class T = typename bulk_traits<D>::value>
 void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, std::uint64_t count,
-                 normal_params<T> np, T* out, bool may_stream) {
+                 fill_params<T> np, T* out, bool may_stream) {
   if constexpr (D == dist::u32) {
     philox_u32_groups(seed, offset, first, count, out, may_stream);
   } else if constexpr (D == dist::uniform) {
@@ -169,6 +180,7 @@ void variable_bulk(const bulk_request& req, void* out_v) {
   constexpr unsigned per = bulk_traits<D>::per_group;
   const std::uint64_t budget = budget_of(bulk_traits<D>::bulk_draws);
   const std::uint64_t groups = req.n / per + (req.n % per != 0);
+  const fill_params<T> p = make_params<D>(req);
   T* out = static_cast<T*>(out_v);
   const std::uint64_t block = cpu_block(groups, /*bulk=*/true);
   const std::uint64_t tasks = groups / block + (groups % block != 0);
@@ -180,8 +192,7 @@ void variable_bulk(const bulk_request& req, void* out_v) {
       const std::uint64_t i = j * per;
       const unsigned count = static_cast<unsigned>(std::min<std::uint64_t>(per, req.n - i));
       const std::uint64_t sub = req.first_group + j;
-      if (!variable_group<D>(req.seed, req.offset, sub, budget, req.lambda,
-                             req.lambdas ? req.lambdas + i : nullptr, count, out + i))
+      if (!variable_group<D>(req.seed, req.offset, sub, budget, p, i, count, out + i))
         over.note(sub);
     }
   });
@@ -203,7 +214,7 @@ void bulk(const bulk_request& req, void* out_v) {
     constexpr unsigned per = bulk_traits<D>::per_group;
     const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
     const std::size_t n = req.n;
-    const normal_params<T> np = scale_params<D>(req.mean, req.stddev);
+    const fill_params<T> np = make_params<D>(req, host_table<D>(req));
     T* out = static_cast<T*>(out_v);
     const std::uint64_t full = n / per;
     const std::uint64_t block = cpu_block(full, /*bulk=*/true);
@@ -232,11 +243,11 @@ void grid(const grid_request& req, void* out_v) {
     using T = typename bulk_traits<D>::value;
     const grid_layout l{req.first_thread, req.threads, req.per_thread, req.interleave};
     const std::uint64_t seed = req.seed, offset = req.offset;
+    const fill_params<T> p = make_params<D>(req, host_table<D>(req));
     T* out = static_cast<T*>(out_v);
     // The emulated grid: tasks of `block` consecutive threads.
     const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
     const std::uint64_t tasks = l.threads / block + (l.threads % block != 0);
-    const dist_params p = params_of(req);
     // A variable-draw row's window: draws_for (validated to fit in 64 bits).
     const std::uint64_t budget =
         bulk_traits<D>::variable ? budget_of(draws_for(E, D, l.per_thread)) : ~std::uint64_t{0};

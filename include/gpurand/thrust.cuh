@@ -1,0 +1,126 @@
+#pragma once
+/// \file thrust.cuh
+/// Thrust functors: stateless, trivially copyable maps from an index i to the first value of
+/// the distribution on h.stream(i) (subsequence i, the launch window of `h`), so that
+/// \code
+///   const auto h = gen.launch(gpurand::thrust::uniform::draws);
+///   thrust::transform(thrust::counting_iterator<std::uint64_t>(0),
+///                     thrust::counting_iterator<std::uint64_t>(n), out.begin(),
+///                     gpurand::thrust::uniform(h));
+/// \endcode
+/// fills `out` with the same values on any Thrust system (CUDA, OpenMP, TBB, CPP) and any
+/// launch shape: value i depends only on (h, i). Each functor's `draws` is the number of draws
+/// its value takes from a stream (a maximum for the variable ones), to pass to gen.launch().
+/// Every index gets its own subsequence, so two transforms need two launch handles (or
+/// disjoint index ranges). Code inside namespace gpurand spells Thrust's own names ::thrust.
+/// Needs the device API (gpurand/device.cuh), hence nvcc or a host
+/// compiler with the CUDA headers; it does not include Thrust itself.
+
+#include <cstdint>
+
+#include "gpurand/device.cuh"
+
+namespace gpurand::thrust {
+namespace detail {
+
+/// value(i) = draw(h.stream(i)): the one shape every functor below has.
+template <class Draw>
+struct indexed {
+  launch_handle h;
+  Draw draw;
+  template <class Index>
+  GPURAND_HD auto operator()(Index i) const {
+    auto s = h.stream(static_cast<std::uint64_t>(i));
+    return draw(s);
+  }
+};
+
+#define GPURAND_THRUST_DRAW(name, call)                \
+  struct draw_##name {                                 \
+    template <class S>                                 \
+    GPURAND_HD auto operator()(S& s) const {           \
+      return call;                                     \
+    }                                                  \
+  };
+GPURAND_THRUST_DRAW(u32, s.next())
+GPURAND_THRUST_DRAW(uniform, s.uniform())
+GPURAND_THRUST_DRAW(normal, s.normal())
+GPURAND_THRUST_DRAW(uniform_double, s.uniform_double())
+GPURAND_THRUST_DRAW(normal_double, s.normal_double())
+GPURAND_THRUST_DRAW(normal_portable, s.normal_portable())
+GPURAND_THRUST_DRAW(normal_portable_double, s.normal_portable_double())
+#undef GPURAND_THRUST_DRAW
+
+struct draw_exponential {
+  float lambda;
+  template <class S>
+  GPURAND_HD float operator()(S& s) const {
+    return s.exponential(lambda);
+  }
+};
+struct draw_bernoulli {
+  bernoulli_param coin;
+  template <class S>
+  GPURAND_HD std::uint32_t operator()(S& s) const {
+    return s.bernoulli(coin);
+  }
+};
+struct draw_discrete {
+  discrete_view table;
+  template <class S>
+  GPURAND_HD std::uint32_t operator()(S& s) const {
+    return s.discrete(table);
+  }
+};
+
+/// Draws the first value of `d` takes from a Philox stream (one pair for the normals).
+constexpr std::uint64_t draws_of(dist d) {
+  std::uint64_t n = 0;
+  gpurand::detail::for_each_dist([&](auto c) {
+    if (c.value == d) n = gpurand::detail::dist_traits<decltype(c)::value>::draws(engine::philox4_32_10);
+  });
+  return n;
+}
+
+}  // namespace detail
+
+/// The functors of the distributions without parameters: value i = h.stream(i).<call>().
+#define GPURAND_THRUST_FUNCTOR(name)                                                          \
+  struct name : detail::indexed<detail::draw_##name> {                                       \
+    static constexpr std::uint64_t draws = detail::draws_of(dist::name);                              \
+    GPURAND_HD explicit name(const launch_handle& handle)                                      \
+        : detail::indexed<detail::draw_##name>{handle, {}} {}                                  \
+  };
+GPURAND_THRUST_FUNCTOR(u32)                     ///< next(): curand()
+GPURAND_THRUST_FUNCTOR(uniform)                 ///< curand_uniform()
+GPURAND_THRUST_FUNCTOR(normal)                  ///< curand_normal(): the first of a pair
+GPURAND_THRUST_FUNCTOR(uniform_double)          ///< curand_uniform_double() (Philox: 2)
+GPURAND_THRUST_FUNCTOR(normal_double)           ///< curand_normal_double()
+GPURAND_THRUST_FUNCTOR(normal_portable)         ///< rng.normal_portable()
+GPURAND_THRUST_FUNCTOR(normal_portable_double)  ///< rng.normal_portable_double()
+#undef GPURAND_THRUST_FUNCTOR
+
+/// rng.exponential(lambda): -log(u) / lambda, portable. lambda finite and > 0.
+struct exponential : detail::indexed<detail::draw_exponential> {
+  static constexpr std::uint64_t draws = detail::draws_of(dist::exponential);
+  GPURAND_HD exponential(const launch_handle& handle, float lambda)
+      : detail::indexed<detail::draw_exponential>{handle, {lambda}} {}
+};
+/// rng.bernoulli(p) as 0/1 (the threshold is computed once, here).
+struct bernoulli : detail::indexed<detail::draw_bernoulli> {
+  static constexpr std::uint64_t draws = detail::draws_of(dist::bernoulli);
+  GPURAND_HD bernoulli(const launch_handle& handle, double p)
+      : detail::indexed<detail::draw_bernoulli>{handle, bernoulli_param(p)} {}
+};
+/// rng.discrete(table): pass table.device_view() for the CUDA system, host_view() for the
+/// host systems (a view of the wrong memory stops the thread, see device.cuh).
+struct discrete : detail::indexed<detail::draw_discrete> {
+  static constexpr std::uint64_t draws = detail::draws_of(dist::discrete);
+  GPURAND_HD discrete(const launch_handle& handle, const discrete_view& table)
+      : detail::indexed<detail::draw_discrete>{handle, {table}} {}
+};
+
+// TODO(lead): integer / integer64 (rng.integer, rng.integer64) and distA's log_normal /
+// log_normal_double / poisson functors, once those stream methods exist on this branch.
+
+}  // namespace gpurand::thrust
