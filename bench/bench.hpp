@@ -115,8 +115,20 @@ void time_pair_host(const std::function<void()>& ours, const std::function<void(
 /// Throws gpurand::Error(cuda_error) naming `call` unless `status` is CURAND_STATUS_SUCCESS.
 void check_curand(int status, const char* call);
 
-/// One cuRAND generate call of `d` into `out` (normals with mean 0 and stddev 1): the baseline
-/// of a fill, on a host generator (curandCreateGeneratorHost) or a device one alike.
+/// The Poisson mean of the bench's Poisson rows, gpurand's and cuRAND's (Knuth's regime in
+/// curand_poisson; cuRAND's host API builds a table per lambda instead).
+inline constexpr double bench_lambda = 10.0;
+
+/// cuRAND's (log-)normal generators take only even counts.
+inline bool needs_even_count(gpurand::dist d) {
+  using gpurand::dist;
+  return d == dist::normal || d == dist::normal_double || d == dist::normal_portable ||
+         d == dist::normal_portable_double || d == dist::log_normal || d == dist::log_normal_double;
+}
+
+/// One cuRAND generate call of `d` into `out` (normals and log-normals with mean 0 and stddev
+/// 1, Poisson with bench_lambda): the baseline of a fill, on a host generator
+/// (curandCreateGeneratorHost) or a device one alike.
 void curand_generate(curandGenerator_st* gen, gpurand::dist d, void* out, std::size_t n);
 
 /// gpurand's own distributions, measured in the fill case with the parameters set_own_params

@@ -259,6 +259,16 @@ void curand_generate(curandGenerator_st* gen, dist d, void* out, std::size_t n) 
     case dist::normal_portable_double:
       return check_curand(curandGenerateNormalDouble(gen, static_cast<double*>(out), n, 0.0, 1.0),
                           "curandGenerateNormalDouble");
+    case dist::log_normal:
+      return check_curand(curandGenerateLogNormal(gen, static_cast<float*>(out), n, 0.0f, 1.0f),
+                          "curandGenerateLogNormal");
+    case dist::log_normal_double:
+      return check_curand(
+          curandGenerateLogNormalDouble(gen, static_cast<double*>(out), n, 0.0, 1.0),
+          "curandGenerateLogNormalDouble");
+    case dist::poisson:
+      return check_curand(curandGeneratePoisson(gen, static_cast<unsigned*>(out), n, bench_lambda),
+                          "curandGeneratePoisson");
     default:
       throw Error(errc::unsupported,
                   std::string("cuRAND's host generator has no ") + to_string(d) + " fill");

@@ -50,8 +50,9 @@ constexpr std::uint64_t seed = 0x5eed5eed12345678ull;
 /// The fill distributions the bench measures: the four the issue names and the portable normal
 /// (issue 9: at least 10x cuRAND's host normal fill on the CPU). normal-double is left
 /// out because cuRAND's host generator gives it no separate fast path worth a baseline row.
-constexpr dist fill_dists[] = {dist::u32, dist::uniform, dist::normal, dist::uniform_double,
-                               dist::normal_portable};
+constexpr dist fill_dists[] = {
+    dist::u32,        dist::uniform, dist::normal, dist::uniform_double, dist::normal_portable,
+    dist::log_normal, dist::poisson};
 
 /// A page-aligned host buffer, written once at allocation so that no timed call pays for page
 /// faults (the issue's "pre-touched"); both gpurand and cuRAND write into the same one.
@@ -198,9 +199,7 @@ class cpu_runner {
   /// cuRAND's normal generators take only even counts; an odd n is measured with n + 1 and
   /// the baseline's throughput counts the values it really produced.
   static std::uint64_t curand_count(dist d, std::uint64_t n) {
-    const bool normal = d == dist::normal || d == dist::normal_double ||
-                        d == dist::normal_portable || d == dist::normal_portable_double;
-    return normal ? (n + 1) / 2 * 2 : n;
+    return needs_even_count(d) ? (n + 1) / 2 * 2 : n;
   }
 
   void fill(dist d, std::uint64_t n) {
@@ -209,6 +208,7 @@ class cpu_runner {
     req.kind = d;
     req.seed = seed;
     req.n = n;
+    req.lambda = bench_lambda;
     req.backend = backend_kind::cpu;
     // gpurand's own distributions: cuRAND's host generator has none, so a loop over its device
     // functions on the host is the baseline (curand_loop_fill).
@@ -236,7 +236,7 @@ class cpu_runner {
   }
 
   void fill_once(bulk_request& req) {
-    fill_offset_ += 4;  // a fresh window per call, as a Generator would take
+    fill_offset_ += bulk_draws(req.kind);  // a fresh window per call, as a Generator would take
     req.offset = fill_offset_;
     gpurand::fill(req, buffer_->get());
   }

@@ -44,8 +44,9 @@ std::string gpu_description() {
 namespace {
 
 constexpr std::uint64_t seed = 0x5eed5eed12345678ull;
-constexpr dist fill_dists[] = {dist::u32, dist::uniform, dist::normal, dist::uniform_double,
-                               dist::normal_portable};
+constexpr dist fill_dists[] = {
+    dist::u32,        dist::uniform, dist::normal, dist::uniform_double, dist::normal_portable,
+    dist::log_normal, dist::poisson};
 /// Threads of the init and consume cases (the issue's 2^20), and draws per thread in consume:
 /// 2^30 draws in all, long enough (milliseconds) that launch latency is noise.
 constexpr unsigned case_threads = 1u << 20;
@@ -311,18 +312,17 @@ class gpu_runner {
 
   void fill(dist d, std::uint64_t n) {
     record r = base_record("fill", d, n);
-    const bool normal = d == dist::normal || d == dist::normal_double ||
-                        d == dist::normal_portable || d == dist::normal_portable_double;
-    const std::uint64_t nb = normal ? (n + 1) / 2 * 2 : n;  // cuRAND's normals: even counts
+    const std::uint64_t nb = needs_even_count(d) ? (n + 1) / 2 * 2 : n;
     std::uint64_t offset = 0;
     auto ours = [&] {
-      offset += 4;  // a fresh window per call, as a Generator would take
+      offset += bulk_draws(d);  // a fresh window per call, as a Generator would take
       bulk_request req;
       req.kind = d;
       req.seed = seed;
       req.offset = offset;
       req.n = n;
-      set_own_params(req);  // read only by exponential, bernoulli and discrete
+      req.lambda = bench_lambda;  // Poisson
+      if (is_own_dist(d)) set_own_params(req);  // exponential, bernoulli and discrete
       detail::visit(
           d, [&](auto c) { detail::gpu_bulk<decltype(c)::value>(req, buffer_->get(), stream_); });
     };

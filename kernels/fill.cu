@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "backend/cuda/cuda_check.hpp"
+#include "backend/cuda/host.hpp"
 #include "gpurand/detail/bulk.cuh"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/discrete.hpp"
@@ -132,18 +133,49 @@ __global__ void bulk_kernel_shifted(std::uint64_t seed, std::uint64_t offset,
   }
 }
 
+/// A variable-draw body that ran out of budget (subsequence `id`): recorded in the report
+/// words (flag 2: a budget, not a trapped window overrun) for the host to turn into
+/// Error(exhausted). No trap: the other threads finish, the call fails as a whole.
+__device__ void report_budget(std::uint64_t* report, std::uint64_t id) {
+  if (report != nullptr &&
+      atomicCAS(reinterpret_cast<unsigned long long*>(report), 0ull, 2ull) == 0ull) {
+    report[1] = id;
+    __threadfence_system();
+  }
+}
+
 template <engine E, dist D>
 __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layout layout,
-                            typename bulk_traits<D>::value* out,
-                            fill_params<typename bulk_traits<D>::value> p) {
+                            fill_params<typename bulk_traits<D>::value> p, std::uint64_t budget,
+                            std::uint64_t* report, typename bulk_traits<D>::value* out) {
   const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
   for (std::uint64_t i = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
        i < layout.threads; i += stride) {
     const std::uint64_t g = layout.first_thread + i;
     // cuRAND's device functions for every engine, Philox included (the CPU writer's
     // toolkit-free Philox stream gives the same bits).
-    thread_stream_body<E, D, basic_stream<E>>(seed, offset, g, layout.per_thread,
-                                              layout.stride(), out + layout.start(g), p);
+    if (!thread_stream_body<E, D, basic_stream<E>>(
+            seed, offset, g, layout.per_thread, layout.stride(), out + layout.start(g), p, budget))
+      report_budget(report, g);
+  }
+}
+
+/// A variable-draw bulk fill: one thread per group (grid-strided), element stores.
+template <dist D>
+__global__ void variable_bulk_kernel(std::uint64_t seed, std::uint64_t offset,
+                                     std::uint64_t first_group, std::size_t n,
+                                     fill_params<typename bulk_traits<D>::value> p,
+                                     std::uint64_t* report, typename bulk_traits<D>::value* out) {
+  constexpr unsigned per = bulk_traits<D>::per_group;
+  const std::uint64_t groups = (n + per - 1) / per;
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  for (std::uint64_t j = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+       j < groups; j += stride) {
+    const std::uint64_t i = j * per;
+    const unsigned count = static_cast<unsigned>(n - i < per ? n - i : per);
+    if (!variable_group<D>(seed, offset, first_group + j, bulk_traits<D>::bulk_draws, p, i, count,
+                           out + i))
+      report_budget(report, first_group + j);
   }
 }
 
@@ -200,23 +232,37 @@ template <dist D>
 void gpu_bulk(const bulk_request& req, void* out, void* stream, const capture_slot* capture) {
   using T = typename bulk_traits<D>::value;
   const auto s = static_cast<cudaStream_t>(stream);
-  const fill_params<T> np = make_params<D>(req, device_table<D>(req));
-  T* o = static_cast<T*>(out);
-  const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
-  const std::size_t n = req.n;
-  // dispatch.cpp refused output that is not aligned to sizeof(T).
-  if constexpr (sizeof(T) * bulk_traits<D>::per_group != 16) {  // element stores: any alignment
-    bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
+  if constexpr (bulk_traits<D>::variable) {
+    (void)capture;  // Generator::bulk refuses to capture a variable-draw fill
+    const std::uint64_t groups =
+        (req.n + bulk_traits<D>::per_group - 1) / bulk_traits<D>::per_group;
+    int grid = 0, block = 0;
+    launch_shape<variable_bulk_kernel<D>>(groups, grid, block);
+    before_launch();
+    variable_bulk_kernel<D><<<grid, block, 0, s>>>(req.seed, req.offset, req.first_group, req.n,
+                                                   make_params<D>(req), cuda::window_report_slot(),
+                                                   static_cast<T*>(out));
+    GPURAND_CUDA_CHECK_LAUNCH();
+    return;
   } else {
-    switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
-      case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
-      case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s, capture);
-      default:
-        if constexpr (bulk_traits<D>::per_group == 4) {
-          if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
-            return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s, capture);
-          return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s, capture);
-        }
+    const fill_params<T> np = make_params<D>(req, device_table<D>(req));
+    T* o = static_cast<T*>(out);
+    const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
+    const std::size_t n = req.n;
+    // dispatch.cpp refused output that is not aligned to sizeof(T).
+    if constexpr (sizeof(T) * bulk_traits<D>::per_group != 16) {  // element stores: any alignment
+      bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
+    } else {
+      switch (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T))) {
+        case 0: return bulk_launch<D, 0>(seed, offset, first_group, n, np, o, s, capture);
+        case 1: return bulk_launch<D, 1>(seed, offset, first_group, n, np, o, s, capture);
+        default:
+          if constexpr (bulk_traits<D>::per_group == 4) {
+            if (values_to_alignment(reinterpret_cast<std::uintptr_t>(out), sizeof(T)) == 2)
+              return bulk_launch<D, 2>(seed, offset, first_group, n, np, o, s, capture);
+            return bulk_launch<D, 3>(seed, offset, first_group, n, np, o, s, capture);
+          }
+      }
     }
   }
 }
@@ -227,9 +273,11 @@ void gpu_grid(const grid_request& req, void* out, void* stream) {
   int grid = 0, block = 0;
   launch_shape<grid_kernel<E, D>>(layout.threads, grid, block);
   before_launch();
+  const std::uint64_t budget =
+      bulk_traits<D>::variable ? draws_for(E, D, req.per_thread) : ~std::uint64_t{0};
   grid_kernel<E, D><<<grid, block, 0, static_cast<cudaStream_t>(stream)>>>(
-      req.seed, req.offset, layout, static_cast<typename bulk_traits<D>::value*>(out),
-      make_params<D>(req, device_table<D>(req)));
+      req.seed, req.offset, layout, make_params<D>(req, device_table<D>(req)), budget,
+      cuda::window_report_slot(), static_cast<typename bulk_traits<D>::value*>(out));
   GPURAND_CUDA_CHECK_LAUNCH();
 }
 

@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "../kernels/launch.hpp"
+#include "backend/cpu/fill.hpp"
+#include "backend/cpu/parallel.hpp"
 #include "backend/cuda/capture.hpp"
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
-#include "backend/cpu/fill.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/discrete.hpp"
-#include "backend/cpu/parallel.hpp"
 
 namespace gpurand {
 namespace detail {
@@ -45,6 +45,14 @@ backend_kind default_backend(const std::optional<backend_kind>& requested) {
 }
 
 namespace {
+
+constexpr bool bulk_traits_variable(dist d) {
+  bool v = false;
+  for_each_dist([&](auto c) {
+    if (c.value == d) v = dist_traits<c.value>::variable;
+  });
+  return v;
+}
 
 bool is_normal(dist d) {
   return d == dist::normal || d == dist::normal_double || d == dist::normal_portable ||
@@ -85,6 +93,78 @@ void check_alignment(dist kind, const void* out, const char* what) {
                                             std::to_string(addr & (~addr + 1)) + "-byte aligned)");
 }
 
+/// The largest lambda of a Poisson value: above, round(lambda + sqrt(lambda) * z) (|z| < 8.58)
+/// would overflow uint32 (cuRAND converts it unchecked).
+constexpr double max_lambda = 4e9;
+
+/// One Poisson lambda; `what` names it (lambda, lambdas[i]).
+void check_lambda(double lambda, const std::string& what) {
+  if (!(lambda > 0) || !(lambda <= max_lambda))
+    throw Error(errc::invalid_argument, what +
+                                            ": must be in (0, 4e9] (finite and positive; "
+                                            "larger values overflow the uint32 counts), got " +
+                                            show(lambda));
+}
+
+/// The log-normal parameters: finite, stddev >= 0, and no value beyond the type's range:
+/// exp(mean + stddev * z) with |z| <= zmax stays finite while mean + zmax * stddev <= log(max).
+void check_log_normal(dist kind, double mean, double stddev, const std::string& pre) {
+  if (!std::isfinite(mean))
+    throw Error(errc::invalid_argument, pre + "mean: must be finite, got " + show(mean));
+  if (!std::isfinite(stddev) || stddev < 0)
+    throw Error(errc::invalid_argument,
+                pre + "stddev: must be finite and >= 0, got " + show(stddev));
+  const bool is_float = kind == dist::log_normal;
+  const double zmax = is_float ? 6.77 : 8.58;  // as for the normals (validate_bulk)
+  const double top = is_float ? static_cast<double>(std::numeric_limits<float>::max())
+                              : std::numeric_limits<double>::max();
+  const double log_top = std::log(top);
+  const char* type = is_float ? "float" : "double";
+  if (mean < -top)
+    throw Error(errc::invalid_argument,
+                pre + "mean: " + show(mean) + " does not fit in " + type + " (a " + type + " fill)");
+  if (mean + zmax * stddev > log_top)
+    throw Error(errc::invalid_argument,
+                pre + "stddev: " + show(stddev) + " with mean " + show(mean) + " gives log-normal " +
+                    "values beyond the " + type + " range (mean + " + show(zmax) +
+                    " * stddev must stay below log(" + show(top) + ") = " + show(log_top) + ")");
+}
+
+/// The lambdas of a per-element Poisson fill: memory the backend can read, every value good.
+void check_lambdas(const bulk_request& req) {
+  const backend_kind b = resolve_backend(req.backend);
+  const cuda::pointer_info info = cuda::classify(req.lambdas, b == backend_kind::gpu);
+  const bool device_side = info.kind == cuda::memory_kind::device;
+  if (b == backend_kind::gpu && info.kind == cuda::memory_kind::host)
+    throw Error(errc::invalid_argument,
+                "lambdas: the GPU backend reads the lambdas in its kernel and needs device, "
+                "managed or pinned memory, got a pageable host pointer (" +
+                    address_text(req.lambdas) + ")");
+  if (b == backend_kind::gpu && info.kind == cuda::memory_kind::pinned && !info.device_pointer)
+    throw Error(errc::invalid_argument, "lambdas: pinned memory not mapped into the device (" +
+                                            address_text(req.lambdas) + ")");
+  if (b != backend_kind::gpu && device_side)
+    throw Error(errc::invalid_argument,
+                "lambdas: the CPU backend needs host-accessible lambdas, got device memory (" +
+                    address_text(req.lambdas) + ")");
+  if (reinterpret_cast<std::uintptr_t>(req.lambdas) % alignof(double) != 0)
+    throw Error(errc::invalid_argument,
+                "lambdas: address " + address_text(req.lambdas) + " is not aligned to 8 bytes");
+  // Every lambda is checked before anything is reserved; device memory is copied to do so.
+  std::vector<double> copy;
+  const double* host = req.lambdas;
+  if (device_side) {
+    copy.resize(req.n);
+    // On the legacy default stream, which waits for the work already queued on blocking streams.
+    GPURAND_CUDA_CHECK(
+        cuda::runtime().memcpy_async(copy.data(), req.lambdas, req.n * sizeof(double), nullptr));
+    GPURAND_CUDA_CHECK(cuda::runtime().stream_synchronize(nullptr));
+    host = copy.data();
+  }
+  for (std::size_t i = 0; i < req.n; ++i)
+    check_lambda(host[i], "lambdas[" + std::to_string(i) + "]");
+}
+
 /// The asynchronous path's memory checks (before anything is reserved).
 void check_async_output(const bulk_request& req, const void* out) {
   const backend_kind b = resolve_backend(req.backend);
@@ -110,6 +190,10 @@ void check_async_output(const bulk_request& req, const void* out) {
 template <class Request>
 void validate_params(const Request& req, const char* prefix) {
   const std::string pre = prefix;
+  if (req.kind == dist::log_normal || req.kind == dist::log_normal_double)
+    check_log_normal(req.kind, req.mean, req.stddev, pre);
+  // Per-element lambdas are checked on their own (validate_bulk): lambda is then not read.
+  if (req.kind == dist::poisson && req.lambdas == nullptr) check_lambda(req.lambda, pre + "lambda");
   if (req.kind == dist::exponential) {
     // float(lambda) must be a positive finite float, and the largest value, -log(2^-33) / lambda
     // = 22.9 / lambda, finite in float: lambda in [2^-120, FLT_MAX].
@@ -146,6 +230,7 @@ void validate_cpu_settings() { (void)cpu_threads(); }
 cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool async,
                                  cuda_stream stream) {
   visit(req.kind, [](auto) {});  // a value outside the table is an error naming `kind`
+  require_bulk_body(req.kind);   // a build without the CUDA toolkit has no Poisson
   if (out == nullptr && req.n > 0)
     throw Error(errc::invalid_argument,
                 "out: null pointer with n = " + std::to_string(req.n) + " values to write");
@@ -176,11 +261,17 @@ cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool 
                                               " * stddev must stay below " + show(top) + ")");
   }
   validate_params(req, "");
+  if (req.kind == dist::poisson) {
+    if (req.lambdas != nullptr && req.n > 0) check_lambdas(req);
+  } else if (req.lambdas != nullptr) {
+    throw Error(errc::invalid_argument, std::string("lambdas: set for a ") + to_string(req.kind) +
+                                            " fill, which does not read it (poisson only)");
+  }
   const std::uint64_t per = values_per_group(req.kind);
   if (req.n > 0 && req.first_group > UINT64_MAX - (req.n - 1) / per)
     throw Error(errc::invalid_argument, "first_group: " + std::to_string(req.first_group) +
                                             " + n runs past subsequence 2^64-1");
-  check_window(req.offset, 4, "fill");
+  check_window(req.offset, bulk_draws(req.kind), "fill");
   cuda::check_window_report();  // a kernel's overrun surfaces at the next host call
   if (req.n > 0) check_alignment(req.kind, out, "out");
   if (!async || req.n == 0) return {};
@@ -208,6 +299,7 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
       bulk_request c = req;
       c.first_group = req.first_group + first / per;
       c.n = count;
+      if (c.lambdas) c.lambdas += first;  // lambdas[i] belongs to value i of the request
       return c;
     };
     cuda::fill_ops ops;
@@ -232,6 +324,9 @@ void run_bulk(const bulk_request& req, backend_kind resolved, void* out, cuda_st
       GPURAND_CUDA_CHECK(cuda::runtime().stream_synchronize(*stream));
     }
     cuda::route(resolved, out, ops);
+    // A GPU body over its budget reported it; the fill has synchronised (the asynchronous path
+    // returned above: its report surfaces at the next host call).
+    if (bulk_traits_variable(D)) cuda::check_window_report();
   });
 }
 
@@ -263,6 +358,10 @@ void validate_grid(const grid_request& req, const void* out) {
     throw Error(errc::invalid_argument, "threads x per_thread: " + std::to_string(req.threads) +
                                             " x " + std::to_string(req.per_thread) +
                                             " values overflow size_t");
+  if (req.lambdas != nullptr)
+    throw Error(errc::invalid_argument,
+                "lambdas: one lambda per element is a bulk layout; the per-thread writer takes "
+                "lambda");
   (void)draws_for(req.eng, req.kind, req.per_thread);  // throws if it needs over 2^64 draws
   check_alignment(req.kind, out, "out");
 }
@@ -302,6 +401,7 @@ void run_grid(const grid_request& req, void* out) {
                       static_cast<const unsigned char*>(src) + k * count * vs, count * vs);
       };
     cuda::route(resolve_backend(req.backend), out, ops);
+    if (bulk_traits_variable(D)) cuda::check_window_report();  // a GPU thread over its budget
   });
 }
 
@@ -329,6 +429,8 @@ bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t pa
   const std::uint64_t count = base + (part < extra ? 1 : 0);
   bulk_request piece = req;
   piece.first_group = req.first_group + first;
+  if (piece.lambdas)  // the piece's own lambdas, as its output is its own buffer
+    piece.lambdas += std::min<std::uint64_t>(req.n, first * per);
   piece.n = static_cast<std::size_t>(
       std::min<std::uint64_t>(req.n - std::min<std::uint64_t>(req.n, first * per), count * per));
   return piece;

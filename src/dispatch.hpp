@@ -28,7 +28,8 @@ backend_kind default_backend(const std::optional<backend_kind>& requested);
 cuda::capture_info validate_bulk(const bulk_request& req, const void* out, bool async = false,
                                  cuda_stream stream = nullptr);
 
-/// Checks the distribution's parameters of a bulk or grid request (lambda, p, low/high, table):
+/// Checks the distribution's parameters of a bulk or grid request (log-normal mean/stddev,
+/// lambda unless per-element lambdas, p, low/high, table):
 /// Error(invalid_argument) naming `prefix` + the field and the value. Part of validate_bulk and
 /// validate_grid.
 template <class Request>

@@ -305,10 +305,9 @@ void Generator::bulk(dist kind, void* out, std::size_t n, double mean, double st
 void Generator::bulk(bulk_request req, void* out, cuda_stream* stream) {
   GPURAND_REQUIRE_IMPL();
   req.backend = impl_->backend;
-  const std::size_t n = req.n;
   detail::cuda::device_guard on(impl_->device);  // options::device; the caller's is restored
   void* const s = stream ? *stream : nullptr;
-  if (n == 0) {  // a no-op, but a bad argument is still an error
+  if (req.n == 0) {  // a no-op, but a bad argument is still an error
     (void)detail::validate_bulk(req, out, stream != nullptr, s);
     return;
   }
@@ -319,11 +318,20 @@ void Generator::bulk(bulk_request req, void* out, cuda_stream* stream) {
     if (impl_->backend == backend_kind::cpu) detail::validate_cpu_settings();
     if (stream == nullptr) impl_->check_memory_device(out);
     if (capture.status != detail::cuda::capture_status::active)
-      return std::uint64_t{4};  // one Philox block per subsequence
+      return bulk_draws(req.kind);  // one Philox block per subsequence, or a variable row's cap
+    // A captured replay advances by one Philox block (capture_step): a variable-draw fill,
+    // which reserves more, is refused there (before anything is reserved).
+    if (bulk_draws(req.kind) != detail::capture_step)
+      throw Error(errc::unsupported,
+                  std::string("stream: a ") + to_string(req.kind) +
+                      " fill takes a variable number of draws and cannot be captured into a "
+                      "CUDA graph; fill outside the capture, or use launch() with a device API "
+                      "kernel per replay");
     // Under capture: a window for every replay, and the slot the graph owns
     // (made before the reservation: a refused reservation consumes nothing).
-    captured = detail::cuda::open_captured_fill(
-        capture, "asynchronous fill of " + std::to_string(n) + " " + to_string(req.kind) + " values");
+    captured =
+        detail::cuda::open_captured_fill(capture, "asynchronous fill of " + std::to_string(req.n) +
+                                                      " " + to_string(req.kind) + " values");
     return detail::capture_step * impl_->capture_replays;
   });
   req.seed = t.seed;
@@ -340,10 +348,13 @@ bulk_request Generator::reserve_fill(dist kind, std::size_t n, double mean, doub
   return reserve_fill(impl_->request(kind, n, mean, stddev));
 }
 
-bulk_request Generator::reserve_fill(bulk_request req) {
+bulk_request Generator::reserve_fill(const bulk_request& shape) {
   GPURAND_REQUIRE_IMPL();
-  req.backend = impl_->backend;
+  bulk_request req = shape;
+  req.seed = 0;
+  req.offset = 0;
   req.first_group = 0;
+  req.backend = impl_->backend;
   if (req.n == 0) {  // like the fills: nothing to draw, nothing consumed
     detail::validate_bulk(req, &req);
     return req;
@@ -352,7 +363,7 @@ bulk_request Generator::reserve_fill(bulk_request req) {
   // validated again by fill().
   const auto t = impl_->admit("reserve_fill", [&] {
     detail::validate_bulk(req, &req);
-    return std::uint64_t{4};
+    return bulk_draws(req.kind);
   });
   req.seed = t.seed;
   req.offset = t.offset;
@@ -393,6 +404,53 @@ void Generator::normal_async(float* out, std::size_t n, float mean, float stddev
 void Generator::normal_async(double* out, std::size_t n, double mean, double stddev,
                              cuda_stream s) {
   bulk(dist::normal_double, out, n, mean, stddev, &s);
+}
+
+void Generator::log_normal(float* out, std::size_t n, float mean, float stddev) {
+  bulk(dist::log_normal, out, n, mean, stddev, nullptr);
+}
+void Generator::log_normal(double* out, std::size_t n, double mean, double stddev) {
+  bulk(dist::log_normal_double, out, n, mean, stddev, nullptr);
+}
+void Generator::log_normal_async(float* out, std::size_t n, float mean, float stddev,
+                                 cuda_stream s) {
+  bulk(dist::log_normal, out, n, mean, stddev, &s);
+}
+void Generator::log_normal_async(double* out, std::size_t n, double mean, double stddev,
+                                 cuda_stream s) {
+  bulk(dist::log_normal_double, out, n, mean, stddev, &s);
+}
+
+namespace {
+/// A Poisson request: one lambda (per_element false), or one per element from `lambdas`.
+bulk_request poisson_request(bulk_request req, double lambda, const double* lambdas,
+                             bool per_element) {
+  if (per_element && lambdas == nullptr && req.n > 0)
+    throw Error(errc::invalid_argument,
+                "lambdas: null pointer with n = " + std::to_string(req.n) + " values to draw");
+  req.lambda = lambda;
+  req.lambdas = per_element ? lambdas : nullptr;
+  return req;
+}
+}  // namespace
+
+void Generator::poisson(std::uint32_t* out, std::size_t n, double lambda) {
+  GPURAND_REQUIRE_IMPL();
+  bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), lambda, nullptr, false), out,
+       nullptr);
+}
+void Generator::poisson(std::uint32_t* out, std::size_t n, const double* lambdas) {
+  GPURAND_REQUIRE_IMPL();
+  bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), 1.0, lambdas, true), out, nullptr);
+}
+void Generator::poisson_async(std::uint32_t* out, std::size_t n, double lambda, cuda_stream s) {
+  GPURAND_REQUIRE_IMPL();
+  bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), lambda, nullptr, false), out, &s);
+}
+void Generator::poisson_async(std::uint32_t* out, std::size_t n, const double* lambdas,
+                              cuda_stream s) {
+  GPURAND_REQUIRE_IMPL();
+  bulk(poisson_request(impl_->request(dist::poisson, n, 0, 1), 1.0, lambdas, true), out, &s);
 }
 
 namespace {

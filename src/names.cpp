@@ -94,4 +94,12 @@ std::uint64_t draws_for(engine e, dist d, std::uint64_t k) {
   return units * each;
 }
 
+std::uint64_t bulk_draws(dist d) noexcept {
+  std::uint64_t draws = 4;
+  detail::for_each_dist([&](auto c) {
+    if (c.value == d) draws = detail::dist_traits<c.value>::bulk_draws;
+  });
+  return draws;
+}
+
 }  // namespace gpurand

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/fill.hpp"
 #include "backend/cuda/capture.hpp"
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
-#include "backend/cpu/fill.hpp"
 #include "dispatch.hpp"
 #include "expect_error.hpp"
 #include "gpurand/gpurand.hpp"

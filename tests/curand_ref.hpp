@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "gpurand/detail/bulk.hpp"
 #include "gpurand/detail/alias.hpp"
 #include "gpurand/detail/distributions.hpp"
 #include "gpurand/detail/portable_math.hpp"
@@ -21,7 +22,7 @@ namespace gpurand::test {
 
 // ---- the parameters the table-wide tests give gpurand's own distributions -------------------
 
-constexpr float test_lambda = 1.75f;  ///< exponential
+constexpr float test_lambda = 1.75f;  ///< exponential, poisson (bulk fills)
 constexpr double test_p = 0.3;        ///< bernoulli
 /// discrete: weights with a zero and uneven columns.
 inline const discrete_table& test_table() {
@@ -41,11 +42,20 @@ void set_test_params(Request& r) {
 /// The CLI flags that give `d` the test parameters ("" for the others).
 inline std::string test_cli_params(dist d) {
   switch (d) {
-    case dist::exponential: return " --lambda 1.75";
+    case dist::exponential:
+    case dist::poisson: return " --lambda 1.75";
     case dist::bernoulli: return " --p 0.3";
     case dist::discrete: return std::string(" --weights ") + test_weights_text;
     default: return "";
   }
+}
+
+/// The mean, stddev and lambda the references and cpu_grid take by default: lambda the test
+/// value (as set_test_params and test_cli_params give poisson).
+inline detail::fill_params<double> ref_params() {
+  detail::fill_params<double> p;
+  p.lambda = test_lambda;
+  return p;
 }
 
 /// True for gpurand's own distributions that are defined on raw 32-bit draws (curand()).
@@ -83,13 +93,31 @@ T ref_draw(State& s, dist d) {
   }
 }
 
-/// Thread g's first k values of `d` from curand_init(seed, g, offset), as raw bytes.
+/// Thread g's first k values of `d` from curand_init(seed, g, offset), as raw bytes
+/// (log-normal: curand_log_normal(&s, p.mean, p.stddev); poisson: curand_poisson(&s, p.lambda)).
 template <class State>
 std::vector<unsigned char> ref_stream(dist d, std::uint64_t seed, std::uint64_t g,
-                                      std::uint64_t offset, std::uint64_t k) {
+                                      std::uint64_t offset, std::uint64_t k,
+                                      const detail::fill_params<double>& p = ref_params()) {
   State s;
   curand_init(seed, g, offset, &s);
   std::vector<unsigned char> out(k * value_size(d));
+  if (d == dist::log_normal || d == dist::log_normal_double || d == dist::poisson) {
+    for (std::uint64_t i = 0; i < k; ++i) {
+      if (d == dist::log_normal) {
+        const float v =
+            curand_log_normal(&s, static_cast<float>(p.mean), static_cast<float>(p.stddev));
+        std::memcpy(out.data() + 4 * i, &v, 4);
+      } else if (d == dist::log_normal_double) {
+        const double v = curand_log_normal_double(&s, p.mean, p.stddev);
+        std::memcpy(out.data() + 8 * i, &v, 8);
+      } else {
+        const unsigned v = curand_poisson(&s, p.lambda);
+        std::memcpy(out.data() + 4 * i, &v, 4);
+      }
+    }
+    return out;
+  }
   if (from_raw_draws(d)) {
     for (std::uint64_t i = 0; i < k; ++i)
       ref_own_value(d, [&] { return curand(&s); }, out.data() + i * value_size(d));
@@ -131,11 +159,12 @@ std::vector<unsigned char> ref_stream(dist d, std::uint64_t seed, std::uint64_t 
 }
 
 inline std::vector<unsigned char> ref_stream(engine e, dist d, std::uint64_t seed, std::uint64_t g,
-                                             std::uint64_t offset, std::uint64_t k) {
+                                             std::uint64_t offset, std::uint64_t k,
+                                             const detail::fill_params<double>& p = ref_params()) {
   switch (e) {
-    case engine::xorwow: return ref_stream<curandStateXORWOW_t>(d, seed, g, offset, k);
-    case engine::mrg32k3a: return ref_stream<curandStateMRG32k3a_t>(d, seed, g, offset, k);
-    default: return ref_stream<curandStatePhilox4_32_10_t>(d, seed, g, offset, k);
+    case engine::xorwow: return ref_stream<curandStateXORWOW_t>(d, seed, g, offset, k, p);
+    case engine::mrg32k3a: return ref_stream<curandStateMRG32k3a_t>(d, seed, g, offset, k, p);
+    default: return ref_stream<curandStatePhilox4_32_10_t>(d, seed, g, offset, k, p);
   }
 }
 
@@ -143,14 +172,46 @@ inline std::vector<unsigned char> ref_stream(engine e, dist d, std::uint64_t see
 /// from cuRAND's own 4-wide / 2-wide calls: lane i%4 of the first
 /// curand4/curand_uniform4/curand_normal4 of curand_init(seed, i/4, offset);
 /// doubles: lane i%2 of curand_uniform2_double/curand_normal2_double, i/2.
+/// log-normal: lane i%4 of curand_log_normal4(&s, mean, stddev) (i%2 of
+/// curand_log_normal2_double); poisson: lane i%4 of curand_poisson4(&s, lambda), or with
+/// `lambdas` (lambdas[j] for value j of this range; first_value % 4 == 0) value l of four
+/// consecutive curand_poisson(&s, lambdas[...]) of the group.
 inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint64_t offset,
                                            std::uint64_t first_value, std::uint64_t n,
-                                           double mean = 0.0, double stddev = 1.0) {
+                                           double mean = 0.0, double stddev = 1.0,
+                                           double lambda = test_lambda,
+                                           const double* lambdas = nullptr) {
   std::vector<unsigned char> out(n * value_size(d));
   for (std::uint64_t j = 0; j < n; ++j) {
     const std::uint64_t i = first_value + j;
     curandStatePhilox4_32_10_t s;
     unsigned char* dst = out.data() + j * value_size(d);
+    if (d == dist::poisson) {
+      curand_init(seed, i / 4, offset, &s);
+      unsigned v = 0;
+      if (lambdas) {
+        for (std::uint64_t l = 0; l <= i % 4; ++l) v = curand_poisson(&s, lambdas[j - i % 4 + l]);
+      } else {
+        const uint4 r = curand_poisson4(&s, lambda);
+        const unsigned u[4] = {r.x, r.y, r.z, r.w};
+        v = u[i % 4];
+      }
+      std::memcpy(dst, &v, 4);
+      continue;
+    }
+    if (d == dist::log_normal) {
+      curand_init(seed, i / 4, offset, &s);
+      const float4 r = curand_log_normal4(&s, static_cast<float>(mean), static_cast<float>(stddev));
+      const float f[4] = {r.x, r.y, r.z, r.w};
+      std::memcpy(dst, &f[i % 4], 4);
+      continue;
+    }
+    if (d == dist::log_normal_double) {
+      curand_init(seed, i / 2, offset, &s);
+      const double2 r = curand_log_normal2_double(&s, mean, stddev);
+      std::memcpy(dst, (i % 2) ? &r.y : &r.x, 8);
+      continue;
+    }
     if (from_raw_draws(d)) {  // the words of curand4 of group i / per, in order
       const std::uint64_t per = detail::values_per_group(d);
       curand_init(seed, i / per, offset, &s);
@@ -207,8 +268,13 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
 inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
                                            std::uint64_t offset, std::uint64_t first,
                                            std::uint64_t threads, std::uint64_t k,
-                                           bool interleave = false) {
+                                           bool interleave = false,
+                                           const detail::fill_params<double>& p = ref_params()) {
   grid_request r;
+  set_test_params(r);  // gpurand's own distributions
+  r.mean = p.mean;     // log-normal
+  r.stddev = p.stddev;
+  if (d == dist::poisson) r.lambda = p.lambda;
   r.eng = e;
   r.kind = d;
   r.seed = seed;
@@ -218,10 +284,18 @@ inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
   r.per_thread = k;
   r.interleave = interleave;
   r.backend = backend_kind::cpu;
-  set_test_params(r);
   std::vector<unsigned char> out(threads * k * value_size(d));
   write_thread_streams(r, out.data());
   return out;
+}
+
+/// Whether `d` takes a variable number of draws per value (draws_for is then a cap).
+inline bool is_variable(dist d) {
+  bool v = false;
+  detail::for_each_dist([&](auto c) {
+    if (c.value == d) v = detail::dist_traits<c.value>::variable;
+  });
+  return v;
 }
 
 /// Every engine and distribution of the table (gpurand/detail/table.hpp).

@@ -93,6 +93,12 @@ TEST(DeviceApi, DrawsAccountingMatchesTheHostApi) {
         (void)s.normal_double();
       else if (d == dist::normal_portable)
         (void)s.normal_portable();
+      else if (d == dist::log_normal)
+        (void)s.log_normal(0.5f, 2.0f);
+      else if (d == dist::log_normal_double)
+        (void)s.log_normal_double(0.5, 2.0);
+      else if (d == dist::poisson)  // a cap: 256 draws a value
+        (void)s.poisson(63.99);
       else if (d == dist::normal_portable_double)
         (void)s.normal_portable_double();
       else if (d == dist::exponential)

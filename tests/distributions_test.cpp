@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "alias_table.hpp"
@@ -29,6 +30,7 @@
 #include "gpurand/discrete.hpp"
 #include "gpurand/gpurand.hpp"
 #include "gpurand/device.cuh"  // cuRAND's device functions on the host
+#include "gpurand/gpurand.hpp"
 
 namespace {
 
@@ -145,6 +147,8 @@ TEST(Distributions, ExponentialFillFollowsTheExponentialCdf) {
 }
 
 TEST(Distributions, CurandLogNormalFollowsTheLogNormalCdf) {
+  // cuRAND's own curand_log_normal (per-thread streams), and gpurand's bulk fills (which equal
+  // curand_log_normal4 / curand_log_normal2_double bit for bit: tests/lognormal_poisson_test).
   const float mean = 0.5f, stddev = 0.75f;
   std::vector<double> x;
   for (unsigned g = 0; g < 256; ++g) {
@@ -152,11 +156,26 @@ TEST(Distributions, CurandLogNormalFollowsTheLogNormalCdf) {
     curand_init(13, g, 0, &s);
     for (int k = 0; k < 4096; ++k) x.push_back(curand_log_normal(&s, mean, stddev));
   }
+  gpurand::options o;
+  o.seed = 13;
+  o.backend = gpurand::backend_kind::cpu;
+  gpurand::Generator gen(o);
+  std::vector<float> f(1 << 20);
+  gen.log_normal(f.data(), f.size(), mean, stddev);
+  std::vector<double> d(1 << 20);
+  gen.log_normal(d.data(), d.size(), mean, stddev);
   const boost::math::lognormal ln(mean, stddev), off(mean, stddev * 1.02);
-  expect_pass(ks_p_value(x, [&](double v) { return boost::math::cdf(ln, v); }),
-              "curand_log_normal(0.5, 0.75) vs LogNormal, KS, n = 2^20");
-  expect_reject(ks_p_value(x, [&](double v) { return boost::math::cdf(off, v); }),
-                "curand_log_normal(0.5, 0.75) vs LogNormal(0.5, 0.765)");
+  const std::pair<const char*, std::vector<double>> samples[] = {
+      {"curand_log_normal(0.5, 0.75)", x},
+      {"Generator::log_normal(float, 0.5, 0.75)", std::vector<double>(f.begin(), f.end())},
+      {"Generator::log_normal(double, 0.5, 0.75)", d}};
+  for (const auto& [name, v] : samples) {
+    char what[128];
+    std::snprintf(what, sizeof what, "%s vs LogNormal, KS, n = 2^20", name);
+    expect_pass(ks_p_value(v, [&](double t) { return boost::math::cdf(ln, t); }), what);
+    std::snprintf(what, sizeof what, "%s vs LogNormal(0.5, 0.765)", name);
+    expect_reject(ks_p_value(v, [&](double t) { return boost::math::cdf(off, t); }), what);
+  }
 }
 
 // ---- discrete ---------------------------------------------------------------------------------
@@ -262,32 +281,55 @@ TEST(Distributions, DiscreteTableRejectsBadWeights) {
 
 TEST(Distributions, CurandPoissonFollowsThePoissonPmfInEveryRegime) {
   // cuRAND's three regimes: lambda < 64 (Knuth), 64..4000 (rejection), > 4000 (a rounded
-  // normal approximation: passes at this sample size, see README).
-  for (const double lambda : {3.5, 40.0, 100.0, 1500.0, 6000.0}) {
-    std::vector<double> counts;
+  // normal approximation: passes at this sample size, see README). Three sources per lambda:
+  // curand_poisson on per-thread streams, gpurand's bulk fill (curand_poisson4 bit for bit),
+  // and gpurand's per-element fill with every regime interleaved in each group.
+  const double regimes[] = {3.5, 40.0, 100.0, 1500.0, 6000.0};
+  constexpr std::size_t n = 1 << 16;
+  gpurand::options o;
+  o.seed = 17;
+  o.backend = gpurand::backend_kind::cpu;
+  gpurand::Generator gen(o);
+  std::vector<double> mixed(5 * n);
+  for (std::size_t i = 0; i < mixed.size(); ++i) mixed[i] = regimes[(i + i / 5) % 5];
+  std::vector<std::uint32_t> mixed_out(mixed.size());
+  gen.poisson(mixed_out.data(), mixed_out.size(), mixed.data());
+  for (const double lambda : regimes) {
+    std::vector<unsigned> curand_v, bulk_v(n), mixed_v;
     for (unsigned g = 0; g < 64; ++g) {
       curandStatePhilox4_32_10_t s;
       curand_init(17, g, 0, &s);
-      for (int k = 0; k < 1024; ++k) {
-        const unsigned v = curand_poisson(&s, lambda);
+      for (int k = 0; k < 1024; ++k) curand_v.push_back(curand_poisson(&s, lambda));
+    }
+    gen.poisson(bulk_v.data(), n, lambda);
+    for (std::size_t i = 0; i < mixed.size(); ++i)
+      if (mixed[i] == lambda) mixed_v.push_back(mixed_out[i]);
+    const std::pair<const char*, const std::vector<unsigned>*> sources[] = {
+        {"curand_poisson", &curand_v}, {"Generator::poisson", &bulk_v},
+        {"Generator::poisson(lambdas)", &mixed_v}};
+    for (const auto& [name, values] : sources) {
+      std::vector<double> counts;
+      for (const unsigned v : *values) {
         if (v >= counts.size()) counts.resize(v + 1, 0);
         ++counts[v];
       }
+      counts.resize(counts.size() + 1, 0);  // the upper tail
+      auto probs = [&](double l) {
+        const boost::math::poisson_distribution<double> pd(l);
+        std::vector<double> pr(counts.size());
+        for (std::size_t k = 0; k + 1 < pr.size(); ++k)
+          pr[k] = boost::math::pdf(pd, static_cast<double>(k));
+        pr.back() =
+            boost::math::cdf(boost::math::complement(pd, static_cast<double>(pr.size() - 2)));
+        return pr;
+      };
+      char what[128];
+      std::snprintf(what, sizeof what, "%s(%g), chi-square, n = %zu", name, lambda,
+                    values->size());
+      expect_pass(chi_square_p_value(counts, probs(lambda)), what);
+      std::snprintf(what, sizeof what, "%s(%g) vs Poisson(%g)", name, lambda, lambda * 1.01);
+      if (lambda >= 40) expect_reject(chi_square_p_value(counts, probs(lambda * 1.01)), what);
     }
-    counts.resize(counts.size() + 1, 0);  // the upper tail
-    auto probs = [&](double l) {
-      const boost::math::poisson_distribution<double> pd(l);
-      std::vector<double> pr(counts.size());
-      for (std::size_t k = 0; k + 1 < pr.size(); ++k)
-        pr[k] = boost::math::pdf(pd, static_cast<double>(k));
-      pr.back() = boost::math::cdf(boost::math::complement(pd, static_cast<double>(pr.size() - 2)));
-      return pr;
-    };
-    char what[96];
-    std::snprintf(what, sizeof what, "curand_poisson(%g), chi-square, n = 2^16", lambda);
-    expect_pass(chi_square_p_value(counts, probs(lambda)), what);
-    std::snprintf(what, sizeof what, "curand_poisson(%g) vs Poisson(%g)", lambda, lambda * 1.01);
-    if (lambda >= 40) expect_reject(chi_square_p_value(counts, probs(lambda * 1.01)), what);
   }
 }
 

@@ -119,7 +119,7 @@ TEST(Generator, OwnDistributionsRejectBadParametersAndConsumeNothing) {
   for (const std::uint32_t v : u) EXPECT_LT(v, 2u);
 }
 
-TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
+TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByTheirBulkDraws) {
   auto gen = cpu_gen(31337);
   for (dist d : all_dists) {
     const std::uint64_t o = gen.offset();
@@ -139,6 +139,13 @@ TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
       case dist::normal_portable_double:
         gen.normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5, portable);
         break;
+      case dist::log_normal:
+        gen.log_normal(reinterpret_cast<float*>(out.data()), n, 2.0f, 3.0f);
+        break;
+      case dist::log_normal_double:
+        gen.log_normal(reinterpret_cast<double*>(out.data()), n, -1.0, 0.5);
+        break;
+      case dist::poisson: gen.poisson(reinterpret_cast<std::uint32_t*>(out.data()), n, 2.0); break;
       case dist::exponential:
         gen.exponential(reinterpret_cast<float*>(out.data()), n, test_lambda);
         break;
@@ -152,8 +159,9 @@ TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByFour) {
     }
     const bool f = value_size(d) == 4;
     const double mean = f ? 2.0 : -1.0, sd = f ? 3.0 : 0.5;
-    EXPECT_EQ(ref_bulk(d, 31337, o, 0, n, mean, sd), out) << to_string(d);
-    EXPECT_EQ(o + 4, gen.offset()) << to_string(d);
+    EXPECT_EQ(ref_bulk(d, 31337, o, 0, n, mean, sd, 2.0), out) << to_string(d);
+    // One Philox block of every subsequence; a variable-draw row's cap (poisson: 1024).
+    EXPECT_EQ(o + bulk_draws(d), gen.offset()) << to_string(d);
   }
 }
 
@@ -655,6 +663,11 @@ void generator_fill(Generator& g, dist d, void* out, std::size_t n, double mean,
                       static_cast<float>(stddev), portable);
     case dist::normal_portable_double:
       return g.normal(static_cast<double*>(out), n, mean, stddev, portable);
+    case dist::log_normal:
+      return g.log_normal(static_cast<float*>(out), n, static_cast<float>(mean),
+                          static_cast<float>(stddev));
+    case dist::log_normal_double: return g.log_normal(static_cast<double*>(out), n, mean, stddev);
+    case dist::poisson: return g.poisson(static_cast<std::uint32_t*>(out), n, test_lambda);
     case dist::exponential:
       return g.exponential(static_cast<float*>(out), n, static_cast<float>(test_lambda));
     case dist::bernoulli: return g.bernoulli(static_cast<std::uint32_t*>(out), n, test_p);

@@ -58,8 +58,8 @@ TEST(Parity, GridMatchesCurandDeviceFunctionsEveryEngineAndDist) {
 TEST(Parity, PhiloxGridAtExtremeSubsequencesAndOffsets) {
   for (dist d : all_dists)
     for (std::uint64_t first : {std::uint64_t{1}, max64 - 4})
-      for (std::uint64_t off :
-           {std::uint64_t{1}, std::uint64_t{5}, std::uint64_t{1} << 40, max64 - 64}) {
+      for (std::uint64_t off : {std::uint64_t{1}, std::uint64_t{5}, std::uint64_t{1} << 40,
+                                max64 - draws_for(engine::philox4_32_10, d, 9) + 1}) {
         const auto got =
             cpu_grid(engine::philox4_32_10, d, 0x9e3779b97f4a7c15ull, off, first, 5, 9);
         for (std::uint64_t t = 0; t < 5; ++t) {
@@ -88,8 +88,9 @@ TEST(Parity, BulkMatchesCurandFourWideCalls) {
   // n = 37 and 38 leave partial last groups for both group sizes.
   for (dist d : all_dists)
     for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, max64})
-      for (std::uint64_t off : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{2},
-                                std::uint64_t{3}, std::uint64_t{4}, std::uint64_t{7}, max64 - 4})
+      for (std::uint64_t off :
+           {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3},
+            std::uint64_t{4}, std::uint64_t{7}, max64 - bulk_draws(d) + 1})
         for (std::size_t n :
              {std::size_t{1}, std::size_t{37}, std::size_t{38}, std::size_t{1000}}) {
           const auto got = bulk(d, seed, off, 0, n);
@@ -147,6 +148,15 @@ TEST(Parity, BulkNearTheLastSubsequence) {
         const auto a = detail::portable_box_muller_double(r.x, r.y, r.z, r.w);
         const double v[2] = {a.x, a.y};
         std::memcpy(want, v, 16);
+      } else if (d == dist::log_normal) {
+        const float4 r = curand_log_normal4(&s, 0.0f, 1.0f);
+        std::memcpy(want, &r, 16);
+      } else if (d == dist::log_normal_double) {
+        const double2 r = curand_log_normal2_double(&s, 0.0, 1.0);
+        std::memcpy(want, &r, 16);
+      } else if (d == dist::poisson) {
+        const uint4 r = curand_poisson4(&s, test_lambda);
+        std::memcpy(want, &r, 16);
       } else {
         const double2 r = curand_normal2_double(&s);
         std::memcpy(want, &r, 16);
@@ -172,6 +182,7 @@ TEST(Parity, StreamContinuedAcrossSplitCallsAndSkipahead) {
   // A stream split at draw k0 continues as curand_init(seed, g, offset + draws(k0)).
   for (engine e : all_engines)
     for (dist d : all_dists) {
+      if (is_variable(d)) continue;  // draws_for is a cap there, not the draws taken
       const auto whole = ref_stream(e, d, 11, 3, 4, 20);
       const std::uint64_t k0 = 8;
       const auto tail = cpu_grid(e, d, 11, 4 + draws_for(e, d, k0), 3, 1, 12);

@@ -122,5 +122,24 @@ TEST(Writer, CurandOnlyEnginesNeedTheToolkit) {
   }
 }
 
+TEST(Writer, PoissonNeedsTheToolkitAndTheBulkLogNormalDoesNot) {
+  // Poisson's bodies call cuRAND's helpers; the bulk log-normal is plain C++ (bulk.hpp).
+  Generator gen(options{5, backend_kind::cpu, 0});
+  std::vector<std::uint32_t> u(16, 0xDEADBEEF);
+  std::vector<float> f(16);
+  gen.log_normal(f.data(), f.size(), 0.0f, 1.0f);
+  for (const float v : f) EXPECT_GT(v, 0.0f);
+  const std::uint64_t o = gen.offset();
+#if GPURAND_TEST_HAVE_CURAND
+  gen.poisson(u.data(), u.size(), 3.0);
+  EXPECT_EQ(o + bulk_draws(dist::poisson), gen.offset());
+#else
+  test::expect_error(errc::unsupported, "poisson needs cuRAND",
+                     [&] { gen.poisson(u.data(), u.size(), 3.0); });
+  EXPECT_EQ(o, gen.offset());
+  for (std::uint32_t v : u) ASSERT_EQ(0xDEADBEEFu, v) << "a refused request wrote output";
+#endif
+}
+
 }  // namespace
 }  // namespace gpurand

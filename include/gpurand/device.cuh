@@ -162,9 +162,30 @@ class basic_stream : public detail::stream_distributions<basic_stream<E>> {
   }
   /// curand_normal_double()
   GPURAND_HD double normal_double() {
-    if (s_.boxmuller_flag_double != EXTRA_FLAG_NORMAL) consume(traits::normal_double_pair_draws);
+    consume(normal_double_draws());
     return curand_normal_double(&s_);
   }
+  /// Draws the next normal_double() takes: 0 when it returns the cached second value of a pair.
+  GPURAND_HD std::uint32_t normal_double_draws() const {
+    return s_.boxmuller_flag_double == EXTRA_FLAG_NORMAL ? 0u : traits::normal_double_pair_draws;
+  }
+  /// curand_log_normal(&s, mean, stddev): exp(mean + stddev * z) over a Box-Muller pair, the
+  /// second value cached. The cache is the one normal() uses (cuRAND's boxmuller_flag):
+  /// normal() after log_normal() (or the reverse) starts a fresh pair and drops the cached value.
+  GPURAND_HD float log_normal(float mean, float stddev) {
+    if (s_.boxmuller_flag != EXTRA_FLAG_LOG_NORMAL) consume(traits::normal_pair_draws);
+    return curand_log_normal(&s_, mean, stddev);
+  }
+  /// curand_log_normal_double(&s, mean, stddev); its cache is normal_double()'s.
+  GPURAND_HD double log_normal_double(double mean, double stddev) {
+    if (s_.boxmuller_flag_double != EXTRA_FLAG_LOG_NORMAL)
+      consume(traits::normal_double_pair_draws);
+    return curand_log_normal_double(&s_, mean, stddev);
+  }
+  /// curand_poisson(&s, lambda), bit for bit, any engine; each draw counted against the window
+  /// (Knuth: k + 1 curand_uniform draws for the value k; gammainc: 2 per round; lambda > 4000:
+  /// one normal_double()). lambda in (0, 4e9]. Defined in gpurand/detail/poisson.cuh.
+  GPURAND_HD unsigned poisson(double lambda);
   /// curand_normal2()
   GPURAND_HD float2 normal2() {
     consume(traits::normal_pair_draws);
@@ -283,3 +304,5 @@ __device__ basic_stream<E> launch_handle::stream() const {
 #endif
 
 }  // namespace gpurand
+
+#include "gpurand/detail/poisson.cuh"  // basic_stream::poisson

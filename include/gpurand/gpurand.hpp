@@ -80,6 +80,13 @@ enum class dist {
   /// (gpurand/detail/portable_math.hpp), the same bits on every CPU and GPU.
   normal_portable,
   normal_portable_double,
+  /// curand_log_normal: exp(mean + stddev * z), z the Box-Muller normal of `normal` (float).
+  log_normal,
+  /// curand_log_normal_double: exp(mean + stddev * z), z the normal of `normal_double`.
+  log_normal_double,
+  /// curand_poisson(lambda), stored as uint32: a variable number of draws per value (see
+  /// bulk_draws and draws_for).
+  poisson,
   /// Unbiased integers in [low, high) stored as uint32 (high - low <= 2^32, high <= 2^32):
   /// Lemire's multiply-shift with rejection, the wide form (gpurand/detail/integers.hpp).
   integer,
@@ -117,7 +124,16 @@ std::size_t value_size(dist d) noexcept;
 /// (curand, curand_uniform, curand_normal, ...) on engine `e`. Normals come
 /// in Box-Muller pairs, so an odd k still consumes the whole pair.
 /// Throws Error(exhausted) if the count does not fit in 64 bits.
+/// Distributions with a variable number of draws per value (poisson) count
+/// their cap per value: k values take at most draws_for draws; a thread that
+/// would take more stops with Error(exhausted), never overlapping.
 std::uint64_t draws_for(engine e, dist d, std::uint64_t k);
+
+/// Draws of every subsequence that one bulk fill of `d` reserves (the
+/// generator's offset advances by this much): 4 (one Philox block), or for
+/// a variable-draw distribution the cap of one group of values (poisson:
+/// 1024, 4 values of at most 256 draws each).
+std::uint64_t bulk_draws(dist d) noexcept;
 
 /// 64 bits from the OS: getrandom(2), falling back to /dev/urandom. Never
 /// time or pid. Throws Error(entropy) if neither source works.
@@ -198,14 +214,14 @@ struct bulk_request {
   /// Start at group `first_group` of the layout (value index first_group * 4,
   /// or * 2 for doubles): lets a large fill be produced in pieces.
   std::uint64_t first_group = 0;
-  double mean = 0.0;    ///< normals only: out = normal * stddev + mean
-  double stddev = 1.0;  ///< normals only; must be finite and >= 0
-  double lambda = 1.0;             ///< poisson, exponential
-  std::uint64_t low = 0;           ///< integer, integer64: values in [low, high)
+  double mean = 0.0;                ///< normal * stddev + mean; log-normal exp(mean + stddev * z)
+  double stddev = 1.0;              ///< normals and log-normals; must be finite and >= 0
+  double lambda = 1.0;              ///< poisson, exponential
+  std::uint64_t low = 0;            ///< integer, integer64: values in [low, high)
   std::uint64_t high = 0;
-  double p = 0.5;                  ///< bernoulli
-  const double* lambdas = nullptr; ///< poisson with one lambda per element (bulk only)
-  const discrete_table* table = nullptr; ///< discrete
+  double p = 0.5;                   ///< bernoulli
+  const double* lambdas = nullptr;  ///< poisson with one lambda per element (bulk only)
+  const discrete_table* table = nullptr;  ///< discrete
   backend_kind backend = backend_kind::automatic;
 };
 /// Fill `out` (host, device or managed memory, n values of bulk_request::kind's
@@ -226,14 +242,14 @@ struct grid_request {
   std::uint64_t threads = 0;
   std::uint64_t per_thread = 0;
   bool interleave = false;
-  double mean = 0.0;    ///< log-normal (grid mode); the normals' grid mode is unscaled
-  double stddev = 1.0;
-  double lambda = 1.0;             ///< poisson, exponential
-  std::uint64_t low = 0;           ///< integer, integer64: values in [low, high)
+  double mean = 0.0;                ///< log-normal: exp(mean + stddev * normal) (curand_log_normal)
+  double stddev = 1.0;              ///< log-normal; finite and >= 0 (the normals' grid mode is unscaled)
+  double lambda = 1.0;              ///< poisson, exponential
+  std::uint64_t low = 0;            ///< integer, integer64: values in [low, high)
   std::uint64_t high = 0;
-  double p = 0.5;                  ///< bernoulli
-  const double* lambdas = nullptr; ///< poisson with one lambda per element (bulk only)
-  const discrete_table* table = nullptr; ///< discrete
+  double p = 0.5;                   ///< bernoulli
+  const double* lambdas = nullptr;  ///< poisson with one lambda per element (bulk only)
+  const discrete_table* table = nullptr;  ///< discrete
   backend_kind backend = backend_kind::automatic;
 };
 void write_thread_streams(const grid_request& req, void* out);
@@ -242,6 +258,7 @@ void write_thread_streams(const grid_request& req, void* out);
 /// order, so the pieces' outputs concatenated equal fill(req) bit for bit (the
 /// layout depends only on (seed, offset, index)). Fill each piece with
 /// gpurand::fill into its own buffer: on its own device, rank or thread.
+/// A per-element `lambdas` pointer is advanced to the piece's first value.
 /// Pieces may be empty when there are fewer groups than parts. Throws
 /// Error(invalid_argument) for parts == 0 or part >= parts.
 bulk_request split(const bulk_request& req, std::uint64_t part, std::uint64_t parts);
@@ -310,6 +327,30 @@ class Generator {
   void normal(float* out, std::size_t n, float mean, float stddev, portable_t);
   void normal(double* out, std::size_t n, double mean, double stddev, portable_t);
 
+  /// Log-normal fills (dist::log_normal, log_normal_double), cuRAND-exact: out[i] is lane i%4
+  /// of curand_log_normal4(&s, mean, stddev) (floats; lane i%2 of
+  /// curand_log_normal2_double for doubles) of s = curand_init(seed, i/4 (i/2), o), i.e.
+  /// exp(mean + stddev * z) over the normals of normal(). mean and stddev finite, stddev >= 0,
+  /// and mean + zmax * stddev <= log(max of the type) (zmax = 6.77 float, 8.58 double) so
+  /// that no value is infinite; else Error(invalid_argument) naming the argument.
+  void log_normal(float* out, std::size_t n, float mean, float stddev);
+  void log_normal(double* out, std::size_t n, double mean, double stddev);
+  /// Poisson fill with one lambda (dist::poisson), cuRAND-exact: out[i] is lane i%4 of
+  /// curand_poisson4(&s, lambda) of s = curand_init(seed, i/4, o) (the same as four
+  /// consecutive curand_poisson(&s, lambda)): Knuth's product for lambda < 64, cuRAND's
+  /// gammainc rejection for 64 <= lambda <= 4000, round(lambda + sqrt(lambda) * normal) above.
+  /// 0 < lambda <= 4e9 (above, lambda + 8.6 sqrt(lambda) would overflow uint32). Reserves
+  /// bulk_draws(dist::poisson) = 1024 draws of every subsequence (4 values of at most 256
+  /// draws); a group that needs more (not seen in practice) is Error(exhausted), and the
+  /// output is then incomplete.
+  void poisson(std::uint32_t* out, std::size_t n, double lambda);
+  /// Poisson with one lambda per element: group j (values 4j..4j+3) is four consecutive
+  /// curand_poisson(&s, lambdas[4j + l]) of s = curand_init(seed, j, o), l = 0..3; with all
+  /// lambdas equal this is the layout above. `lambdas` holds n values, each as `lambda` above
+  /// (a bad one is Error naming its index); on the GPU backend it must be device-accessible
+  /// (device, managed or mapped pinned memory), on the CPU backend host-accessible.
+  void poisson(std::uint32_t* out, std::size_t n, const double* lambdas);
+
   /// Exponential(lambda) floats: value i is exponential_from_u32(x, lambda) of word i % 4 of the
   /// Philox block curand4(curand_init(seed, i / 4, o)), i.e. -log(u) / lambda with u that
   /// word's curand_uniform value and gpurand's portable log: the same bits on every CPU and
@@ -342,6 +383,11 @@ class Generator {
   void uniform_async(double* out, std::size_t n, cuda_stream stream);
   void normal_async(float* out, std::size_t n, float mean, float stddev, cuda_stream stream);
   void normal_async(double* out, std::size_t n, double mean, double stddev, cuda_stream stream);
+  void log_normal_async(float* out, std::size_t n, float mean, float stddev, cuda_stream stream);
+  void log_normal_async(double* out, std::size_t n, double mean, double stddev, cuda_stream stream);
+  /// A variable-draw group over its budget is reported at the next host call (Error(exhausted)).
+  void poisson_async(std::uint32_t* out, std::size_t n, double lambda, cuda_stream stream);
+  void poisson_async(std::uint32_t* out, std::size_t n, const double* lambdas, cuda_stream stream);
   void exponential_async(float* out, std::size_t n, float lambda, cuda_stream stream);
   void bernoulli_async(std::uint32_t* out, std::size_t n, double p, cuda_stream stream);
   /// The table's first use on the stream's device copies it synchronously (device_view()).
@@ -354,8 +400,9 @@ class Generator {
   launch_handle launch(std::uint64_t draws_per_thread);
 
   /// Philox per-thread writer over a fresh window: thread g writes
-  /// `per_thread` values of `kind` from curand_init(seed(), g, o).
-  /// Returns o, the offset of the window used.
+  /// `per_thread` values of `kind` from curand_init(seed(), g, o), with the
+  /// default parameters (log-normal mean 0, stddev 1; Poisson lambda 1; use
+  /// write_thread_streams for others). Returns o, the offset of the window used.
   std::uint64_t thread_streams(dist kind, std::uint64_t threads, std::uint64_t per_thread,
                                void* out);
 
@@ -365,9 +412,11 @@ class Generator {
   /// for each i with gpurand::fill. The request carries this generator's
   /// seed, the reserved offset and backend. Same checks as the fills.
   bulk_request reserve_fill(dist kind, std::size_t n, double mean = 0.0, double stddev = 1.0);
-  /// The same for a request that carries its kind, n and the distribution's parameters
-  /// (lambda, p, table, ...); its seed, offset and first_group are set here.
-  bulk_request reserve_fill(bulk_request req);
+  /// reserve_fill for any distribution: `shape` gives kind, n and the distribution's
+  /// parameters (mean, stddev, lambda, lambdas, low, high, p, table); the result is `shape`
+  /// with this generator's seed, the reserved offset (bulk_draws(kind) draws), first_group 0
+  /// and backend.
+  bulk_request reserve_fill(const bulk_request& shape);
 
   /// Child generator `index` in [0, 65536): same seed, an offset window that
   /// cannot overlap this generator's own window or any sibling's. It does

@@ -228,7 +228,7 @@ def _cuda_interface_target(out: Any, dt: np.dtype) -> Tuple[int, int]:
 
 
 def _address_kind(kind: str, dt: np.dtype) -> str:
-    return kind if kind == "bits" else f"{kind}_f{dt.itemsize * 8}"
+    return kind if kind in ("bits", "poisson") else f"{kind}_f{dt.itemsize * 8}"
 
 
 def _speaks_only_cuda_interface(out: Any) -> bool:
@@ -372,7 +372,7 @@ class Generator:
 
     # -- the fill machinery
     def _fill(self, kind: str, size: Any, dt: np.dtype, out: Any, device: str,
-              mean: float = 0.0, stddev: float = 1.0) -> Any:
+              mean: float = 0.0, stddev: float = 1.0, lam: float = 1.0) -> Any:
         core = self._core
 
         def into(arr: Any) -> None:
@@ -380,11 +380,15 @@ class Generator:
                 core.fill_bits(arr)
             elif kind == "random":
                 core.fill_uniform(arr)
+            elif kind == "lognormal":
+                core.fill_log_normal(arr, mean, stddev)
+            elif kind == "poisson":
+                core.fill_poisson(arr, lam)
             else:
                 core.fill_normal(arr, mean, stddev)
 
         def at(address: int, n: int) -> None:
-            core.fill_address(_address_kind(kind, dt), address, n, mean, stddev)
+            core.fill_address(_address_kind(kind, dt), address, n, mean, stddev, lam)
 
         return self._fill_with(size, dt, out, device, into, at)
 
@@ -494,6 +498,77 @@ class Generator:
                 if msg.startswith(lib):
                     raise ValueError(ours + msg[len(lib):]) from None
             raise
+
+    def lognormal(self, mean: float = 0.0, sigma: float = 1.0, size: Any = None,
+                  dtype: Any = np.float64, out: Any = None, *, device: str = "cpu") -> Any:
+        """Log-normals ``exp(mean + sigma * z)``, z cuRAND's Box-Muller normal: exactly the
+        C++ ``log_normal()`` fill (lane i % 4 of ``curand_log_normal4``, float32, or i % 2 of
+        ``curand_log_normal2_double``, float64). ``mean`` and ``sigma`` (NumPy's names) are
+        finite scalars, ``sigma >= 0``, and ``mean + 8.58 * sigma`` (6.77 for float32) at most
+        log of the dtype's largest value, so that no value is infinite. Other arguments as in
+        :meth:`random`."""
+        mean_f, sigma_f = _real(mean, "mean"), _real(sigma, "sigma")
+        dt = _dtype(dtype, ("float32", "float64"), "lognormal")
+        try:
+            return self._fill("lognormal", size, dt, out, device, mean_f, sigma_f)
+        except ValueError as e:  # the library calls sigma stddev
+            msg = str(e)
+            if msg.startswith("stddev:"):
+                raise ValueError("sigma:" + msg[len("stddev:"):]) from None
+            raise
+
+    def poisson(self, lam: Any = 1.0, size: Any = None, out: Any = None, *,
+                device: str = "cpu") -> Any:
+        """Poisson counts as uint32 (NumPy returns int64; these are the C++ bits):
+        exactly the C++ ``poisson()`` fill, cuRAND's ``curand_poisson4`` (lane i % 4 of
+        subsequence i // 4), all three of cuRAND's regimes.
+
+        ``lam``: a scalar in (0, 4e9], or an array of them, one per value (gpurand-specific
+        layout: group j is four consecutive ``curand_poisson`` with ``lam[4j..4j+3]``); an
+        array ``lam`` gives the output its shape (``size``, if given, must equal it) and is
+        read on the CPU (CPU backend, NumPy output) or, flattened, wherever the GPU backend can
+        read it (device memory via DLPack). Other arguments as in :meth:`random`.
+        """
+        dt = np.dtype(np.uint32)
+        scalar_lam = isinstance(lam, (numbers.Real, np.floating, np.integer)) and not isinstance(
+            lam, bool)
+        try:
+            if scalar_lam:
+                lam_f = _real(lam, "lam")
+                return self._fill("poisson", size, dt, out, device, lam=lam_f)
+            return self._poisson_array(lam, size, out, device)
+        except ValueError as e:  # the library calls lam lambda / lambdas
+            msg = str(e)
+            for lib in ("lambdas", "lambda"):
+                if msg.startswith(lib):
+                    raise ValueError("lam" + msg[len(lib):]) from None
+            raise
+
+    def _poisson_array(self, lam: Any, size: Any, out: Any, device: str) -> Any:
+        _check_device(device)
+        if isinstance(lam, bool) or isinstance(lam, (str, bytes)):
+            raise TypeError(f"lam: must be a real number or an array of them, got {lam!r}")
+        if hasattr(lam, "__dlpack__") and not isinstance(lam, np.ndarray):
+            lam_arr = lam  # device memory: the library checks where it lives
+            shape = tuple(lam.shape)
+        else:
+            try:
+                lam_arr = np.ascontiguousarray(lam, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"lam: must be a real number or an array of them, got {lam!r}") from None
+            shape = lam_arr.shape
+        if size is not None and _shape(size) != shape:
+            raise ValueError(f"size: {size!r} does not match lam's shape {shape!r}")
+        if out is None:
+            if device == "cuda":
+                raise ValueError("device: an array lam fills a NumPy array (pass out= for device memory)")
+            out = _empty(shape, np.dtype(np.uint32))
+        elif tuple(getattr(out, "shape", ())) != shape:
+            raise ValueError(f"out: shape {getattr(out, 'shape', None)!r} does not match lam's {shape!r}")
+        if isinstance(out, np.ndarray):
+            _check_numpy_out(out, np.dtype(np.uint32))
+        self._core.fill_poisson_lambdas(out, lam_arr)
+        return out
 
     def bits(self, size: Any = None, out: Any = None, *, device: str = "cpu") -> Any:
         """Raw 32-bit Philox draws (uint32): exactly the C++ ``generate()`` fill."""

@@ -94,38 +94,76 @@ void fill_bits(Generator& g, const any_array& out) {
   g.generate(p, n);
 }
 
-void fill_uniform(Generator& g, const any_array& out) {
+/// A float32 or float64 fill of `out` through f32(float*, n) or f64(double*, n), the GIL
+/// released; another dtype is a TypeError naming `what`.
+template <class F32, class F64>
+void fill_floats(const any_array& out, const char* what, F32 f32, F64 f64) {
   void* p = checked_data(out);
   const std::size_t n = out.size();
   if (is_dtype(out, nb::dlpack::dtype_code::Float, 32)) {
     nb::gil_scoped_release unlock;
-    g.uniform(static_cast<float*>(p), n);
+    f32(static_cast<float*>(p), n);
   } else if (is_dtype(out, nb::dlpack::dtype_code::Float, 64)) {
     nb::gil_scoped_release unlock;
-    g.uniform(static_cast<double*>(p), n);
+    f64(static_cast<double*>(p), n);
   } else {
-    bad_dtype("random", "float32 or float64");
+    bad_dtype(what, "float32 or float64");
   }
 }
 
+void fill_uniform(Generator& g, const any_array& out) {
+  fill_floats(
+      out, "random", [&](float* p, std::size_t n) { g.uniform(p, n); },
+      [&](double* p, std::size_t n) { g.uniform(p, n); });
+}
+
 void fill_normal(Generator& g, const any_array& out, double mean, double stddev) {
-  void* p = checked_data(out);
+  fill_floats(
+      out, "normal",
+      [&](float* p, std::size_t n) {
+        g.normal(p, n, static_cast<float>(mean), static_cast<float>(stddev));
+      },
+      [&](double* p, std::size_t n) { g.normal(p, n, mean, stddev); });
+}
+
+void fill_log_normal(Generator& g, const any_array& out, double mean, double stddev) {
+  fill_floats(
+      out, "lognormal",
+      [&](float* p, std::size_t n) {
+        g.log_normal(p, n, static_cast<float>(mean), static_cast<float>(stddev));
+      },
+      [&](double* p, std::size_t n) { g.log_normal(p, n, mean, stddev); });
+}
+
+void fill_poisson(Generator& g, const any_array& out, double lam) {
+  if (!is_dtype(out, nb::dlpack::dtype_code::UInt, 32)) bad_dtype("poisson", "uint32");
+  auto* p = static_cast<std::uint32_t*>(checked_data(out));
   const std::size_t n = out.size();
-  if (is_dtype(out, nb::dlpack::dtype_code::Float, 32)) {
-    nb::gil_scoped_release unlock;
-    g.normal(static_cast<float*>(p), n, static_cast<float>(mean), static_cast<float>(stddev));
-  } else if (is_dtype(out, nb::dlpack::dtype_code::Float, 64)) {
-    nb::gil_scoped_release unlock;
-    g.normal(static_cast<double*>(p), n, mean, stddev);
-  } else {
-    bad_dtype("normal", "float32 or float64");
-  }
+  nb::gil_scoped_release unlock;
+  g.poisson(p, n, lam);
+}
+
+/// One lambda per element: `lambdas` (float64, as many values as `out`) where the backend reads
+/// it (the library checks the memory and every value).
+void fill_poisson_lambdas(Generator& g, const any_array& out, const ro_array& lambdas) {
+  if (!is_dtype(out, nb::dlpack::dtype_code::UInt, 32)) bad_dtype("poisson", "uint32");
+  if (!is_dtype(lambdas, nb::dlpack::dtype_code::Float, 64))
+    throw nb::type_error("lam: needs float64 values");
+  if (lambdas.size() != out.size())
+    throw nb::value_error(("lam: " + std::to_string(lambdas.size()) + " values for " +
+                           std::to_string(out.size()) + " outputs")
+                              .c_str());
+  auto* p = static_cast<std::uint32_t*>(checked_data(out));
+  const auto* l = static_cast<const double*>(lambdas.data());
+  const std::size_t n = out.size();
+  nb::gil_scoped_release unlock;
+  g.poisson(p, n, l);
 }
 
 /// Fill through a raw address, for producers that speak only
 /// __cuda_array_interface__ (Numba). The library inspects the pointer.
 void fill_address(Generator& g, const std::string& kind, std::uintptr_t address, std::size_t n,
-                  double mean, double stddev) {
+                  double mean, double stddev, double lam) {
   void* p = reinterpret_cast<void*>(address);
   nb::gil_scoped_release unlock;
   if (kind == "bits")
@@ -138,6 +176,12 @@ void fill_address(Generator& g, const std::string& kind, std::uintptr_t address,
     g.normal(static_cast<float*>(p), n, static_cast<float>(mean), static_cast<float>(stddev));
   else if (kind == "normal_f64")
     g.normal(static_cast<double*>(p), n, mean, stddev);
+  else if (kind == "lognormal_f32")
+    g.log_normal(static_cast<float*>(p), n, static_cast<float>(mean), static_cast<float>(stddev));
+  else if (kind == "lognormal_f64")
+    g.log_normal(static_cast<double*>(p), n, mean, stddev);
+  else if (kind == "poisson")
+    g.poisson(static_cast<std::uint32_t*>(p), n, lam);
   else
     throw Error(errc::invalid_argument, "kind: unknown fill '" + kind + "'");
 }
@@ -517,13 +561,23 @@ NB_MODULE(_gpurand, m) {
       .def("fill_own_address", &fill_own_address, "kind"_a, "address"_a, "n"_a, "param"_a = 0.0,
            "table"_a.none() = nb::none(),
            "fill_own into n values of the distribution's own type at a raw address.")
+      .def("fill_log_normal", &fill_log_normal, "out"_a.noconvert(), "mean"_a, "stddev"_a,
+           "Fill a float32/float64 array with exp(mean + stddev * normal) (the C++ "
+           "log_normal()).")
+      .def("fill_poisson", &fill_poisson, "out"_a.noconvert(), "lam"_a,
+           "Fill a uint32 array with Poisson(lam) counts (the C++ poisson(out, n, lambda)).")
+      .def("fill_poisson_lambdas", &fill_poisson_lambdas, "out"_a.noconvert(),
+           "lambdas"_a.noconvert(),
+           "Fill a uint32 array with one Poisson count per float64 lambda (the C++ "
+           "poisson(out, n, lambdas)).")
       .def("fill_integers", &fill_integers, "out"_a.noconvert(), "low"_a, "span_minus_1"_a,
            "Fill an int32/int64/uint32/uint64 array with low + an exactly uniform integer in "
            "[0, span_minus_1] (Lemire's method with rejection over generate()).")
       .def("fill_address", &fill_address, "kind"_a, "address"_a, "n"_a, "mean"_a = 0.0,
-           "stddev"_a = 1.0,
+           "stddev"_a = 1.0, "lam"_a = 1.0,
            "Fill n values at a raw address (host or device memory): kind is bits, "
-           "random_f32, random_f64, normal_f32 or normal_f64.");
+           "random_f32, random_f64, normal_f32, normal_f64, lognormal_f32, lognormal_f64 or "
+           "poisson.");
 
   nb::class_<discrete_table>(m, "_DiscreteTable",
                              "The C++ gpurand::discrete_table (use gpurand.DiscreteTable).")

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -50,14 +51,17 @@ inline std::uint64_t parse_positive(std::string_view text, std::string_view flag
   return v;
 }
 
-/// Parse a decimal floating-point number (std::from_chars: no leading '+', no spaces, the whole
-/// text; "inf" and "nan" parse, and the caller's validation names them).
+/// Parse a finite decimal floating-point number ("1.5", "-2", "1e-3"; not "inf", "nan", "0x1p3",
+/// trailing text or spaces).
 inline double parse_double(std::string_view text, std::string_view flag) {
   double v = 0;
-  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size())
-    throw Error(errc::invalid_argument,
-                std::string(flag) + ": expected a number, got '" + std::string(text) + "'");
+  const char* end = text.data() + text.size();
+  const bool shape = !text.empty() && text.find_first_not_of("0123456789+-.eE") == text.npos;
+  const auto r = std::from_chars(text.data(), end, v, std::chars_format::general);
+  if (!shape || r.ec != std::errc() || r.ptr != end || !std::isfinite(v))
+    throw Error(
+        errc::invalid_argument,
+        std::string(flag) + ": expected a finite decimal number, got '" + std::string(text) + "'");
   return v;
 }
 

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "backend/cpu/parallel.hpp"
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "gpurand/audit.hpp"
 #include "gpurand/detail/philox_stream.hpp"
-#include "backend/cpu/parallel.hpp"
 
 namespace gpurand::cli {
 namespace {

@@ -54,11 +54,18 @@ struct params {
   std::uint64_t written = 0;    // values (count mode) or values per thread (grid) before this run
   std::set<std::string> given;  // the flags on the command line, e.g. "--dist"
   // The distribution's parameters (checked by check()).
+  std::optional<double> mean, stddev;  // log-normal
   std::optional<double> lambda, p;
   std::optional<std::uint64_t> low, high;
   std::vector<double> weights;                  // --weights / --weights-file
   std::shared_ptr<const discrete_table> table;  // built from `weights`
 };
+
+bool is_variable(dist d) {
+  bool v = false;
+  gpurand::detail::visit(d, [&](auto c) { v = gpurand::detail::dist_traits<c.value>::variable; });
+  return v;
+}
 
 /// A --state-in / --state-out file name: not empty, not "-" (stdin and stdout
 /// carry the values).
@@ -73,6 +80,8 @@ std::string state_file_name(const std::string& text, const char* flag) {
 /// Copies the distribution's parameters into a bulk or grid request.
 template <class Request>
 void set_dist_params(const params& p, Request& req) {
+  if (p.mean) req.mean = *p.mean;
+  if (p.stddev) req.stddev = *p.stddev;
   if (p.lambda) req.lambda = *p.lambda;
   if (p.p) req.p = *p.p;
   if (p.low) req.low = *p.low;
@@ -116,7 +125,12 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
       "Grid mode (--blocks, --threads, --per-thread): thread g writes K values of its stream\n"
       "curand_init(seed, g, offset), thread-major, or draw-major with --interleave.\n"
       "Count mode (--count): N values of one Philox bulk fill.\n"
-      "Without --backend, $GPURAND_BACKEND is used if set. Numbers are decimal, without sign\n"
+      "Parameters: log-normal(-double): exp(mean + stddev * normal), --mean (0), --stddev (1);\n"
+      "poisson (written as u32), exponential: --lambda (1); bernoulli: --p (0.5);\n"
+      "integer, integer64: --low (0), --high (required); discrete: --weights or --weights-file.\n"
+      "A flag for a distribution that does not read it is an error. A poisson thread's K\n"
+      "values are produced at once (memory K x 4 bytes).\n"
+      "Without --backend, $GPURAND_BACKEND is used if set. Counts are decimal, without sign\n"
       "or suffix. --output writes like a shell redirection to pipes, devices and symlinks;\n"
       "a regular file is replaced atomically once whole. Exit codes: 0 ok, 1 failure, 2 bad "
       "input.\n"
@@ -128,14 +142,17 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
       "  gpurand generate --dist normal --count 1000 --state-out s.txt >a.bin\n"
       "  gpurand generate --state-in s.txt --state-out s.txt --count 500 >b.bin\n"
       "  (a.bin then b.bin = gpurand generate --dist normal --count 1500 --seed S)");
-  std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, count_s;
+  std::string engine_s, dist_s, seed_s, offset_s, backend_s, format_s, output_s, count_s, mean_s,
+      stddev_s;
   bool interleave = false;
   auto* o_engine =
       add_text(app, "--engine", "NAME", engine_s, "philox|xorwow|mrg32k3a (default philox)");
   auto* o_dist = add_text(app, "--dist", "NAME", dist_s,
                           "u32|uniform|normal|uniform-double|normal-double|normal-portable|normal-"
-                          "portable-double|integer|integer64|exponential|bernoulli|discrete "
-                          "(default u32)");
+                          "portable-double|log-normal|log-normal-double|poisson|integer|integer64|"
+                          "exponential|bernoulli|discrete (default u32)");
+  auto* o_mean = add_text(app, "--mean", "X", mean_s, "log-normal: mean of the normal (0)");
+  auto* o_stddev = add_text(app, "--stddev", "X", stddev_s, "log-normal: its stddev (1)");
   auto* o_seed =
       add_text(app, "--seed", "N", seed_s, "seed (default: 64 bits from the OS, printed)");
   auto* o_offset = add_text(app, "--offset", "N", offset_s, "first 32-bit draw of the window (0)");
@@ -151,7 +168,7 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
   auto* o_state_out = add_text(app, "--state-out", "FILE", state_out_s,
                                "save where this run ends to FILE, to continue it later");
   std::string lambda_s, p_s, low_s, high_s, weights_s, weights_file_s;
-  auto* o_lambda = add_text(app, "--lambda", "X", lambda_s, "exponential: rate (default 1)");
+  auto* o_lambda = add_text(app, "--lambda", "X", lambda_s, "exponential: rate; poisson: mean (default 1)");
   auto* o_p = add_text(app, "--p", "X", p_s, "bernoulli: probability of 1 in [0, 1] (default 0.5)");
   auto* o_low = add_text(app, "--low", "N", low_s, "integer, integer64: lowest value (default 0)");
   auto* o_high =
@@ -184,6 +201,8 @@ std::optional<params> read_flags(const std::vector<std::string>& args, std::ostr
   p.threads = grid_opts.threads();
   p.per_thread = grid_opts.per_thread();
   if (given(o_count)) p.count = parse_positive(count_s, "--count");
+  if (given(o_mean)) p.mean = parse_double(mean_s, "--mean");
+  if (given(o_stddev)) p.stddev = parse_double(stddev_s, "--stddev");
   if (given(o_lambda)) p.lambda = parse_double(lambda_s, "--lambda");
   if (given(o_p)) p.p = parse_double(p_s, "--p");
   if (given(o_low)) p.low = parse_u64(low_s, "--low");
@@ -220,8 +239,12 @@ void check_one_mode(const params& p) {
 /// the library's checks of their values, naming the flags.
 void check_dist_flags(const params& p) {
   const bool integers = p.kind == dist::integer || p.kind == dist::integer64;
+  const bool log_normal = p.kind == dist::log_normal || p.kind == dist::log_normal_double;
   const std::pair<const char*, bool> own[] = {
-      {"--lambda", p.kind == dist::exponential}, {"--p", p.kind == dist::bernoulli},
+      {"--mean", log_normal},
+      {"--stddev", log_normal},
+      {"--lambda", p.kind == dist::exponential || p.kind == dist::poisson},
+      {"--p", p.kind == dist::bernoulli},
       {"--low", integers}, {"--high", integers}, {"--weights", p.kind == dist::discrete},
       {"--weights-file", p.kind == dist::discrete}};
   for (const auto& [flag, used] : own)
@@ -265,6 +288,12 @@ void check(const params& p) {
                 std::string(p.state_in ? "--state-in" : "--state-out") +
                     ": grid mode saves and resumes --interleave (draw-major) runs only: "
                     "thread-major runs, one after the other, never equal one longer run");
+  if (grid && is_variable(p.kind) && (p.state_in || p.state_out))
+    throw Error(errc::invalid_argument,
+                std::string(p.state_in ? "--state-in" : "--state-out") + ": a " +
+                    to_string(p.kind) +
+                    " grid cannot be resumed: its values take a variable number of draws, so a "
+                    "stream cannot restart at a row (count mode can)");
 
   if (p.count) {
     checked_mul(*p.count, value_size(p.kind), "--count x value size");
@@ -311,6 +340,13 @@ constexpr std::size_t state_max_bytes = 4096;
 
 using settings = std::vector<std::pair<std::string, std::string>>;
 
+/// A double in the shortest decimal that reads back to it (as --mean etc. take it).
+std::string shortest(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
 /// The settings a resumed run must share with the run it continues, keyed by
 /// flag name without "--" and spelled as the flag takes them (they are fed
 /// back through read_flags). A new flag that changes the values (a
@@ -321,18 +357,15 @@ settings settings_of(const params& p, std::uint64_t seed) {
                 {"seed", std::to_string(seed)},
                 {"offset", std::to_string(p.offset)}};
   // The distribution's parameters, in the form the flags read back (shortest round trip).
-  auto number = [](double v) {
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-  };
-  if (p.lambda) s.push_back({"lambda", number(*p.lambda)});
-  if (p.p) s.push_back({"p", number(*p.p)});
+  if (p.mean) s.push_back({"mean", shortest(*p.mean)});
+  if (p.stddev) s.push_back({"stddev", shortest(*p.stddev)});
+  if (p.lambda) s.push_back({"lambda", shortest(*p.lambda)});
+  if (p.p) s.push_back({"p", shortest(*p.p)});
   if (p.low) s.push_back({"low", std::to_string(*p.low)});
   if (p.high) s.push_back({"high", std::to_string(*p.high)});
   if (p.table) {
     std::string w;
-    for (double x : p.weights) w += (w.empty() ? "" : ",") + number(x);
+    for (double x : p.weights) w += (w.empty() ? "" : ",") + shortest(x);
     s.push_back({"weights", w});
   }
   if (!p.count) {
@@ -495,7 +528,8 @@ void run_grid(const params& p, std::uint64_t seed, backend_kind backend, output_
     write_thread_streams(piece, buf.data());
     out.write(buf.data(), count * kc, p.kind);
   };
-  if (k <= chunk_values) {
+  // A variable-draw stream cannot be restarted mid-way (draws_for is a cap): whole threads.
+  if (k <= chunk_values || is_variable(p.kind)) {
     const std::uint64_t per_piece = std::max<std::uint64_t>(1, chunk_values / k);
     for (std::uint64_t g = 0; g < threads; g += per_piece)
       emit(g, std::min(per_piece, threads - g), 0, k);
@@ -570,6 +604,29 @@ void write_interleaved(const grid_request& base, std::uint64_t piece_values,
     buf.resize(static_cast<std::size_t>(count * rows * size));
     write_thread_streams(req, buf.data());
   };
+  if (is_variable(base.kind)) {
+    // A variable-draw row is only produced from row 0 (draws_for is a cap, so a stream cannot
+    // restart mid-way; check() refuses to resume such a grid).
+    if (first_row != 0)
+      throw Error(errc::invalid_argument, std::string("--state-in: a ") + to_string(base.kind) +
+                                              " grid cannot be resumed at a row");
+    if (threads <= piece_values / k) {  // every row of every thread fits: one piece
+      produce(0, threads, 0, k);
+      emit(buf.data(), threads * k);
+      return;
+    }
+    // Row r of a range of threads is the last row of their first r + 1 values, recomputed
+    // (K(K+1)/2 values per thread instead of K).
+    for (std::uint64_t row = 0; row < k; ++row) {
+      const std::uint64_t chunk = std::max<std::uint64_t>(1, piece_values / (row + 1));
+      for (std::uint64_t g = 0; g < threads; g += chunk) {
+        const std::uint64_t c = std::min(chunk, threads - g);
+        produce(g, c, 0, row + 1);
+        emit(buf.data() + row * c * size, c);
+      }
+    }
+    return;
+  }
   // Rows are produced from a pair boundary: an odd first row of a normal
   // (the second value of a pair) takes its pair and drops the first row.
   const std::uint64_t start = first_row - first_row % step;

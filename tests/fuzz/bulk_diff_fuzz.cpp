@@ -144,6 +144,13 @@ bool valid_engine(engine e) {
 void reference_bulk(const gpurand::bulk_request& r, std::vector<unsigned char>& out) {
   const std::size_t size = gpurand::value_size(r.kind);
   const std::uint64_t per = is_double(r.kind) ? 2 : 4;
+  if (r.kind == dist::log_normal || r.kind == dist::log_normal_double || r.kind == dist::poisson) {
+    // curand_log_normal4 / curand_log_normal2_double / curand_poisson4 (tests/curand_ref.hpp).
+    out = gpurand::test::ref_bulk(r.kind, r.seed, r.offset,
+                                  r.first_group * (is_double(r.kind) ? 2 : 4), r.n, r.mean,
+                                  r.stddev, r.lambda);
+    return;
+  }
   for (std::size_t j = 0; j < r.n; ++j) {
     curandStatePhilox4_32_10_t s;
     curand_init(r.seed, r.first_group + j / per, r.offset, &s);
@@ -246,6 +253,13 @@ std::string bulk_contract_violation(const gpurand::bulk_request& r) {
     if (r.kind == dist::normal &&
         (std::fabs(r.mean) >= float_inf_from || r.stddev >= float_inf_from))
       return "mean or stddev rounds to inf in a float fill";
+  }
+  if (r.kind == dist::log_normal || r.kind == dist::log_normal_double) {
+    // Documented: every value finite, exp(mean + zmax * stddev) within the type.
+    const bool f = r.kind == dist::log_normal;
+    const double top = f ? FLT_MAX : DBL_MAX;
+    if (r.mean + (f ? 6.77 : 8.58) * r.stddev > std::log(top)) return "log-normal beyond range";
+    if (r.mean < -top) return "mean does not fit the value type";
   }
   return "";
 }

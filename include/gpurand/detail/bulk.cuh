@@ -13,8 +13,9 @@
 #include "gpurand/detail/bulk.hpp"
 #include "gpurand/detail/grid_layout.hpp"
 #include "gpurand/detail/philox_stream.hpp"
+#include "gpurand/detail/variable.hpp"
 #if !defined(GPURAND_HAVE_CUDA) || GPURAND_HAVE_CUDA
-#include "gpurand/device.cuh"
+#include "gpurand/device.cuh"  // with gpurand/detail/poisson.cuh (basic_stream::poisson)
 #define GPURAND_WRITER_HAS_CURAND 1
 #else
 #define GPURAND_WRITER_HAS_CURAND 0
@@ -52,42 +53,132 @@ template <engine E, dist D>
 inline constexpr bool has_writer_stream =
     GPURAND_WRITER_HAS_CURAND != 0 || std::is_same_v<writer_stream_t<E, D>, plain_philox_stream>;
 
+/// Whether this build has the variable-draw bodies: Poisson needs cuRAND's helpers
+/// (gpurand/detail/poisson.cuh), so a build without the CUDA toolkit refuses it
+/// (Error(unsupported) from validate_bulk / validate_grid).
+template <dist D>
+inline constexpr bool has_variable_body = !dist_traits<D>::variable || GPURAND_WRITER_HAS_CURAND;
+
+#if GPURAND_WRITER_HAS_CURAND
+/// A basic_stream<E> with a budget of draws of its own, for the per-thread writer's
+/// variable-draw rows: a call that would draw past the budget returns a filler (0) without
+/// drawing and marks the stream exhausted (tested by draws_left), so no number from past the
+/// thread's window is ever produced.
+template <engine E>
+class budgeted_stream {
+ public:
+  GPURAND_HD budgeted_stream(std::uint64_t seed, std::uint64_t id, std::uint64_t offset,
+                             std::uint64_t budget)
+      : s_(seed, id, offset), left_(budget) {}
+  /// curand()
+  GPURAND_HD unsigned next() { return take(1) ? s_.next() : 0u; }
+  /// curand_uniform()
+  GPURAND_HD float uniform() { return take(1) ? s_.uniform() : 0.0f; }
+  /// curand_normal_double() (its cached second value costs nothing)
+  GPURAND_HD double normal_double() {
+    return take(s_.normal_double_draws()) ? s_.normal_double() : 0.0;
+  }
+  GPURAND_HD bool exhausted() const { return exhausted_; }
+
+ private:
+  GPURAND_HD bool take(std::uint64_t n) {
+    if (exhausted_ || n > left_) {
+      exhausted_ = true;
+      return false;
+    }
+    left_ -= n;
+    return true;
+  }
+  basic_stream<E> s_;
+  std::uint64_t left_;
+  bool exhausted_ = false;
+};
+template <engine E>
+GPURAND_HD GPURAND_FORCEINLINE bool draws_left(const budgeted_stream<E>& s) {
+  return !s.exhausted();
+}
+
+/// One value of a variable-draw row from a budgeted stream or cursor.
+template <dist D, class Stream>
+GPURAND_HD GPURAND_FORCEINLINE typename dist_traits<D>::value variable_value(Stream& s,
+                                                                             double lambda) {
+  static_assert(D == dist::poisson, "a variable-draw row without a body");
+  return poisson_value(s, lambda);
+}
+
+/// Group `sub` of a variable-draw bulk fill at (seed, offset): the first `count` values (at
+/// most per_group) into v, read through a cursor of `budget` draws (bulk_draws, or less).
+/// `first` is the index in the request of the group's first value (p.lambdas[first] is its
+/// lambda when per-element). Returns false if the budget ran out (the values are then invalid).
+template <dist D, class T>
+GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint64_t offset,
+                                                   std::uint64_t sub, std::uint64_t budget,
+                                                   const fill_params<T>& p, std::uint64_t first,
+                                                   unsigned count, T* v) {
+  draw_cursor c(seed, sub, offset, budget);
+  static_assert(D == dist::poisson, "a variable-draw row without a group body");
+  poisson_group(c, poisson_lambdas{p.lambda, p.lambdas ? p.lambdas + first : nullptr}, count, v);
+  return !c.exhausted();
+}
+#endif
+
 /// Thread `g` of the per-thread writer: `k` values of its own stream
 /// curand_init(seed, g, offset), written to out[0], out[stride], ...
 /// (stride 1: thread-major; stride = threads: interleaved). `Stream` runs the
 /// draws: the CPU writer's writer_stream_t<E, D>; the GPU kernels pass basic_stream<E>.
 /// `p`: the distribution's parameters (make_params of the grid_request).
+/// A variable-draw row reads at most `budget` draws (its window, draws_for(E, D, k)) through
+/// a budgeted_stream<E> and returns false if it needed more (its values are then invalid);
+/// the others always return true.
 template <engine E, dist D, class Stream = writer_stream_t<E, D>, class T>
-GPURAND_HD GPURAND_FORCEINLINE void thread_stream_body(std::uint64_t seed, std::uint64_t offset,
+GPURAND_HD GPURAND_FORCEINLINE bool thread_stream_body(std::uint64_t seed, std::uint64_t offset,
                                                        std::uint64_t g, std::uint64_t k,
                                                        std::uint64_t stride, T* out,
-                                                       const fill_params<T>& p) {
-  Stream s(seed, g, offset);
-  for (std::uint64_t i = 0; i < k; ++i) {
-    T v;
-    if constexpr (D == dist::u32)
-      v = s.next();
-    else if constexpr (D == dist::uniform)
-      v = s.uniform();
-    else if constexpr (D == dist::normal)
-      v = s.normal();
-    else if constexpr (D == dist::uniform_double)
-      v = s.uniform_double();
-    else if constexpr (D == dist::normal_double)
-      v = s.normal_double();
-    else if constexpr (D == dist::normal_portable)
-      v = s.normal_portable();
-    else if constexpr (D == dist::normal_portable_double)
-      v = s.normal_portable_double();
-    else if constexpr (D == dist::exponential)
-      v = s.exponential(p.lambda);
-    else if constexpr (D == dist::bernoulli)
-      v = s.bernoulli(bernoulli_param::from_threshold(p.threshold));
-    else {
-      static_assert(D == dist::discrete);
-      v = s.discrete(p.table);
+                                                       const fill_params<T>& p = {},
+                                                       std::uint64_t budget = ~std::uint64_t{0}) {
+  (void)budget;  // read by the variable-draw rows only, which a build without cuRAND lacks
+  if constexpr (dist_traits<D>::variable) {
+#if GPURAND_WRITER_HAS_CURAND
+    budgeted_stream<E> s(seed, g, offset, budget);
+    for (std::uint64_t i = 0; i < k && !s.exhausted(); ++i)
+      out[i * stride] = variable_value<D>(s, p.lambda);
+    return !s.exhausted();
+#else
+    return false;  // no body without cuRAND: callers refuse the request first
+#endif
+  } else {
+    Stream s(seed, g, offset);
+    for (std::uint64_t i = 0; i < k; ++i) {
+      T v;
+      if constexpr (D == dist::u32)
+        v = s.next();
+      else if constexpr (D == dist::uniform)
+        v = s.uniform();
+      else if constexpr (D == dist::normal)
+        v = s.normal();
+      else if constexpr (D == dist::uniform_double)
+        v = s.uniform_double();
+      else if constexpr (D == dist::normal_double)
+        v = s.normal_double();
+      else if constexpr (D == dist::normal_portable)
+        v = s.normal_portable();
+      else if constexpr (D == dist::normal_portable_double)
+        v = s.normal_portable_double();
+      else if constexpr (D == dist::log_normal)  // curand_log_normal takes float parameters
+        v = s.log_normal(p.mean, p.stddev);
+      else if constexpr (D == dist::log_normal_double)
+        v = s.log_normal_double(p.mean, p.stddev);
+      else if constexpr (D == dist::exponential)
+        v = s.exponential(static_cast<float>(p.lambda));
+      else if constexpr (D == dist::bernoulli)
+        v = s.bernoulli(bernoulli_param::from_threshold(p.threshold));
+      else {
+        static_assert(D == dist::discrete);
+        v = s.discrete(p.table);
+      }
+      out[i * stride] = v;
     }
-    out[i * stride] = v;
+    return true;
   }
 }
 

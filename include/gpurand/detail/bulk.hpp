@@ -9,10 +9,13 @@
 //
 // Bulk layout (the contract in gpurand.hpp): group j of a fill at offset o is
 // the first draw of curand_init(seed, j, o): a curand4 / curand_uniform4 /
-// curand_normal4 for 32-bit values (4 per group), a curand_uniform2_double /
-// curand_normal2_double for doubles (2 per group). gpurand's own distributions take the four
-// words x0..x3 of that Philox block (curand4): exponential and bernoulli one value per word
-// (4 per group), discrete one value per word pair (x0, x1), (x2, x3) (2 per group).
+// curand_normal4 / curand_log_normal4 for 32-bit values (4 per group), a
+// curand_uniform2_double / curand_normal2_double / curand_log_normal2_double for doubles (2 per
+// group). gpurand's own distributions take the four words x0..x3 of that Philox block
+// (curand4): exponential and bernoulli one value per word (4 per group), discrete one value per
+// word pair (x0, x1), (x2, x3) (2 per group). The variable-draw rows (Poisson) are not here:
+// their bodies need cuRAND's helpers (gpurand/detail/poisson.cuh) and read a budgeted cursor
+// (gpurand/detail/variable.hpp).
 
 #include <cstdint>
 
@@ -37,11 +40,12 @@ using bulk_traits = dist_traits<D>;
 /// take. Each distribution reads only its own fields.
 template <class T>
 struct fill_params {
-  T mean;                   ///< scaled kinds: value * stddev + mean, in the value type (cuRAND's
-  T stddev;                 ///< host generator computes normal * stddev + mean in that type)
-  float lambda = 1.0f;      ///< exponential
-  std::uint64_t threshold = 0;  ///< bernoulli: bernoulli_threshold(p)
-  discrete_view table{};        ///< discrete: the table in the memory the body runs in
+  T mean = T{};       ///< scaled kinds in the value type: normal * stddev + mean (cuRAND's host
+  T stddev = T{1};    ///< generator computes it in that type), log-normal exp(mean + stddev * z)
+  double lambda = 1.0;              ///< exponential (as float), poisson
+  const double* lambdas = nullptr;  ///< poisson, bulk: lambdas[i] for value i of the request
+  std::uint64_t threshold = 0;      ///< bernoulli: bernoulli_threshold(p)
+  discrete_view table{};            ///< discrete: the table in the memory the body runs in
 };
 
 /// The parameters of a fill of D in its value type. Only the distributions that are scaled read
@@ -56,7 +60,8 @@ fill_params<typename bulk_traits<D>::value> make_params(const Request& req,
     p.mean = static_cast<T>(req.mean);
     p.stddev = static_cast<T>(req.stddev);
   }
-  if constexpr (D == dist::exponential) p.lambda = static_cast<float>(req.lambda);
+  p.lambda = req.lambda;
+  p.lambdas = req.lambdas;
   if constexpr (D == dist::bernoulli) p.threshold = bernoulli_threshold(req.p);
   if constexpr (D == dist::discrete) p.table = table;
   return p;
@@ -99,12 +104,27 @@ GPURAND_HD GPURAND_FORCEINLINE void bulk_transform(philox_counter x, fill_params
     const portable_pair_d a = portable_box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);
     v[0] = ops::fma(a.x, np.stddev, np.mean);
     v[1] = ops::fma(a.y, np.stddev, np.mean);
+  } else if constexpr (D == dist::log_normal) {
+    // curand_log_normal4: the normals of curand_normal4, then expf(mean + (stddev * z)), one
+    // expression as in curand_lognormal.h (nvcc contracts it into the same FMA).
+    const float_pair a = box_muller_float(x.v[0], x.v[1]);
+    const float_pair b = box_muller_float(x.v[2], x.v[3]);
+    v[0] = expf(np.mean + (np.stddev * a.x));
+    v[1] = expf(np.mean + (np.stddev * a.y));
+    v[2] = expf(np.mean + (np.stddev * b.x));
+    v[3] = expf(np.mean + (np.stddev * b.y));
+  } else if constexpr (D == dist::log_normal_double) {
+    // curand_log_normal2_double: the pair of curand_normal2_double, then exp(mean + stddev * z).
+    const double_pair a = box_muller_double(x.v[0], x.v[1], x.v[2], x.v[3]);
+    v[0] = exp(np.mean + (np.stddev * a.x));
+    v[1] = exp(np.mean + (np.stddev * a.y));
   } else if constexpr (D == dist::exponential) {
-    for (int i = 0; i < 4; ++i) v[i] = exponential_from_u32(x.v[i], np.lambda);
+    const float lambda = static_cast<float>(np.lambda);
+    for (int i = 0; i < 4; ++i) v[i] = exponential_from_u32(x.v[i], lambda);
   } else if constexpr (D == dist::bernoulli) {
     for (int i = 0; i < 4; ++i) v[i] = bernoulli_from_u32(x.v[i], np.threshold);
   } else {
-    static_assert(D == dist::discrete);
+    static_assert(D == dist::discrete, "a variable-draw row has no fixed-draw transform");
     // Two values per group: words (0, 1) and (2, 3) are (column, threshold) draws.
     v[0] = alias_sample(np.table.entries, np.table.size, x.v[0], x.v[1]);
     v[1] = alias_sample(np.table.entries, np.table.size, x.v[2], x.v[3]);

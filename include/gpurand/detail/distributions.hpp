@@ -49,3 +49,21 @@ GPURAND_HD GPURAND_FORCEINLINE std::uint32_t bernoulli_from_u32(std::uint32_t x,
 }
 
 }  // namespace gpurand::detail
+
+namespace gpurand {
+
+/// A Bernoulli probability converted once into the 33-bit threshold the draw is compared with
+/// (round(p * 2^32); p <= 0 or NaN: never 1, p >= 1: always 1), for rng.bernoulli(param) in a
+/// loop or a kernel that reuses one p.
+struct bernoulli_param {
+  std::uint64_t threshold = 0;
+  bernoulli_param() = default;
+  GPURAND_HD explicit bernoulli_param(double p) : threshold(detail::bernoulli_threshold(p)) {}
+  GPURAND_HD static bernoulli_param from_threshold(std::uint64_t t) {
+    bernoulli_param b;
+    b.threshold = t;
+    return b;
+  }
+};
+
+}  // namespace gpurand

@@ -45,13 +45,26 @@ using engine_list = type_list<engine_c<engine::philox4_32_10>, engine_c<engine::
 // value:      the stored type;
 // per_group:  values per group of a bulk fill (one 4-wide or 2-wide call);
 // pairs:      values come in Box-Muller pairs (a pair's draws are taken at once);
-// scaled:     the fill reads bulk_request::mean and stddev (value * stddev + mean);
+// scaled:     the fill reads bulk_request::mean and stddev (normal: value * stddev + mean;
+//             log-normal: exp(mean + stddev * value));
+// variable:   a value consumes a variable number of draws (rejection, Knuth's product):
+//             draws(e) is then a cap, not a count (see "Variable draws" below);
 // draws(e):   32-bit draws one value (one pair, when `pairs`) costs on engine e
 //             (Philox, XORWOW, MRG32k3a), read off cuRAND's curand_uniform.h and
-//             curand_normal.h.
+//             curand_normal.h; for a variable row, the most draws one value may take.
+//
+// Variable draws. A fixed row's bulk call reserves one Philox block (4 draws) of every
+// subsequence; a variable row's bulk call reserves bulk_draws = per_group * draws(philox) draws
+// of every subsequence, and its group body reads them through a budgeted cursor
+// (gpurand/detail/variable.hpp). In grid mode a thread's window is k * draws(e) for k values
+// (draws_for), read through a budgeted stream (gpurand/detail/bulk.cuh). A body that would draw
+// past its budget stops: never an overlap with the next window. The CPU backend then throws
+// Error(exhausted); a GPU kernel reports it in the host-mapped report words, and the host turns
+// the report into Error(exhausted) after a synchronous fill (at the next call after an
+// asynchronous one). The output of such a call is incomplete (it may be partly written).
 
-/// Row flags: plain values, or Box-Muller pairs scaled by mean and stddev.
-enum row_flags : unsigned { plain = 0, scaled_pairs = 3 };
+/// Row flags: plain values, Box-Muller pairs that read mean and stddev, or variable draws.
+enum row_flags : unsigned { plain = 0, scaled_pairs = 3, variable = 4 };
 
 template <dist D, class Value, unsigned PerGroup, unsigned Flags, std::uint32_t Philox,
           std::uint32_t Xorwow = Philox, std::uint32_t Mrg = Philox>
@@ -61,9 +74,14 @@ struct dist_row {
   static constexpr unsigned per_group = PerGroup;
   static constexpr bool pairs = (Flags & 1u) != 0;
   static constexpr bool scaled = (Flags & 2u) != 0;
+  static constexpr bool variable = (Flags & 4u) != 0;
   static constexpr std::uint32_t draws(engine e) {
     return e == engine::xorwow ? Xorwow : e == engine::mrg32k3a ? Mrg : Philox;
   }
+  /// Draws of every subsequence one bulk call reserves: a Philox block, or per_group values'
+  /// caps for a variable row.
+  static constexpr std::uint64_t bulk_draws = variable ? std::uint64_t{PerGroup} * Philox : 4;
+  static_assert(!variable || bulk_draws % 4 == 0, "a variable row reserves whole Philox blocks");
 };
 
 // clang-format off
@@ -80,6 +98,14 @@ using dist_rows = type_list<
     dist_row<dist::normal_portable, float, 4, scaled_pairs, 2>,
     // portable_box_muller_double(x0, x1, y0, y1): four consecutive draws on every engine.
     dist_row<dist::normal_portable_double, double, 2, scaled_pairs, 4>,
+    // curand_log_normal(4): the draws of normal, exp(mean + stddev * z) (curand_lognormal.h).
+    dist_row<dist::log_normal, float, 4, scaled_pairs, 2>,
+    // curand_log_normal(2)_double: the draws of normal_double.
+    dist_row<dist::log_normal_double, double, 2, scaled_pairs, 4, 4, 2>,
+    // curand_poisson(4): at most 256 draws a value (Knuth's product takes k + 1 draws for the
+    // value k, P(k >= 255) < 1e-70 for lambda < 64; a gammainc rejection round takes 2, the
+    // normal approximation 4 per pair); a bulk group of 4 values reserves 1024.
+    dist_row<dist::poisson, std::uint32_t, 4, variable, 256>,
     // exponential_from_u32 / bernoulli_from_u32: one draw per value (distributions.hpp).
     dist_row<dist::exponential, float, 4, plain, 1>,
     dist_row<dist::bernoulli, std::uint32_t, 4, plain, 1>,
@@ -95,6 +121,9 @@ inline constexpr std::pair<dist, const char*> dist_names[] = {
     {dist::normal_double, "normal-double"},
     {dist::normal_portable, "normal-portable"},
     {dist::normal_portable_double, "normal-portable-double"},
+    {dist::log_normal, "log-normal"},
+    {dist::log_normal_double, "log-normal-double"},
+    {dist::poisson, "poisson"},
     {dist::exponential, "exponential"},
     {dist::bernoulli, "bernoulli"},
     {dist::discrete, "discrete"},

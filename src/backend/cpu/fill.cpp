@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -145,29 +146,92 @@ void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, 
   }
 }
 
+std::atomic<std::uint64_t> g_test_budget{0};
+
+/// The budget of a variable-draw body: its reservation, or the test cap if lower.
+std::uint64_t budget_of(std::uint64_t reserved) {
+  const std::uint64_t cap = g_test_budget.load(std::memory_order_relaxed);
+  return cap != 0 && cap < reserved ? cap : reserved;
+}
+
+/// The first subsequence whose body ran out of budget (UINT64_MAX: none), shared by the tasks.
+struct exhaustion {
+  std::atomic<std::uint64_t> first{UINT64_MAX};
+  void note(std::uint64_t sub) {
+    std::uint64_t cur = first.load(std::memory_order_relaxed);
+    while (sub < cur && !first.compare_exchange_weak(cur, sub, std::memory_order_relaxed)) {
+    }
+  }
+  void check(const char* what, std::uint64_t budget) const {
+    const std::uint64_t sub = first.load(std::memory_order_relaxed);
+    if (sub != UINT64_MAX)
+      throw Error(errc::exhausted, std::string(what) + ": subsequence " + std::to_string(sub) +
+                                       " needed more than its " + std::to_string(budget) +
+                                       " reserved draws; the output is incomplete");
+  }
+};
+
+#if GPURAND_WRITER_HAS_CURAND
+/// A variable-draw bulk fill: group j reads subsequence first_group + j through a cursor of
+/// bulk_draws draws (see table.hpp, "Variable draws").
 template <dist D>
-void bulk(const bulk_request& req, void* out_v) {
+void variable_bulk(const bulk_request& req, void* out_v) {
   using T = typename bulk_traits<D>::value;
   constexpr unsigned per = bulk_traits<D>::per_group;
-  const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
-  const std::size_t n = req.n;
-  const fill_params<T> np = make_params<D>(req, host_table<D>(req));
+  const std::uint64_t budget = budget_of(bulk_traits<D>::bulk_draws);
+  const std::uint64_t groups = req.n / per + (req.n % per != 0);
+  const fill_params<T> p = make_params<D>(req);
   T* out = static_cast<T*>(out_v);
-  const std::uint64_t full = n / per;
-  const std::uint64_t block = cpu_block(full, /*bulk=*/true);
-  // Not (full + block - 1) / block: that overflows to 0 tasks for a block near 2^64.
-  const std::uint64_t tasks = full / block + (full % block != 0);
-  // Streaming stores only pay when the output cannot stay in the last-level cache.
-  const bool may_stream = n * sizeof(T) >= streaming_threshold();
+  const std::uint64_t block = cpu_block(groups, /*bulk=*/true);
+  const std::uint64_t tasks = groups / block + (groups % block != 0);
+  exhaustion over;
   parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
-    const std::uint64_t first = t * block;
-    bulk_groups<D>(seed, offset, first_group + first, std::min(block, full - first), np,
-                   out + first * per, may_stream);
+    const std::uint64_t begin = t * block;
+    const std::uint64_t end = groups - begin > block ? begin + block : groups;
+    for (std::uint64_t j = begin; j < end; ++j) {
+      const std::uint64_t i = j * per;
+      const unsigned count = static_cast<unsigned>(std::min<std::uint64_t>(per, req.n - i));
+      const std::uint64_t sub = req.first_group + j;
+      if (!variable_group<D>(req.seed, req.offset, sub, budget, p, i, count, out + i))
+        over.note(sub);
+    }
   });
-  if (const unsigned tail = static_cast<unsigned>(n % per)) {
-    T v[4];
-    bulk_group<D>(seed, offset, first_group + full, np, v);
-    std::memcpy(out + full * per, v, tail * sizeof(T));
+  over.check("fill", budget);
+}
+#else
+template <dist D>
+void variable_bulk(const bulk_request&, void*) {}  // never called: has_variable_body is false
+#endif
+
+template <dist D>
+void bulk(const bulk_request& req, void* out_v) {
+  if constexpr (!has_variable_body<D>) {
+    require_bulk_body(D);  // throws: validate_bulk refuses such a request first
+  } else if constexpr (bulk_traits<D>::variable) {
+    return variable_bulk<D>(req, out_v);
+  } else {
+    using T = typename bulk_traits<D>::value;
+    constexpr unsigned per = bulk_traits<D>::per_group;
+    const std::uint64_t seed = req.seed, offset = req.offset, first_group = req.first_group;
+    const std::size_t n = req.n;
+    const fill_params<T> np = make_params<D>(req, host_table<D>(req));
+    T* out = static_cast<T*>(out_v);
+    const std::uint64_t full = n / per;
+    const std::uint64_t block = cpu_block(full, /*bulk=*/true);
+    // Not (full + block - 1) / block: that overflows to 0 tasks for a block near 2^64.
+    const std::uint64_t tasks = full / block + (full % block != 0);
+    // Streaming stores only pay when the output cannot stay in the last-level cache.
+    const bool may_stream = n * sizeof(T) >= streaming_threshold();
+    parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
+      const std::uint64_t first = t * block;
+      bulk_groups<D>(seed, offset, first_group + first, std::min(block, full - first), np,
+                     out + first * per, may_stream);
+    });
+    if (const unsigned tail = static_cast<unsigned>(n % per)) {
+      T v[4];
+      bulk_group<D>(seed, offset, first_group + full, np, v);
+      std::memcpy(out + full * per, v, tail * sizeof(T));
+    }
   }
 }
 
@@ -184,6 +248,10 @@ void grid(const grid_request& req, void* out_v) {
     // The emulated grid: tasks of `block` consecutive threads.
     const std::uint64_t block = cpu_block(l.threads, /*bulk=*/false);
     const std::uint64_t tasks = l.threads / block + (l.threads % block != 0);
+    // A variable-draw row's window: draws_for (validated to fit in 64 bits).
+    const std::uint64_t budget =
+        bulk_traits<D>::variable ? budget_of(draws_for(E, D, l.per_thread)) : ~std::uint64_t{0};
+    exhaustion over;
     parallel_for(tasks, cpu_threads(), [&](std::uint64_t t) {
       // Local indices: first_thread + threads may be exactly 2^64; and
       // (t + 1) * block may not fit in 64 bits.
@@ -191,13 +259,26 @@ void grid(const grid_request& req, void* out_v) {
       const std::uint64_t end = l.threads - begin > block ? begin + block : l.threads;
       for (std::uint64_t i = begin; i < end; ++i) {
         const std::uint64_t g = l.first_thread + i;
-        thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g), p);
+        if (!thread_stream_body<E, D>(seed, offset, g, l.per_thread, l.stride(), out + l.start(g),
+                                      p, budget))
+          over.note(g);
       }
     });
+    over.check("write_thread_streams", budget);
   }
 }
 
 }  // namespace
+
+void require_bulk_body(dist d) {
+  visit(d, [d](auto dc) {
+    if constexpr (!has_variable_body<decltype(dc)::value>)
+      throw Error(errc::unsupported,
+                  std::string("kind: ") + to_string(d) +
+                      " needs cuRAND's device functions (curand_poisson's helpers), and this "
+                      "gpurand was built without the CUDA toolkit (GPURAND_ENABLE_CUDA=OFF)");
+  });
+}
 
 void require_writer(engine e, dist d) {
   visit(e, d, [e, d](auto ec, auto dc) {
@@ -222,6 +303,10 @@ void cpu_bulk(const bulk_request& req, void* out) {
 template <engine E, dist D>
 void cpu_grid(const grid_request& req, void* out) {
   grid<E, D>(req, out);
+}
+
+void set_cpu_draw_budget_for_testing(std::uint64_t draws) {
+  g_test_budget.store(draws, std::memory_order_relaxed);
 }
 
 // The entry points of every table entry, instantiated and emitted here.

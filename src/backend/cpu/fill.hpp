@@ -17,11 +17,19 @@ namespace gpurand::detail {
 /// (GPURAND_ENABLE_CUDA=OFF) runs Philox alone (XORWOW and MRG32k3a need
 /// cuRAND's device functions).
 void require_writer(engine e, dist d);
+/// Error(unsupported) naming the distribution where this build has no bulk body for it:
+/// a variable-draw distribution (Poisson) needs cuRAND's helpers.
+void require_bulk_body(dist d);
 
 template <dist D>
 void cpu_bulk(const bulk_request& req, void* out);
 
 template <engine E, dist D>
 void cpu_grid(const grid_request& req, void* out);
+
+/// Tests only: caps the draw budget of the CPU backend's variable-draw bodies (bulk groups and
+/// grid threads) at `draws` when that is below their reservation (0: no cap), so that a test can
+/// force Error(exhausted). A lower budget never overlaps anything.
+void set_cpu_draw_budget_for_testing(std::uint64_t draws);
 
 }  // namespace gpurand::detail

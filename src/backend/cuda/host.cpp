@@ -378,15 +378,21 @@ std::uint64_t* window_report_slot() {
 
 void check_window_report() {
   process_state& s = state();
-  std::uint64_t id = 0;
+  std::uint64_t id = 0, flag = 0;
   {
     std::lock_guard<std::mutex> lock(s.m);
     if (s.report == nullptr) return;
-    if (__atomic_load_n(&s.report[0], __ATOMIC_ACQUIRE) == 0) return;
+    flag = __atomic_load_n(&s.report[0], __ATOMIC_ACQUIRE);
+    if (flag == 0) return;
     id = s.report[1];
     s.report[1] = 0;
     __atomic_store_n(&s.report[0], 0, __ATOMIC_RELEASE);
   }
+  if (flag == 2)  // a variable-draw body (kernels/fill.cu, report_budget): no trap
+    throw Error(errc::exhausted,
+                "a fill's variable-draw body for subsequence " + std::to_string(id) +
+                    " needed more than its reserved draws; the output of that fill is "
+                    "incomplete");
   throw Error(errc::exhausted,
               "a kernel's stream for subsequence " + std::to_string(id) +
                   " drew past its launch window, and the kernel was stopped: reserve more draws "

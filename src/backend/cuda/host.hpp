@@ -107,12 +107,14 @@ void route(backend_kind resolved, void* out, const fill_ops& ops);
 
 /// The report words for launch_handle::report (host-mapped pinned memory,
 /// allocated once per process; nullptr where the GPU is unusable). A checked
-/// kernel whose stream overruns its window sets them before trapping.
+/// kernel whose stream overruns its window sets them (flag 1) before
+/// trapping; a fill kernel's variable-draw body over its budget sets flag 2
+/// and does not trap.
 std::uint64_t* window_report_slot();
 
 /// Throws Error(exhausted) naming the subsequence if a kernel reported a
-/// window overrun since the last check (then clears the report). No CUDA
-/// call: the words are read from host memory. Call at every host entry.
+/// window overrun or an exhausted variable-draw budget since the last check (then clears the
+/// report). No CUDA call: the words are read from host memory. Call at every host entry.
 void check_window_report();
 
 /// The architectures probe() checks devices against: built_architectures()
