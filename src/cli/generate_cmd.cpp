@@ -475,7 +475,10 @@ params resume(const std::vector<std::string>& args, const params& p, const saved
   }
   if (!r->seed) throw Error(errc::invalid_argument, prefix + "it records no seed");
   const settings now = settings_of(*r, *r->seed);
-  for (const auto& [key, value] : saved.recorded) {
+  for (const auto& saved_setting : saved.recorded) {
+    // Named, not a structured binding: a lambda cannot capture one in C++17.
+    const std::string& key = saved_setting.first;
+    const std::string& value = saved_setting.second;
     const auto it = std::find_if(now.begin(), now.end(), [&](auto& s) { return s.first == key; });
     if (it == now.end())
       throw Error(errc::invalid_argument, prefix + "it records " + key + "=" + value +
@@ -485,11 +488,12 @@ params resume(const std::vector<std::string>& args, const params& p, const saved
                                               value + ", the command line gives --" + key + " " +
                                               it->second);
   }
-  for (const auto& [key, value] : now)
+  for (const auto& setting : now)
     if (std::none_of(saved.recorded.begin(), saved.recorded.end(),
-                     [&](auto& s) { return s.first == key; }))
-      throw Error(errc::invalid_argument,
-                  prefix + "it records no " + key + " (this run has --" + key + " " + value + ")");
+                     [&](auto& s) { return s.first == setting.first; }))
+      throw Error(errc::invalid_argument, prefix + "it records no " + setting.first +
+                                              " (this run has --" + setting.first + " " +
+                                              setting.second + ")");
   r->written = saved.written;
   return *r;
 }
