@@ -175,19 +175,21 @@ inline std::vector<unsigned char> ref_stream(engine e, dist d, std::uint64_t see
 /// log-normal: lane i%4 of curand_log_normal4(&s, mean, stddev) (i%2 of
 /// curand_log_normal2_double); poisson: lane i%4 of curand_poisson4(&s, lambda), or with
 /// `lambdas` (lambdas[j] for value j of this range; first_value % 4 == 0) value l of four
-/// consecutive curand_poisson(&s, lambdas[...]) of the group.
+/// consecutive curand_poisson(&s, lambdas[...]) of the group. `group_base` is added (mod 2^64)
+/// to every group index, for ranges that start at a group whose value index overflows 64 bits.
 inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint64_t offset,
                                            std::uint64_t first_value, std::uint64_t n,
                                            double mean = 0.0, double stddev = 1.0,
                                            double lambda = test_lambda,
-                                           const double* lambdas = nullptr) {
+                                           const double* lambdas = nullptr,
+                                           std::uint64_t group_base = 0) {
   std::vector<unsigned char> out(n * value_size(d));
   for (std::uint64_t j = 0; j < n; ++j) {
     const std::uint64_t i = first_value + j;
     curandStatePhilox4_32_10_t s;
     unsigned char* dst = out.data() + j * value_size(d);
     if (d == dist::poisson) {
-      curand_init(seed, i / 4, offset, &s);
+      curand_init(seed, group_base + i / 4, offset, &s);
       unsigned v = 0;
       if (lambdas) {
         for (std::uint64_t l = 0; l <= i % 4; ++l) v = curand_poisson(&s, lambdas[j - i % 4 + l]);
@@ -200,21 +202,21 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
       continue;
     }
     if (d == dist::log_normal) {
-      curand_init(seed, i / 4, offset, &s);
+      curand_init(seed, group_base + i / 4, offset, &s);
       const float4 r = curand_log_normal4(&s, static_cast<float>(mean), static_cast<float>(stddev));
       const float f[4] = {r.x, r.y, r.z, r.w};
       std::memcpy(dst, &f[i % 4], 4);
       continue;
     }
     if (d == dist::log_normal_double) {
-      curand_init(seed, i / 2, offset, &s);
+      curand_init(seed, group_base + i / 2, offset, &s);
       const double2 r = curand_log_normal2_double(&s, mean, stddev);
       std::memcpy(dst, (i % 2) ? &r.y : &r.x, 8);
       continue;
     }
     if (from_raw_draws(d)) {  // the words of curand4 of group i / per, in order
       const std::uint64_t per = detail::values_per_group(d);
-      curand_init(seed, i / per, offset, &s);
+      curand_init(seed, group_base + i / per, offset, &s);
       const uint4 r = curand4(&s);
       const unsigned w[4] = {r.x, r.y, r.z, r.w};
       const unsigned* x = w + (i % per) * (4 / per);
@@ -222,7 +224,7 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
       continue;
     }
     if (value_size(d) == 4) {
-      curand_init(seed, i / 4, offset, &s);
+      curand_init(seed, group_base + i / 4, offset, &s);
       float f[4];
       unsigned u[4];
       if (d == dist::u32) {
@@ -246,7 +248,7 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
       if (d == dist::normal) v = v * static_cast<float>(stddev) + static_cast<float>(mean);
       std::memcpy(dst, &v, 4);
     } else {
-      curand_init(seed, i / 2, offset, &s);
+      curand_init(seed, group_base + i / 2, offset, &s);
       if (d == dist::normal_portable_double) {
         const uint4 x = curand4(&s);
         const auto p = detail::portable_box_muller_double(x.x, x.y, x.z, x.w);

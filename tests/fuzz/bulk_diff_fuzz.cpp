@@ -146,9 +146,8 @@ void reference_bulk(const gpurand::bulk_request& r, std::vector<unsigned char>& 
   const std::uint64_t per = is_double(r.kind) ? 2 : 4;
   if (r.kind == dist::log_normal || r.kind == dist::log_normal_double || r.kind == dist::poisson) {
     // curand_log_normal4 / curand_log_normal2_double / curand_poisson4 (tests/curand_ref.hpp).
-    out = gpurand::test::ref_bulk(r.kind, r.seed, r.offset,
-                                  r.first_group * (is_double(r.kind) ? 2 : 4), r.n, r.mean,
-                                  r.stddev, r.lambda);
+    out = gpurand::test::ref_bulk(r.kind, r.seed, r.offset, 0, r.n, r.mean, r.stddev, r.lambda,
+                                  nullptr, r.first_group);
     return;
   }
   for (std::size_t j = 0; j < r.n; ++j) {
@@ -273,6 +272,8 @@ void fuzz_bulk(FuzzedDataProvider& in) {
   r.mean = edgy_double(in);
   r.stddev = edgy_double(in);
   r.backend = cpu_or_bad_backend(in);
+  // The other distributions' parameters, as the reference (tests/curand_ref.hpp) takes them.
+  gpurand::test::set_test_params(r);
   const int shape = in.ConsumeIntegralInRange<int>(0, 15);
   // Rarely: a null output, or a count whose bytes overflow size_t (both must be Errors).
   const bool null_out = shape == 0;
@@ -322,6 +323,8 @@ void fuzz_grid(FuzzedDataProvider& in) {
   r.first_thread = edgy_u64(in);
   r.interleave = in.ConsumeBool();
   r.backend = cpu_or_bad_backend(in);
+  // The distributions' parameters that ref_stream (tests/curand_ref.hpp) uses.
+  gpurand::test::set_test_params(r);
   const int shape = in.ConsumeIntegralInRange<int>(0, 15);
   const bool null_out = shape == 0;
   // Rarely: threads x per_thread values whose bytes overflow size_t (must be an Error).
