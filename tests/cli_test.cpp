@@ -97,6 +97,58 @@ TEST_F(Cli, LogNormalAndPoissonParametersInGridAndCountModes) {
   }
 }
 
+TEST_F(Cli, IntegerLowHighInGridAndCountModes) {
+  for (dist d : {dist::integer, dist::integer64}) {
+    const std::string args = std::string("generate --dist ") + to_string(d) + " --low 5 --high 17 --seed 4 ";
+    const std::size_t size = value_size(d);
+    // Grid mode: the library's per-thread writer (thread g: rng.integer(5, 17) calls).
+    grid_request g;
+    g.kind = d;
+    g.seed = 4;
+    g.offset = 8;
+    g.threads = 6;
+    g.per_thread = 5;
+    g.low = 5;
+    g.high = 17;
+    g.backend = backend_kind::cpu;
+    std::vector<unsigned char> want(6 * 5 * size);
+    write_thread_streams(g, want.data());
+    const auto r =
+        run(args + "--offset 8 --blocks 2 --threads 3 --per-thread 5 --backend cpu");
+    ASSERT_EQ(0, r.code) << r.err;
+    EXPECT_EQ(want, bytes(r.out)) << to_string(d);
+    // Count mode: the bulk fill.
+    bulk_request b;
+    b.kind = d;
+    b.seed = 4;
+    b.n = 1001;
+    b.low = 5;
+    b.high = 17;
+    b.backend = backend_kind::cpu;
+    std::vector<unsigned char> fillv(1001 * size);
+    fill(b, fillv.data());
+    const auto c = run(args + "--count 1001 --backend cpu");
+    ASSERT_EQ(0, c.code) << c.err;
+    EXPECT_EQ(fillv, bytes(c.out)) << to_string(d);
+    for (std::size_t i = 0; i < 1001; ++i) {
+      std::uint64_t v = 0;
+      std::memcpy(&v, fillv.data() + i * size, size);
+      ASSERT_TRUE(v >= 5 && v < 17) << v;
+    }
+    // Text output and the checks of the flags.
+    const auto t = run(args + "--count 3 --format text --backend cpu");
+    ASSERT_EQ(0, t.code) << t.err;
+    for (const char* bad : {"--low 5", "--low 17 --high 17", "--high 0"}) {
+      const auto e = run(std::string("generate --dist ") + to_string(d) + " " + bad + " --count 4 --seed 1");
+      EXPECT_EQ(2, e.code) << bad;
+      EXPECT_NE(std::string::npos, e.err.find("--high")) << bad << ": " << e.err;
+    }
+  }
+  const auto e = run("generate --dist integer --high 4294967297 --count 4 --seed 1");
+  EXPECT_EQ(2, e.code);
+  EXPECT_NE(std::string::npos, e.err.find("--high: integer values are uint32")) << e.err;
+}
+
 TEST_F(Cli, DistributionFlagsAreCheckedAndRefusedWhereUnused) {
   const std::pair<const char*, const char*> cases[] = {
       {"--dist u32 --lambda 3", "--lambda"},

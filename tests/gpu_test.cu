@@ -94,7 +94,7 @@ std::size_t gpu_cpu_loose(dist d, std::uint64_t seed, std::uint64_t offset, std:
 TEST(Gpu, OwnDistributionsEqualTheCpuBitForBit) {
   REQUIRE_GPU();
   const discrete_table table{1, 2, 3, 0, 4.5, 0.25, 7};
-  for (dist d : {dist::exponential, dist::bernoulli, dist::discrete})
+  for (dist d : {dist::exponential, dist::bernoulli, dist::discrete, dist::integer})
     for (std::size_t n : {std::size_t{1}, std::size_t{1023}, std::size_t{1} << 20}) {
       bulk_request r;
       r.kind = d;
@@ -103,6 +103,8 @@ TEST(Gpu, OwnDistributionsEqualTheCpuBitForBit) {
       r.n = n;
       r.lambda = 1.75;
       r.p = 0.3;
+      r.low = 5;
+      r.high = 5 + (std::uint64_t{3} << 30);
       r.table = &table;
       std::vector<std::uint32_t> want(n + 1), got(n + 1);
       r.backend = backend_kind::cpu;
@@ -122,6 +124,8 @@ TEST(Gpu, OwnDistributionsEqualTheCpuBitForBit) {
       g.per_thread = 5;
       g.lambda = 1.75;
       g.p = 0.3;
+      g.low = 5;
+      g.high = 5 + (std::uint64_t{3} << 30);
       g.table = &table;
       std::vector<std::uint32_t> gw(257 * 5), gg(257 * 5);
       g.backend = backend_kind::cpu;
