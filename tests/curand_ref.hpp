@@ -334,6 +334,10 @@ inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
   r.mean = p.mean;     // log-normal
   r.stddev = p.stddev;
   if (d == dist::poisson) r.lambda = p.lambda;
+  if (p.high != 0) {  // integer, integer64: a range other than the test one
+    r.low = p.low;
+    r.high = p.high;
+  }
   r.eng = e;
   r.kind = d;
   r.seed = seed;
