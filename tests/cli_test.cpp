@@ -111,15 +111,7 @@ TEST_F(Cli, IntegerLowHighInGridAndCountModes) {
     ASSERT_EQ(0, r.code) << r.err;
     EXPECT_EQ(want, bytes(r.out)) << to_string(d);
     // Count mode: the bulk fill.
-    bulk_request b;
-    b.kind = d;
-    b.seed = 4;
-    b.n = 1001;
-    b.low = 5;
-    b.high = 17;
-    b.backend = backend_kind::cpu;
-    std::vector<unsigned char> fillv(1001 * size);
-    fill(b, fillv.data());
+    const auto fillv = cpu_bulk(d, 4, 0, 0, 1001, range);
     const auto c = run(args + "--count 1001 --backend cpu");
     ASSERT_EQ(0, c.code) << c.err;
     EXPECT_EQ(fillv, bytes(c.out)) << to_string(d);

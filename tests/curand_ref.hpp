@@ -323,6 +323,37 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
   return out;
 }
 
+/// A request's parameters for `d`: the test parameters, then p's mean and stddev (normals,
+/// log-normal), poisson's lambda, and (p.high != 0) an integer range of its own.
+template <class Request>
+void set_ref_params(Request& r, dist d, const detail::fill_params<double>& p) {
+  set_test_params(r);
+  r.mean = p.mean;
+  r.stddev = p.stddev;
+  if (d == dist::poisson) r.lambda = p.lambda;
+  if (p.high != 0) {
+    r.low = p.low;
+    r.high = p.high;
+  }
+}
+
+/// gpurand's bulk fill on the CPU backend, as raw bytes (parameters: set_ref_params).
+inline std::vector<unsigned char> cpu_bulk(dist d, std::uint64_t seed, std::uint64_t offset,
+                                           std::uint64_t first_group, std::size_t n,
+                                           const detail::fill_params<double>& p = ref_params()) {
+  bulk_request r;
+  set_ref_params(r, d, p);
+  r.kind = d;
+  r.seed = seed;
+  r.offset = offset;
+  r.first_group = first_group;
+  r.n = n;
+  r.backend = backend_kind::cpu;
+  std::vector<unsigned char> out(n * value_size(d));
+  fill(r, out.data());
+  return out;
+}
+
 /// gpurand's per-thread writer on the CPU backend, as raw bytes.
 inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
                                            std::uint64_t offset, std::uint64_t first,
@@ -330,14 +361,7 @@ inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
                                            bool interleave = false,
                                            const detail::fill_params<double>& p = ref_params()) {
   grid_request r;
-  set_test_params(r);  // gpurand's own distributions
-  r.mean = p.mean;     // log-normal
-  r.stddev = p.stddev;
-  if (d == dist::poisson) r.lambda = p.lambda;
-  if (p.high != 0) {  // integer, integer64: a range other than the test one
-    r.low = p.low;
-    r.high = p.high;
-  }
+  set_ref_params(r, d, p);
   r.eng = e;
   r.kind = d;
   r.seed = seed;
