@@ -483,12 +483,10 @@ bulk_request discrete_fill(std::size_t n, const discrete_table& table) {
 }
 }  // namespace
 
-void Generator::integers(std::uint32_t* out, std::size_t n, std::uint64_t low,
-                         std::uint64_t high) {
+void Generator::integers(std::uint32_t* out, std::size_t n, std::uint64_t low, std::uint64_t high) {
   bulk(integers_fill(dist::integer, n, low, high), out, nullptr);
 }
-void Generator::integers(std::uint64_t* out, std::size_t n, std::uint64_t low,
-                         std::uint64_t high) {
+void Generator::integers(std::uint64_t* out, std::size_t n, std::uint64_t low, std::uint64_t high) {
   bulk(integers_fill(dist::integer64, n, low, high), out, nullptr);
 }
 void Generator::integers_async(std::uint32_t* out, std::size_t n, std::uint64_t low,

@@ -99,15 +99,15 @@ TEST_F(Cli, LogNormalAndPoissonParametersInGridAndCountModes) {
 
 TEST_F(Cli, IntegerLowHighInGridAndCountModes) {
   for (dist d : {dist::integer, dist::integer64}) {
-    const std::string args = std::string("generate --dist ") + to_string(d) + " --low 5 --high 17 --seed 4 ";
+    const std::string args =
+        std::string("generate --dist ") + to_string(d) + " --low 5 --high 17 --seed 4 ";
     const std::size_t size = value_size(d);
     // Grid mode: the library's per-thread writer (thread g: rng.integer(5, 17) calls).
     detail::fill_params<double> range = ref_params();
     range.low = 5;
     range.high = 17;
     const auto want = cpu_grid(engine::philox4_32_10, d, 4, 8, 0, 6, 5, false, range);
-    const auto r =
-        run(args + "--offset 8 --blocks 2 --threads 3 --per-thread 5 --backend cpu");
+    const auto r = run(args + "--offset 8 --blocks 2 --threads 3 --per-thread 5 --backend cpu");
     ASSERT_EQ(0, r.code) << r.err;
     EXPECT_EQ(want, bytes(r.out)) << to_string(d);
     // Count mode: the bulk fill.
@@ -124,7 +124,8 @@ TEST_F(Cli, IntegerLowHighInGridAndCountModes) {
     const auto t = run(args + "--count 3 --format text --backend cpu");
     ASSERT_EQ(0, t.code) << t.err;
     for (const char* bad : {"--low 5", "--low 17 --high 17", "--high 0"}) {
-      const auto e = run(std::string("generate --dist ") + to_string(d) + " " + bad + " --count 4 --seed 1");
+      const auto e =
+          run(std::string("generate --dist ") + to_string(d) + " " + bad + " --count 4 --seed 1");
       EXPECT_EQ(2, e.code) << bad;
       EXPECT_NE(std::string::npos, e.err.find("--high")) << bad << ": " << e.err;
     }
@@ -207,7 +208,8 @@ TEST_F(Cli, DistributionParametersAreCheckedAndNamed) {
       {"--dist discrete", "needs exactly one of --weights and --weights-file"},
       {"--dist discrete --weights 1,-2", "--weights: weights[1]: -2"},
       {"--dist discrete --weights 0,0", "--weights: weights: all 2 weights are zero"},
-      {"--dist discrete --weights 1,abc", "--weights (weight 1): expected a finite decimal number, got 'abc'"},
+      {"--dist discrete --weights 1,abc",
+       "--weights (weight 1): expected a finite decimal number, got 'abc'"},
       {"--dist discrete --weights ,", "--weights: weights: empty"},
       {"--dist discrete --weights-file no-such-file", "--weights-file: cannot open"},
       // A flag the distribution does not read is an error naming the flag.

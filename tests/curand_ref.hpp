@@ -84,16 +84,17 @@ std::uint64_t ref_integer(bool wide64, Next&& next) {
       const std::uint64_t hi = next(), lo = next();
       const u128 m = static_cast<u128>((hi << 32) | lo) * r;
       const std::uint64_t bound = static_cast<std::uint64_t>((static_cast<u128>(1) << 64) % r);
-      if (static_cast<std::uint64_t>(m) >= bound) return test_low + static_cast<std::uint64_t>(m >> 64);
+      if (static_cast<std::uint64_t>(m) >= bound)
+        return test_low + static_cast<std::uint64_t>(m >> 64);
     } else {
       std::uint64_t w[4];
       for (auto& x : w) x = next();
       const u128 xh = static_cast<u128>((w[0] << 32) | w[1]), xl = (w[2] << 32) | w[3];
-      const u128 a = xh * r, b = xl * r;            // X * r = a * 2^64 + b
-      const u128 top = a + (b >> 64);               // (X * r) >> 64, below 2^128
+      const u128 a = xh * r, b = xl * r;                             // X * r = a * 2^64 + b
+      const u128 top = a + (b >> 64);                                // (X * r) >> 64, below 2^128
       const u128 low = (top << 64) | static_cast<std::uint64_t>(b);  // X * r mod 2^128
       const u128 m1 = ((static_cast<u128>(1) << 64) % r);
-      const u128 bound = (m1 * m1) % r;             // 2^128 mod r
+      const u128 bound = (m1 * m1) % r;  // 2^128 mod r
       if (low >= bound) return test_low + static_cast<std::uint64_t>(top >> 64);
     }
   }

@@ -704,8 +704,7 @@ void generator_fill(Generator& g, dist d, void* out, std::size_t n, double mean,
       return g.exponential(static_cast<float*>(out), n, static_cast<float>(test_lambda));
     case dist::bernoulli: return g.bernoulli(static_cast<std::uint32_t*>(out), n, test_p);
     case dist::discrete: return g.discrete(static_cast<std::uint32_t*>(out), n, test_table());
-    case dist::integer:
-      return g.integers(static_cast<std::uint32_t*>(out), n, test_low, test_high);
+    case dist::integer: return g.integers(static_cast<std::uint32_t*>(out), n, test_low, test_high);
     case dist::integer64:
       return g.integers(static_cast<std::uint64_t*>(out), n, test_low, test_high);
     default: break;

@@ -94,8 +94,8 @@ std::size_t gpu_cpu_loose(dist d, std::uint64_t seed, std::uint64_t offset, std:
 TEST(Gpu, OwnDistributionsEqualTheCpuBitForBit) {
   REQUIRE_GPU();
   const discrete_table table{1, 2, 3, 0, 4.5, 0.25, 7};
-  for (dist d : {dist::exponential, dist::bernoulli, dist::discrete, dist::integer,
-                 dist::integer64})
+  for (dist d :
+       {dist::exponential, dist::bernoulli, dist::discrete, dist::integer, dist::integer64})
     for (std::size_t n : {std::size_t{1}, std::size_t{1023}, std::size_t{1} << 20}) {
       bulk_request r;
       r.kind = d;

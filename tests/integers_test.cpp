@@ -13,8 +13,8 @@
 
 namespace {
 
-using gpurand::detail::lemire;
 using gpurand::detail::integer_group;
+using gpurand::detail::lemire;
 using gpurand::detail::lemire_wide;
 
 // Feeds `words` (in order), then all-ones words, and reports whether the body asked for more (a

@@ -125,8 +125,7 @@ GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint
                                                    unsigned count, T* v) {
   draw_cursor c(seed, sub, offset, budget);
   if constexpr (D == dist::poisson) {
-    poisson_group(c, poisson_lambdas{p.lambda, p.lambdas ? p.lambdas + first : nullptr}, count,
-                  v);
+    poisson_group(c, poisson_lambdas{p.lambda, p.lambdas ? p.lambdas + first : nullptr}, count, v);
   } else {
     static_assert(D == dist::integer || D == dist::integer64,
                   "a variable-draw row without a group body");
