@@ -470,6 +470,12 @@ bulk_request bernoulli_fill(std::size_t n, double p) {
   req.p = p;
   return req;
 }
+bulk_request integers_fill(dist kind, std::size_t n, std::uint64_t low, std::uint64_t high) {
+  bulk_request req = fill_of(kind, n);
+  req.low = low;
+  req.high = high;
+  return req;
+}
 bulk_request discrete_fill(std::size_t n, const discrete_table& table) {
   bulk_request req = fill_of(dist::discrete, n);
   req.table = &table;
@@ -477,6 +483,20 @@ bulk_request discrete_fill(std::size_t n, const discrete_table& table) {
 }
 }  // namespace
 
+void Generator::integers(std::uint32_t* out, std::size_t n, std::uint64_t low, std::uint64_t high) {
+  bulk(integers_fill(dist::integer, n, low, high), out, nullptr);
+}
+void Generator::integers(std::uint64_t* out, std::size_t n, std::uint64_t low, std::uint64_t high) {
+  bulk(integers_fill(dist::integer64, n, low, high), out, nullptr);
+}
+void Generator::integers_async(std::uint32_t* out, std::size_t n, std::uint64_t low,
+                               std::uint64_t high, cuda_stream s) {
+  bulk(integers_fill(dist::integer, n, low, high), out, &s);
+}
+void Generator::integers_async(std::uint64_t* out, std::size_t n, std::uint64_t low,
+                               std::uint64_t high, cuda_stream s) {
+  bulk(integers_fill(dist::integer64, n, low, high), out, &s);
+}
 void Generator::exponential(float* out, std::size_t n, float lambda) {
   bulk(exponential_fill(n, lambda), out, nullptr);
 }

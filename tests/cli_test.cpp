@@ -97,30 +97,42 @@ TEST_F(Cli, LogNormalAndPoissonParametersInGridAndCountModes) {
   }
 }
 
-TEST_F(Cli, DistributionFlagsAreCheckedAndRefusedWhereUnused) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"--dist u32 --lambda 3", "--lambda"},
-      {"--dist normal --mean 1", "--mean"},
-      {"--dist poisson --stddev 2", "--stddev"},
-      {"--dist log-normal --lambda 2", "--lambda"},
-      {"--dist poisson --lambda 0", "--lambda"},
-      {"--dist poisson --lambda -3", "--lambda"},
-      {"--dist poisson --lambda 5e9", "--lambda"},
-      {"--dist poisson --lambda abc", "--lambda"},
-      {"--dist poisson --lambda nan", "--lambda"},
-      {"--dist poisson --lambda 1e", "--lambda"},
-      {"--dist log-normal --stddev -1", "--stddev"},
-      {"--dist log-normal --mean inf", "--mean"},
-      {"--dist log-normal --mean 80 --stddev 2", "--stddev"},
-      {"--dist log-normal-double --mean 0x10", "--mean"},
-  };
-  for (const auto& [args, flag] : cases)
-    for (const char* mode : {" --count 4", " --blocks 1 --threads 1 --per-thread 1"}) {
-      const auto r = run(std::string("generate ") + args + mode + " --seed 1 --backend cpu");
-      EXPECT_EQ(2, r.code) << args << mode;
-      EXPECT_NE(std::string::npos, r.err.find(flag)) << args << ": " << r.err;
-      EXPECT_TRUE(r.out.empty()) << args;
+TEST_F(Cli, IntegerLowHighInGridAndCountModes) {
+  for (dist d : {dist::integer, dist::integer64}) {
+    const std::string args =
+        std::string("generate --dist ") + to_string(d) + " --low 5 --high 17 --seed 4 ";
+    const std::size_t size = value_size(d);
+    // Grid mode: the library's per-thread writer (thread g: rng.integer(5, 17) calls).
+    detail::fill_params<double> range = ref_params();
+    range.low = 5;
+    range.high = 17;
+    const auto want = cpu_grid(engine::philox4_32_10, d, 4, 8, 0, 6, 5, false, range);
+    const auto r = run(args + "--offset 8 --blocks 2 --threads 3 --per-thread 5 --backend cpu");
+    ASSERT_EQ(0, r.code) << r.err;
+    EXPECT_EQ(want, bytes(r.out)) << to_string(d);
+    // Count mode: the bulk fill.
+    const auto fillv = cpu_bulk(d, 4, 0, 0, 1001, range);
+    const auto c = run(args + "--count 1001 --backend cpu");
+    ASSERT_EQ(0, c.code) << c.err;
+    EXPECT_EQ(fillv, bytes(c.out)) << to_string(d);
+    for (std::size_t i = 0; i < 1001; ++i) {
+      std::uint64_t v = 0;
+      std::memcpy(&v, fillv.data() + i * size, size);
+      ASSERT_TRUE(v >= 5 && v < 17) << v;
     }
+    // Text output and the checks of the flags.
+    const auto t = run(args + "--count 3 --format text --backend cpu");
+    ASSERT_EQ(0, t.code) << t.err;
+    for (const char* bad : {"--low 5", "--low 17 --high 17", "--high 0"}) {
+      const auto e =
+          run(std::string("generate --dist ") + to_string(d) + " " + bad + " --count 4 --seed 1");
+      EXPECT_EQ(2, e.code) << bad;
+      EXPECT_NE(std::string::npos, e.err.find("--high")) << bad << ": " << e.err;
+    }
+  }
+  const auto e = run("generate --dist integer --high 4294967297 --count 4 --seed 1");
+  EXPECT_EQ(2, e.code);
+  EXPECT_NE(std::string::npos, e.err.find("--high: integer values are uint32")) << e.err;
 }
 
 TEST_F(Cli, InterleaveIsRoundRobinAcrossThreads) {
@@ -196,7 +208,8 @@ TEST_F(Cli, DistributionParametersAreCheckedAndNamed) {
       {"--dist discrete", "needs exactly one of --weights and --weights-file"},
       {"--dist discrete --weights 1,-2", "--weights: weights[1]: -2"},
       {"--dist discrete --weights 0,0", "--weights: weights: all 2 weights are zero"},
-      {"--dist discrete --weights 1,abc", "--weights (weight 1): expected a finite decimal number, got 'abc'"},
+      {"--dist discrete --weights 1,abc",
+       "--weights (weight 1): expected a finite decimal number, got 'abc'"},
       {"--dist discrete --weights ,", "--weights: weights: empty"},
       {"--dist discrete --weights-file no-such-file", "--weights-file: cannot open"},
       // A flag the distribution does not read is an error naming the flag.
@@ -206,6 +219,21 @@ TEST_F(Cli, DistributionParametersAreCheckedAndNamed) {
       {"--dist bernoulli --weights 1,2", "--weights: not a parameter of --dist bernoulli"},
       {"--dist discrete --weights 1 --low 0", "--low: not a parameter of --dist discrete"},
       {"--dist normal --high 3", "--high: not a parameter of --dist normal"},
+      // log-normal and Poisson: the flag named (and the value, as above).
+      {"--dist u32 --lambda 3", "--lambda"},
+      {"--dist normal --mean 1", "--mean"},
+      {"--dist poisson --stddev 2", "--stddev"},
+      {"--dist log-normal --lambda 2", "--lambda"},
+      {"--dist poisson --lambda 0", "--lambda"},
+      {"--dist poisson --lambda -3", "--lambda"},
+      {"--dist poisson --lambda 5e9", "--lambda"},
+      {"--dist poisson --lambda abc", "--lambda"},
+      {"--dist poisson --lambda nan", "--lambda"},
+      {"--dist poisson --lambda 1e", "--lambda"},
+      {"--dist log-normal --stddev -1", "--stddev"},
+      {"--dist log-normal --mean inf", "--mean"},
+      {"--dist log-normal --mean 80 --stddev 2", "--stddev"},
+      {"--dist log-normal-double --mean 0x10", "--mean"},
   };
   for (const auto& [args, needle] : cases)
     for (const char* mode : {" --count 8", " --blocks 1 --threads 2 --per-thread 3"}) {

@@ -24,6 +24,8 @@ namespace gpurand::test {
 
 constexpr float test_lambda = 1.75f;  ///< exponential, poisson (bulk fills)
 constexpr double test_p = 0.3;        ///< bernoulli
+/// integer, integer64: [5, 3 * 2^30 + 5), a range with a non-zero rejection threshold.
+constexpr std::uint64_t test_low = 5, test_high = 3 * (std::uint64_t{1} << 30) + 5;
 /// discrete: weights with a zero and uneven columns.
 inline const discrete_table& test_table() {
   static const discrete_table t{1, 2, 3, 0, 4.5, 0.25, 7};
@@ -36,6 +38,8 @@ template <class Request>
 void set_test_params(Request& r) {
   r.lambda = test_lambda;
   r.p = test_p;
+  r.low = test_low;
+  r.high = test_high;
   r.table = &test_table();
 }
 
@@ -46,6 +50,9 @@ inline std::string test_cli_params(dist d) {
     case dist::poisson: return " --lambda 1.75";
     case dist::bernoulli: return " --p 0.3";
     case dist::discrete: return std::string(" --weights ") + test_weights_text;
+    case dist::integer:
+    case dist::integer64:
+      return " --low " + std::to_string(test_low) + " --high " + std::to_string(test_high);
     default: return "";
   }
 }
@@ -60,7 +67,37 @@ inline detail::fill_params<double> ref_params() {
 
 /// True for gpurand's own distributions that are defined on raw 32-bit draws (curand()).
 inline bool from_raw_draws(dist d) {
-  return d == dist::exponential || d == dist::bernoulli || d == dist::discrete;
+  return d == dist::exponential || d == dist::bernoulli || d == dist::discrete ||
+         d == dist::integer || d == dist::integer64;
+}
+
+/// Lemire's wide form from its definition, with 128-bit integers (not integers.hpp's code):
+/// r = test_high - test_low; a try's draw X has 64 bits (integer: x_hi x_lo) or 128 bits
+/// (integer64: four words, high first); value = (X * r) >> (bits of X), accepted unless the low
+/// bits of X * r are below 2^(bits of X) mod r, else a new try from next().
+template <class Next>
+std::uint64_t ref_integer(bool wide64, Next&& next) {
+  using u128 = unsigned __int128;
+  const std::uint64_t r = test_high - test_low;
+  for (;;) {
+    if (!wide64) {
+      const std::uint64_t hi = next(), lo = next();
+      const u128 m = static_cast<u128>((hi << 32) | lo) * r;
+      const std::uint64_t bound = static_cast<std::uint64_t>((static_cast<u128>(1) << 64) % r);
+      if (static_cast<std::uint64_t>(m) >= bound)
+        return test_low + static_cast<std::uint64_t>(m >> 64);
+    } else {
+      std::uint64_t w[4];
+      for (auto& x : w) x = next();
+      const u128 xh = static_cast<u128>((w[0] << 32) | w[1]), xl = (w[2] << 32) | w[3];
+      const u128 a = xh * r, b = xl * r;                             // X * r = a * 2^64 + b
+      const u128 top = a + (b >> 64);                                // (X * r) >> 64, below 2^128
+      const u128 low = (top << 64) | static_cast<std::uint64_t>(b);  // X * r mod 2^128
+      const u128 m1 = ((static_cast<u128>(1) << 64) % r);
+      const u128 bound = (m1 * m1) % r;  // 2^128 mod r
+      if (low >= bound) return test_low + static_cast<std::uint64_t>(top >> 64);
+    }
+  }
 }
 
 /// One value of gpurand's own distribution `d` from draws taken by `next()`, as its
@@ -73,6 +110,12 @@ void ref_own_value(dist d, Next&& next, unsigned char* dst) {
   } else if (d == dist::bernoulli) {
     const std::uint32_t v = detail::bernoulli_from_u32(next(), detail::bernoulli_threshold(test_p));
     std::memcpy(dst, &v, 4);
+  } else if (d == dist::integer) {
+    const std::uint32_t v = static_cast<std::uint32_t>(ref_integer(false, next));
+    std::memcpy(dst, &v, 4);
+  } else if (d == dist::integer64) {
+    const std::uint64_t v = ref_integer(true, next);
+    std::memcpy(dst, &v, 8);
   } else {
     const std::uint32_t x1 = next();
     const std::uint32_t x2 = next();
@@ -214,6 +257,23 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
       std::memcpy(dst, (i % 2) ? &r.y : &r.x, 8);
       continue;
     }
+    if (d == dist::integer || d == dist::integer64) {
+      // Group i / per: its first block holds each value's first try (2 words each for integer,
+      // 4 for integer64); retries continue on the subsequence, value 0's first.
+      const std::uint64_t per = detail::values_per_group(d), words = 4 / per;
+      curand_init(seed, i / per, offset, &s);
+      const uint4 r = curand4(&s);
+      const unsigned w[4] = {r.x, r.y, r.z, r.w};
+      unsigned char vals[16];
+      for (std::uint64_t l = 0; l < per; ++l) {
+        std::uint64_t used = 0;
+        ref_own_value(
+            d, [&]() -> unsigned { return used < words ? w[l * words + used++] : curand(&s); },
+            vals + l * value_size(d));
+      }
+      std::memcpy(dst, vals + (i % per) * value_size(d), value_size(d));
+      continue;
+    }
     if (from_raw_draws(d)) {  // the words of curand4 of group i / per, in order
       const std::uint64_t per = detail::values_per_group(d);
       curand_init(seed, group_base + i / per, offset, &s);
@@ -266,6 +326,37 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
   return out;
 }
 
+/// A request's parameters for `d`: the test parameters, then p's mean and stddev (normals,
+/// log-normal), poisson's lambda, and (p.high != 0) an integer range of its own.
+template <class Request>
+void set_ref_params(Request& r, dist d, const detail::fill_params<double>& p) {
+  set_test_params(r);
+  r.mean = p.mean;
+  r.stddev = p.stddev;
+  if (d == dist::poisson) r.lambda = p.lambda;
+  if (p.high != 0) {
+    r.low = p.low;
+    r.high = p.high;
+  }
+}
+
+/// gpurand's bulk fill on the CPU backend, as raw bytes (parameters: set_ref_params).
+inline std::vector<unsigned char> cpu_bulk(dist d, std::uint64_t seed, std::uint64_t offset,
+                                           std::uint64_t first_group, std::size_t n,
+                                           const detail::fill_params<double>& p = ref_params()) {
+  bulk_request r;
+  set_ref_params(r, d, p);
+  r.kind = d;
+  r.seed = seed;
+  r.offset = offset;
+  r.first_group = first_group;
+  r.n = n;
+  r.backend = backend_kind::cpu;
+  std::vector<unsigned char> out(n * value_size(d));
+  fill(r, out.data());
+  return out;
+}
+
 /// gpurand's per-thread writer on the CPU backend, as raw bytes.
 inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
                                            std::uint64_t offset, std::uint64_t first,
@@ -273,10 +364,7 @@ inline std::vector<unsigned char> cpu_grid(engine e, dist d, std::uint64_t seed,
                                            bool interleave = false,
                                            const detail::fill_params<double>& p = ref_params()) {
   grid_request r;
-  set_test_params(r);  // gpurand's own distributions
-  r.mean = p.mean;     // log-normal
-  r.stddev = p.stddev;
-  if (d == dist::poisson) r.lambda = p.lambda;
+  set_ref_params(r, d, p);
   r.eng = e;
   r.kind = d;
   r.seed = seed;

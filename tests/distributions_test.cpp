@@ -216,6 +216,34 @@ TEST(Distributions, IntegersAreUniformWhereModuloIsBiased) {
   expect_reject(chi_square_p_value(small, skew7), "integer [0, 7) vs a 2 % skew");
 }
 
+TEST(Distributions, IntegerFillsAreUniformWhereModuloIsBiased) {
+  // The bulk fills (Generator::integers, uint32 and uint64) at range 3 * 2^30, 12 bins of 2^28,
+  // offset by low = 7; the negative control: curand() % range of the same count is rejected.
+  const std::uint64_t low = 7, range = std::uint64_t{3} << 30;
+  auto gen = cpu_gen(17);
+  std::vector<std::uint32_t> a(1 << 21);
+  gen.integers(a.data(), a.size(), low, low + range);
+  std::vector<std::uint64_t> b(1 << 20);
+  gen.integers(b.data(), b.size(), low, low + range);
+  std::vector<double> h32(12, 0), h64(12, 0), modulo(12, 0);
+  for (std::uint32_t v : a) {
+    ASSERT_GE(v, low);
+    ASSERT_LT(v, low + range);
+    ++h32[(v - low) >> 28];
+  }
+  for (std::uint64_t v : b) {
+    ASSERT_GE(v, low);
+    ASSERT_LT(v, low + range);
+    ++h64[(v - low) >> 28];
+  }
+  const auto d = draws(18, a.size());
+  for (std::uint32_t x : d) ++modulo[(x % range) >> 28];
+  const std::vector<double> uniform12(12, 1.0 / 12);
+  expect_pass(chi_square_p_value(h32, uniform12), "Generator::integers uint32 [7, 7+3*2^30)");
+  expect_pass(chi_square_p_value(h64, uniform12), "Generator::integers uint64 [7, 7+3*2^30)");
+  expect_reject(chi_square_p_value(modulo, uniform12), "curand() % (3*2^30), same count");
+}
+
 TEST(Distributions, BernoulliFillMatchesP) {
   const double p = 0.3;
   std::vector<std::uint32_t> a(1 << 20), b(1 << 20);

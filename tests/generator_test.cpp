@@ -119,6 +119,31 @@ TEST(Generator, OwnDistributionsRejectBadParametersAndConsumeNothing) {
   for (const std::uint32_t v : u) EXPECT_LT(v, 2u);
 }
 
+TEST(Generator, IntegersRejectBadRangesAndConsumeNothing) {
+  auto gen = cpu_gen(9);
+  std::vector<std::uint32_t> u(16);
+  std::vector<std::uint64_t> w(16);
+  const std::uint64_t o = gen.offset();
+  expect_error(errc::invalid_argument, "high: must be above low = 5 (values in [low, high)), got 5",
+               [&] { gen.integers(u.data(), 16, 5, 5); });
+  expect_error(errc::invalid_argument, "got 3", [&] { gen.integers(w.data(), 16, 9, 3); });
+  expect_error(errc::invalid_argument, "high: integer values are uint32",
+               [&] { gen.integers(u.data(), 16, 0, (std::uint64_t{1} << 32) + 1); });
+  expect_error(errc::invalid_argument, "high:", [&] { gen.integers(u.data(), 0, 2, 1); });
+  expect_error(errc::invalid_argument, "out: null pointer",
+               [&] { gen.integers(static_cast<std::uint32_t*>(nullptr), 16, 0, 3); });
+  EXPECT_EQ(o, gen.offset()) << "a rejected call consumed offsets";
+  // The edges: the whole uint32 range (high = 2^32: the first word itself), a range of one,
+  // and the top of uint64.
+  gen.integers(u.data(), 16, 0, std::uint64_t{1} << 32);
+  gen.integers(u.data(), 16, 41, 42);
+  EXPECT_EQ(std::vector<std::uint32_t>(16, 41u), u);
+  gen.integers(w.data(), 16, UINT64_MAX - 1, UINT64_MAX);
+  EXPECT_EQ(std::vector<std::uint64_t>(16, UINT64_MAX - 1), w);
+  gen.integers(w.data(), 16, 0, UINT64_MAX);
+  EXPECT_EQ(o + 2 * bulk_draws(dist::integer) + 2 * bulk_draws(dist::integer64), gen.offset());
+}
+
 TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByTheirBulkDraws) {
   auto gen = cpu_gen(31337);
   for (dist d : all_dists) {
@@ -155,12 +180,19 @@ TEST(Generator, BulkCallsFollowTheLayoutAndAdvanceOffsetByTheirBulkDraws) {
       case dist::discrete:
         gen.discrete(reinterpret_cast<std::uint32_t*>(out.data()), n, test_table());
         break;
+      case dist::integer:
+        gen.integers(reinterpret_cast<std::uint32_t*>(out.data()), n, test_low, test_high);
+        break;
+      case dist::integer64:
+        gen.integers(reinterpret_cast<std::uint64_t*>(out.data()), n, test_low, test_high);
+        break;
       default: FAIL() << "no Generator method for " << to_string(d);
     }
     const bool f = value_size(d) == 4;
     const double mean = f ? 2.0 : -1.0, sd = f ? 3.0 : 0.5;
     EXPECT_EQ(ref_bulk(d, 31337, o, 0, n, mean, sd, 2.0), out) << to_string(d);
-    // One Philox block of every subsequence; a variable-draw row's cap (poisson: 1024).
+    // One Philox block of every subsequence; a variable-draw row's cap (poisson: 1024,
+    // integer: 16, integer64: 8).
     EXPECT_EQ(o + bulk_draws(d), gen.offset()) << to_string(d);
   }
 }
@@ -672,6 +704,9 @@ void generator_fill(Generator& g, dist d, void* out, std::size_t n, double mean,
       return g.exponential(static_cast<float*>(out), n, static_cast<float>(test_lambda));
     case dist::bernoulli: return g.bernoulli(static_cast<std::uint32_t*>(out), n, test_p);
     case dist::discrete: return g.discrete(static_cast<std::uint32_t*>(out), n, test_table());
+    case dist::integer: return g.integers(static_cast<std::uint32_t*>(out), n, test_low, test_high);
+    case dist::integer64:
+      return g.integers(static_cast<std::uint64_t*>(out), n, test_low, test_high);
     default: break;
   }
   FAIL() << "no Generator entry point for " << to_string(d);

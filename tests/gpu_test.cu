@@ -94,7 +94,8 @@ std::size_t gpu_cpu_loose(dist d, std::uint64_t seed, std::uint64_t offset, std:
 TEST(Gpu, OwnDistributionsEqualTheCpuBitForBit) {
   REQUIRE_GPU();
   const discrete_table table{1, 2, 3, 0, 4.5, 0.25, 7};
-  for (dist d : {dist::exponential, dist::bernoulli, dist::discrete})
+  for (dist d :
+       {dist::exponential, dist::bernoulli, dist::discrete, dist::integer, dist::integer64})
     for (std::size_t n : {std::size_t{1}, std::size_t{1023}, std::size_t{1} << 20}) {
       bulk_request r;
       r.kind = d;
@@ -103,17 +104,20 @@ TEST(Gpu, OwnDistributionsEqualTheCpuBitForBit) {
       r.n = n;
       r.lambda = 1.75;
       r.p = 0.3;
+      r.low = 5;
+      r.high = 5 + (std::uint64_t{3} << 30);
       r.table = &table;
-      std::vector<std::uint32_t> want(n + 1), got(n + 1);
+      const std::size_t size = value_size(d);
+      std::vector<unsigned char> want(n * size), got(n * size);
       r.backend = backend_kind::cpu;
       fill(r, want.data());
       r.backend = backend_kind::gpu;
-      std::uint32_t* dev = nullptr;
-      ASSERT_EQ(cudaSuccess, cudaMalloc(&dev, (n + 1) * 4));
-      fill(r, dev + 1);  // 4 bytes past a 16-byte boundary
-      ASSERT_EQ(cudaSuccess, cudaMemcpy(got.data(), dev + 1, n * 4, cudaMemcpyDeviceToHost));
+      unsigned char* dev = nullptr;
+      ASSERT_EQ(cudaSuccess, cudaMalloc(&dev, (n + 1) * size));
+      fill(r, dev + size);  // one value past a 16-byte boundary
+      ASSERT_EQ(cudaSuccess, cudaMemcpy(got.data(), dev + size, n * size, cudaMemcpyDeviceToHost));
       cudaFree(dev);
-      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), n * 4)) << to_string(d) << " n=" << n;
+      ASSERT_EQ(want, got) << to_string(d) << " n=" << n;
       grid_request g;
       g.kind = d;
       g.seed = 7;
@@ -122,8 +126,10 @@ TEST(Gpu, OwnDistributionsEqualTheCpuBitForBit) {
       g.per_thread = 5;
       g.lambda = 1.75;
       g.p = 0.3;
+      g.low = 5;
+      g.high = 5 + (std::uint64_t{3} << 30);
       g.table = &table;
-      std::vector<std::uint32_t> gw(257 * 5), gg(257 * 5);
+      std::vector<unsigned char> gw(257 * 5 * size), gg(257 * 5 * size);
       g.backend = backend_kind::cpu;
       write_thread_streams(g, gw.data());
       g.backend = backend_kind::gpu;

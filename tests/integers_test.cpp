@@ -13,6 +13,7 @@
 
 namespace {
 
+using gpurand::detail::integer_group;
 using gpurand::detail::lemire;
 using gpurand::detail::lemire_wide;
 
@@ -149,3 +150,57 @@ TEST(Integers, ModWideMatchesWideIntegerModulo) {
 }
 
 }  // namespace
+
+// ---- the bulk group of dist::integer / integer64 (integer_group) ------------------------------
+
+namespace {
+/// A budgeted draw source like draw_cursor: the given words, 0 and exhausted() past them.
+struct word_source {
+  std::vector<std::uint32_t> words;
+  std::size_t at = 0;
+  bool spent = false;
+  std::uint32_t next() {
+    if (at == words.size()) {
+      spent = true;
+      return 0;
+    }
+    return words[at++];
+  }
+  bool exhausted() const { return spent; }
+};
+}  // namespace
+
+TEST(Integers, GroupRetriesContinueAfterTheFirstBlockValueZeroFirst) {
+  // Range 3 * 2^30: the try (0, 0) is rejected (its low bits 0 are below 2^64 mod r = 2^30).
+  const std::uint64_t low = 5, high = low + (std::uint64_t{3} << 30);
+  const std::uint32_t r = 3u << 30;
+  auto one = [&](std::uint32_t hi, std::uint32_t lo) {
+    const std::uint32_t w[2] = {hi, lo};
+    int k = 0;
+    return low + lemire_wide<std::uint32_t>([&] { return w[k++]; }, r);
+  };
+  std::uint32_t v[2] = {0, 0};
+  // Value 0's first try (x0, x1) = (0, 0) is rejected: it retries with (x4, x5); value 1 keeps
+  // (x2, x3); value 1 of a group whose value 1 is rejected retries after value 0's retries.
+  word_source a{{0, 0, 0x12345678, 0x9abcdef0, 7, 8}};
+  integer_group<false>(a, low, high, 2, v);
+  EXPECT_FALSE(a.exhausted());
+  EXPECT_EQ(one(7, 8), v[0]);
+  EXPECT_EQ(one(0x12345678, 0x9abcdef0), v[1]);
+  word_source b{{0x11111111, 0x22222222, 0, 0, 9, 10}};
+  integer_group<false>(b, low, high, 2, v);
+  EXPECT_EQ(one(0x11111111, 0x22222222), v[0]);
+  EXPECT_EQ(one(9, 10), v[1]);
+  // A spent budget ends the retries and says so (the caller fails the call).
+  word_source c{{0, 0, 1, 2}};
+  integer_group<false>(c, low, high, 2, v);
+  EXPECT_TRUE(c.exhausted());
+  // integer64: one value from four words, high first; retries after them.
+  std::uint64_t w = 0;
+  word_source d{{0, 0, 0, 0, 1, 2, 3, 4}};
+  integer_group<true>(d, low, high, 1, &w);
+  EXPECT_FALSE(d.exhausted());
+  const std::uint32_t ws[4] = {1, 2, 3, 4};
+  int k = 0;
+  EXPECT_EQ(low + lemire_wide<std::uint64_t>([&] { return ws[k++]; }, high - low), w);
+}

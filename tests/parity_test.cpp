@@ -19,19 +19,10 @@ constexpr std::uint64_t max64 = ~std::uint64_t{0};
 std::vector<unsigned char> bulk(dist d, std::uint64_t seed, std::uint64_t offset,
                                 std::uint64_t first_group, std::size_t n, double mean = 0,
                                 double stddev = 1) {
-  bulk_request r;
-  r.kind = d;
-  r.seed = seed;
-  r.offset = offset;
-  r.first_group = first_group;
-  r.n = n;
-  r.mean = mean;
-  r.stddev = stddev;
-  r.backend = backend_kind::cpu;
-  set_test_params(r);
-  std::vector<unsigned char> out(n * value_size(d));
-  fill(r, out.data());
-  return out;
+  detail::fill_params<double> p = ref_params();
+  p.mean = mean;
+  p.stddev = stddev;
+  return cpu_bulk(d, seed, offset, first_group, n, p);
 }
 
 std::string where(engine e, dist d, std::uint64_t seed, std::uint64_t off, std::uint64_t sub) {

@@ -63,6 +63,34 @@ TEST(Thrust, EveryFunctorGivesTheFirstValueOfTheIndexStream) {
                              std::uint64_t{1} << 40);
 }
 
+TEST(Thrust, VariableDrawAndLogNormalFunctorsGiveTheFirstValueOfTheIndexStream) {
+  // A window of the largest cap (Poisson: 256 draws a value).
+  static_assert(gpurand::thrust::poisson::draws == 256 && gpurand::thrust::integer::draws == 8 &&
+                gpurand::thrust::integer64::draws == 8);
+  Generator gen(options{std::uint64_t{78}, backend_kind::cpu, 0});
+  const launch_handle h = gen.launch(gpurand::thrust::poisson::draws);
+  namespace gt = gpurand::thrust;
+  expect_first_values<float>(h, gt::log_normal(h, 0.5f, 0.75f),
+                             [](auto& s) { return s.log_normal(0.5f, 0.75f); });
+  expect_first_values<double>(h, gt::log_normal_double(h, -1.0, 0.5),
+                              [](auto& s) { return s.log_normal_double(-1.0, 0.5); });
+  for (double lambda : {3.5, 100.0, 6000.0})
+    expect_first_values<std::uint32_t>(h, gt::poisson(h, lambda),
+                                       [&](auto& s) { return s.poisson(lambda); });
+  expect_first_values<std::uint32_t>(h, gt::integer(h, 5, 17),
+                                     [](auto& s) { return s.integer(5, 17); });
+  expect_first_values<std::uint64_t>(h, gt::integer64(h, 5, UINT64_MAX),
+                                     [](auto& s) { return s.integer64(5, UINT64_MAX); });
+  // Against the per-thread writer's first column, which gives integer the test range.
+  ::thrust::device_vector<std::uint32_t> out(64);
+  ::thrust::transform(::thrust::counting_iterator<std::uint64_t>(0),
+                      ::thrust::counting_iterator<std::uint64_t>(64), out.begin(),
+                      gt::integer(h, test_low, test_high));
+  const auto grid = cpu_grid(engine::philox4_32_10, dist::integer, 78, h.offset, 0, 64, 1);
+  const ::thrust::host_vector<std::uint32_t> got = out;
+  EXPECT_EQ(0, std::memcmp(grid.data(), got.data(), grid.size()));
+}
+
 TEST(Thrust, ValuesAreTheGridWritersFirstColumn) {
   // Thread g's first value of the per-thread writer at the launch's offset is value g.
   Generator gen(options{std::uint64_t{5}, backend_kind::cpu, 0});

@@ -223,22 +223,13 @@ class basic_stream : public detail::stream_distributions<basic_stream<E>> {
   /// launch should reserve 2 per value plus a margin for the rare rejection. Preconditions
   /// (the host API checks them, the device does not): low < high <= 2^32.
   GPURAND_HD std::uint32_t integer(std::uint64_t low, std::uint64_t high) {
-    const std::uint64_t range = high - low;
-    auto draw = [this] { return next(); };
-    if (range >> 32) {  // r = 2^32: the whole word
-      const std::uint32_t x_hi = draw();
-      (void)draw();  // the try's second word: every try takes two
-      return static_cast<std::uint32_t>(low + x_hi);
-    }
-    return static_cast<std::uint32_t>(
-        low + detail::lemire_wide<std::uint32_t>(draw, static_cast<std::uint32_t>(range)));
+    return detail::integer_value([this] { return next(); }, low, high);
   }
   /// An unbiased integer in [low, high), as uint64: the wide form on 64-bit words, a try takes
   /// four next() draws (two 64-bit words, high word first, each word high half first), rejected
   /// with probability < 2^-64. Cost: 4 draws per try, all counted. Precondition: low < high.
   GPURAND_HD std::uint64_t integer64(std::uint64_t low, std::uint64_t high) {
-    auto draw = [this] { return next(); };
-    return low + detail::lemire_wide<std::uint64_t>(draw, high - low);
+    return detail::integer64_value([this] { return next(); }, low, high);
   }
 
   /// skipahead(n): the same position as n calls of next().

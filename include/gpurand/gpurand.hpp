@@ -351,6 +351,21 @@ class Generator {
   /// (device, managed or mapped pinned memory), on the CPU backend host-accessible.
   void poisson(std::uint32_t* out, std::size_t n, const double* lambdas);
 
+  /// Unbiased integers in [low, high) (dist::integer), stored as uint32: low < high <= 2^32,
+  /// else Error(invalid_argument) naming high. Value 2m + l of group m = i / 2 (l = i % 2) is
+  /// low + Lemire's wide form (gpurand/detail/integers.hpp) over the words (x_2l, x_2l+1) of the
+  /// block curand4(curand_init(seed, m, o)); a rejected try (probability < 2^-32) continues
+  /// with that subsequence's draws after the block (value 0's retries first). Portable: the same
+  /// bits on every CPU and GPU. Reserves bulk_draws(dist::integer) = 16 draws of every
+  /// subsequence; a group that needs more (three retries, probability < 2^-96) is
+  /// Error(exhausted), the output then incomplete.
+  void integers(std::uint32_t* out, std::size_t n, std::uint64_t low, std::uint64_t high);
+  /// Unbiased integers in [low, high) (dist::integer64), stored as uint64 (low < high): value i
+  /// is low + the wide form over the 64-bit words (x0 << 32 | x1, x2 << 32 | x3) of the block
+  /// curand4(curand_init(seed, i, o)), a rejected try (probability < 2^-64) continuing with the
+  /// draws after the block. Reserves bulk_draws(dist::integer64) = 8 draws of every subsequence.
+  void integers(std::uint64_t* out, std::size_t n, std::uint64_t low, std::uint64_t high);
+
   /// Exponential(lambda) floats: value i is exponential_from_u32(x, lambda) of word i % 4 of the
   /// Philox block curand4(curand_init(seed, i / 4, o)), i.e. -log(u) / lambda with u that
   /// word's curand_uniform value and gpurand's portable log: the same bits on every CPU and
@@ -388,6 +403,10 @@ class Generator {
   /// A variable-draw group over its budget is reported at the next host call (Error(exhausted)).
   void poisson_async(std::uint32_t* out, std::size_t n, double lambda, cuda_stream stream);
   void poisson_async(std::uint32_t* out, std::size_t n, const double* lambdas, cuda_stream stream);
+  void integers_async(std::uint32_t* out, std::size_t n, std::uint64_t low, std::uint64_t high,
+                      cuda_stream stream);
+  void integers_async(std::uint64_t* out, std::size_t n, std::uint64_t low, std::uint64_t high,
+                      cuda_stream stream);
   void exponential_async(float* out, std::size_t n, float lambda, cuda_stream stream);
   void bernoulli_async(std::uint32_t* out, std::size_t n, double p, cuda_stream stream);
   /// The table's first use on the stream's device copies it synchronously (device_view()).

@@ -73,6 +73,36 @@ struct draw_discrete {
   }
 };
 
+template <class T>
+struct draw_log_normal {
+  T mean, stddev;
+  template <class S>
+  GPURAND_HD T operator()(S& s) const {
+    if constexpr (sizeof(T) == 8)
+      return s.log_normal_double(mean, stddev);
+    else
+      return s.log_normal(mean, stddev);
+  }
+};
+struct draw_poisson {
+  double lambda;
+  template <class S>
+  GPURAND_HD std::uint32_t operator()(S& s) const {
+    return s.poisson(lambda);
+  }
+};
+template <class T>
+struct draw_integer {
+  std::uint64_t low, high;
+  template <class S>
+  GPURAND_HD T operator()(S& s) const {
+    if constexpr (sizeof(T) == 8)
+      return s.integer64(low, high);
+    else
+      return s.integer(low, high);
+  }
+};
+
 /// Draws the first value of `d` takes from a Philox stream (one pair for the normals).
 constexpr std::uint64_t draws_of(dist d) {
   std::uint64_t n = 0;
@@ -120,7 +150,38 @@ struct discrete : detail::indexed<detail::draw_discrete> {
       : detail::indexed<detail::draw_discrete>{handle, {table}} {}
 };
 
-// TODO(lead): integer / integer64 (rng.integer, rng.integer64) and distA's log_normal /
-// log_normal_double / poisson functors, once those stream methods exist on this branch.
+/// rng.log_normal(mean, stddev): curand_log_normal, float (cuRAND's device bits).
+struct log_normal : detail::indexed<detail::draw_log_normal<float>> {
+  static constexpr std::uint64_t draws = detail::draws_of(dist::log_normal);
+  GPURAND_HD log_normal(const launch_handle& handle, float mean, float stddev)
+      : detail::indexed<detail::draw_log_normal<float>>{handle, {mean, stddev}} {}
+};
+/// rng.log_normal_double(mean, stddev): curand_log_normal_double.
+struct log_normal_double : detail::indexed<detail::draw_log_normal<double>> {
+  static constexpr std::uint64_t draws = detail::draws_of(dist::log_normal_double);
+  GPURAND_HD log_normal_double(const launch_handle& handle, double mean, double stddev)
+      : detail::indexed<detail::draw_log_normal<double>>{handle, {mean, stddev}} {}
+};
+/// rng.poisson(lambda): curand_poisson, as uint32. `draws` is the cap per value (256): a value
+/// that needs more draws than the launch reserved traps in checked builds (see README,
+/// "Variable draws"). 0 < lambda <= 4e9 (unchecked here).
+struct poisson : detail::indexed<detail::draw_poisson> {
+  static constexpr std::uint64_t draws = detail::draws_of(dist::poisson);
+  GPURAND_HD poisson(const launch_handle& handle, double lambda)
+      : detail::indexed<detail::draw_poisson>{handle, {lambda}} {}
+};
+/// rng.integer(low, high): uint32 in [low, high), low < high <= 2^32 (unchecked here); `draws`
+/// is the cap per value (8: a try takes 2, a retry has probability < 2^-32).
+struct integer : detail::indexed<detail::draw_integer<std::uint32_t>> {
+  static constexpr std::uint64_t draws = detail::draws_of(dist::integer);
+  GPURAND_HD integer(const launch_handle& handle, std::uint64_t low, std::uint64_t high)
+      : detail::indexed<detail::draw_integer<std::uint32_t>>{handle, {low, high}} {}
+};
+/// rng.integer64(low, high): uint64 in [low, high), low < high; `draws` the cap (8: a try 4).
+struct integer64 : detail::indexed<detail::draw_integer<std::uint64_t>> {
+  static constexpr std::uint64_t draws = detail::draws_of(dist::integer64);
+  GPURAND_HD integer64(const launch_handle& handle, std::uint64_t low, std::uint64_t high)
+      : detail::indexed<detail::draw_integer<std::uint64_t>>{handle, {low, high}} {}
+};
 
 }  // namespace gpurand::thrust

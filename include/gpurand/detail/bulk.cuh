@@ -98,12 +98,23 @@ GPURAND_HD GPURAND_FORCEINLINE bool draws_left(const budgeted_stream<E>& s) {
   return !s.exhausted();
 }
 
-/// One value of a variable-draw row from a budgeted stream or cursor.
-template <dist D, class Stream>
-GPURAND_HD GPURAND_FORCEINLINE typename dist_traits<D>::value variable_value(Stream& s,
-                                                                             double lambda) {
-  static_assert(D == dist::poisson, "a variable-draw row without a body");
-  return poisson_value(s, lambda);
+/// One value of a variable-draw row from a budgeted stream (the per-thread writer): the same
+/// body as the device API's rng.poisson / rng.integer / rng.integer64.
+template <dist D, class Stream, class T>
+GPURAND_HD GPURAND_FORCEINLINE typename dist_traits<D>::value variable_value(
+    Stream& s, const fill_params<T>& p) {
+  if constexpr (D == dist::poisson) {
+    return poisson_value(s, p.lambda);
+  } else {
+    auto draw = [&s] { return s.next(); };
+    auto more = [&s] { return !s.exhausted(); };
+    if constexpr (D == dist::integer) {
+      return integer_value(draw, p.low, p.high, more);
+    } else {
+      static_assert(D == dist::integer64, "a variable-draw row without a body");
+      return integer64_value(draw, p.low, p.high, more);
+    }
+  }
 }
 
 /// Group `sub` of a variable-draw bulk fill at (seed, offset): the first `count` values (at
@@ -116,8 +127,13 @@ GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint
                                                    const fill_params<T>& p, std::uint64_t first,
                                                    unsigned count, T* v) {
   draw_cursor c(seed, sub, offset, budget);
-  static_assert(D == dist::poisson, "a variable-draw row without a group body");
-  poisson_group(c, poisson_lambdas{p.lambda, p.lambdas ? p.lambdas + first : nullptr}, count, v);
+  if constexpr (D == dist::poisson) {
+    poisson_group(c, poisson_lambdas{p.lambda, p.lambdas ? p.lambdas + first : nullptr}, count, v);
+  } else {
+    static_assert(D == dist::integer || D == dist::integer64,
+                  "a variable-draw row without a group body");
+    integer_group<D == dist::integer64>(c, p.low, p.high, count, v);
+  }
   return !c.exhausted();
 }
 #endif
@@ -141,7 +157,7 @@ GPURAND_HD GPURAND_FORCEINLINE bool thread_stream_body(std::uint64_t seed, std::
 #if GPURAND_WRITER_HAS_CURAND
     budgeted_stream<E> s(seed, g, offset, budget);
     for (std::uint64_t i = 0; i < k && !s.exhausted(); ++i)
-      out[i * stride] = variable_value<D>(s, p.lambda);
+      out[i * stride] = variable_value<D>(s, p);
     return !s.exhausted();
 #else
     return false;  // no body without cuRAND: callers refuse the request first

@@ -44,6 +44,8 @@ struct fill_params {
   T stddev = T{1};    ///< generator computes it in that type), log-normal exp(mean + stddev * z)
   double lambda = 1.0;              ///< exponential (as float), poisson
   const double* lambdas = nullptr;  ///< poisson, bulk: lambdas[i] for value i of the request
+  std::uint64_t low = 0;            ///< integer, integer64: values in [low, high)
+  std::uint64_t high = 0;
   std::uint64_t threshold = 0;      ///< bernoulli: bernoulli_threshold(p)
   discrete_view table{};            ///< discrete: the table in the memory the body runs in
 };
@@ -62,6 +64,8 @@ fill_params<typename bulk_traits<D>::value> make_params(const Request& req,
   }
   p.lambda = req.lambda;
   p.lambdas = req.lambdas;
+  p.low = req.low;
+  p.high = req.high;
   if constexpr (D == dist::bernoulli) p.threshold = bernoulli_threshold(req.p);
   if constexpr (D == dist::discrete) p.table = table;
   return p;

@@ -93,9 +93,16 @@ GPURAND_HD GPURAND_FORCEINLINE W lemire(Draw&& draw, W range) {
   return m.hi;
 }
 
+/// Always true: a draw source without a budget of its own may always try again.
+struct always_more {
+  GPURAND_HD constexpr bool operator()() const { return true; }
+};
+
 /// The wide (GPU-friendly) form: two words per try, a rejection probability below 2^-w.
-template <class W, class Draw>
-GPURAND_HD GPURAND_FORCEINLINE W lemire_wide(Draw&& draw, W range) {
+/// `more()` is asked before each retry: false ends the loop (the value is then invalid; a
+/// budgeted source whose budget is spent says so, and its caller fails the call).
+template <class W, class Draw, class More = always_more>
+GPURAND_HD GPURAND_FORCEINLINE W lemire_wide(Draw&& draw, W range, More more = {}) {
   for (;;) {
     const W x_hi = draw_word<W>(draw);
     const W x_lo = draw_word<W>(draw);
@@ -111,7 +118,56 @@ GPURAND_HD GPURAND_FORCEINLINE W lemire_wide(Draw&& draw, W range) {
     // reduction is a plain shift-and-subtract.
     const W m1 = static_cast<W>(static_cast<W>(0u - range) % range);  // 2^w mod range
     const W threshold = mod_wide(mul_wide(m1, m1), range);
-    if (p_lo.lo >= threshold) return a.hi;
+    if (p_lo.lo >= threshold || !more()) return a.hi;
+  }
+}
+
+/// dist::integer's value (rng.integer, the bulk fill, the per-thread writer): low + the wide
+/// form over 32-bit words for r = high - low < 2^32; for r = 2^32 the try's first word itself
+/// (its second word drawn and unused: every try takes two). Preconditions: low < high <= 2^32
+/// (validate_params).
+template <class Draw, class More = always_more>
+GPURAND_HD GPURAND_FORCEINLINE std::uint32_t integer_value(Draw&& draw, std::uint64_t low,
+                                                           std::uint64_t high, More more = {}) {
+  const std::uint64_t range = high - low;
+  if (range >> 32) {  // r = 2^32: the whole word
+    const std::uint32_t x_hi = static_cast<std::uint32_t>(draw());
+    (void)draw();
+    return static_cast<std::uint32_t>(low + x_hi);
+  }
+  return static_cast<std::uint32_t>(
+      low + lemire_wide<std::uint32_t>(draw, static_cast<std::uint32_t>(range), more));
+}
+
+/// dist::integer64's value: low + the wide form over 64-bit words (4 draws a try). Precondition:
+/// low < high.
+template <class Draw, class More = always_more>
+GPURAND_HD GPURAND_FORCEINLINE std::uint64_t integer64_value(Draw&& draw, std::uint64_t low,
+                                                             std::uint64_t high, More more = {}) {
+  return low + lemire_wide<std::uint64_t>(draw, high - low, more);
+}
+
+/// A bulk group of dist::integer (2 values) or dist::integer64 (1 value) from a budgeted source
+/// `c` (a draw_cursor: next(), exhausted()) positioned at the group's first draw. The first
+/// Philox block x0..x3 holds every value's first try: integer value 0 takes (x0, x1), value 1
+/// (x2, x3); integer64 its one value (x0 << 32 | x1, x2 << 32 | x3). A rejected try (probability
+/// < 2^-32 resp. 2^-64) continues with the source's next draws after the block, value 0's
+/// retries before value 1's. `count` (<= values per group) values are written to v.
+template <bool Wide64, class Source, class T>
+GPURAND_HD GPURAND_FORCEINLINE void integer_group(Source& c, std::uint64_t low, std::uint64_t high,
+                                                  unsigned count, T* v) {
+  auto more = [&c] { return !c.exhausted(); };
+  if constexpr (Wide64) {
+    auto draw = [&c] { return c.next(); };
+    if (count > 0) v[0] = integer64_value(draw, low, high, more);
+  } else {
+    const std::uint32_t x[4] = {c.next(), c.next(), c.next(), c.next()};
+    for (unsigned l = 0; l < 2; ++l) {
+      unsigned used = 0;
+      auto draw = [&] { return used < 2 ? x[2 * l + used++] : c.next(); };
+      const std::uint32_t value = integer_value(draw, low, high, more);
+      if (l < count) v[l] = value;
+    }
   }
 }
 

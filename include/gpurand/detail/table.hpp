@@ -106,6 +106,12 @@ using dist_rows = type_list<
     // value k, P(k >= 255) < 1e-70 for lambda < 64; a gammainc rejection round takes 2, the
     // normal approximation 4 per pair); a bulk group of 4 values reserves 1024.
     dist_row<dist::poisson, std::uint32_t, 4, variable, 256>,
+    // integer_value / integer64_value (integers.hpp): Lemire's wide form, 2 (integer) or 4
+    // (integer64) draws a try, a retry with probability < 2^-32 (2^-64). Cap: 8 draws a value
+    // (integer: a first try and 3 retries; integer64: one retry). A bulk group (2 values,
+    // resp. 1) reserves 16 (resp. 8) draws: its first Philox block holds every first try.
+    dist_row<dist::integer, std::uint32_t, 2, variable, 8>,
+    dist_row<dist::integer64, std::uint64_t, 1, variable, 8>,
     // exponential_from_u32 / bernoulli_from_u32: one draw per value (distributions.hpp).
     dist_row<dist::exponential, float, 4, plain, 1>,
     dist_row<dist::bernoulli, std::uint32_t, 4, plain, 1>,
@@ -124,6 +130,8 @@ inline constexpr std::pair<dist, const char*> dist_names[] = {
     {dist::log_normal, "log-normal"},
     {dist::log_normal_double, "log-normal-double"},
     {dist::poisson, "poisson"},
+    {dist::integer, "integer"},
+    {dist::integer64, "integer64"},
     {dist::exponential, "exponential"},
     {dist::bernoulli, "bernoulli"},
     {dist::discrete, "discrete"},
