@@ -261,7 +261,7 @@ inline std::vector<unsigned char> ref_bulk(dist d, std::uint64_t seed, std::uint
       // Group i / per: its first block holds each value's first try (2 words each for integer,
       // 4 for integer64); retries continue on the subsequence, value 0's first.
       const std::uint64_t per = detail::values_per_group(d), words = 4 / per;
-      curand_init(seed, i / per, offset, &s);
+      curand_init(seed, group_base + i / per, offset, &s);
       const uint4 r = curand4(&s);
       const unsigned w[4] = {r.x, r.y, r.z, r.w};
       unsigned char vals[16];

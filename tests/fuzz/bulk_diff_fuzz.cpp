@@ -144,8 +144,10 @@ bool valid_engine(engine e) {
 void reference_bulk(const gpurand::bulk_request& r, std::vector<unsigned char>& out) {
   const std::size_t size = gpurand::value_size(r.kind);
   const std::uint64_t per = is_double(r.kind) ? 2 : 4;
-  if (r.kind == dist::log_normal || r.kind == dist::log_normal_double || r.kind == dist::poisson) {
-    // curand_log_normal4 / curand_log_normal2_double / curand_poisson4 (tests/curand_ref.hpp).
+  if (r.kind == dist::log_normal || r.kind == dist::log_normal_double || r.kind == dist::poisson ||
+      gpurand::test::from_raw_draws(r.kind)) {
+    // curand_log_normal4 / curand_log_normal2_double / curand_poisson4, and gpurand's own
+    // distributions from their definitions over curand4's words (tests/curand_ref.hpp).
     out = gpurand::test::ref_bulk(r.kind, r.seed, r.offset, 0, r.n, r.mean, r.stddev, r.lambda,
                                   nullptr, r.first_group);
     return;
