@@ -1,11 +1,12 @@
 #pragma once
 // Exactly unbiased bounded integers over a Generator's u32 bulk fills.
 //
-// TEMPORARY: a helper of the Python module until the library has
-// Generator::integers (issue "Every distribution a GPU simulation needs").
-// It only calls the public Generator::generate, so it keeps every promise of
-// the bulk fills (fresh offset windows, fork checks); when the library's own
-// bounded integers land, the module switches to them and this file goes.
+// NumPy's integers(low, high) takes any span up to 2^64 and signed lows that
+// wrap, which the library's Generator::integers ([low, high) on uint32 or
+// uint64, high <= 2^64 - 1) cannot express, so the module keeps this helper
+// and its documented bits contract (re-derived from bits() by the tests). It
+// only calls the public Generator::generate, so it keeps every promise of the
+// bulk fills (fresh offset windows, fork checks).
 
 #include <cstddef>
 #include <cstdint>
