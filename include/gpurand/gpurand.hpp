@@ -204,17 +204,12 @@ struct launch_handle {
 #endif
 };
 
-/// A raw bulk fill at an explicit (seed, offset), with no bookkeeping: the
-/// caller owns uniqueness. Generator's fills are built on it.
-struct bulk_request {
-  dist kind = dist::u32;
-  std::uint64_t seed = 0;
-  std::uint64_t offset = 0;
-  std::size_t n = 0;
-  /// Start at group `first_group` of the layout (value index first_group * 4,
-  /// or * 2 for doubles): lets a large fill be produced in pieces.
-  std::uint64_t first_group = 0;
-  double mean = 0.0;                ///< normal * stddev + mean; log-normal exp(mean + stddev * z)
+/// The parameters of a distribution, shared by bulk_request and grid_request;
+/// each distribution reads its own and ignores the others.
+struct dist_params {
+  /// Bulk normals: normal * stddev + mean; log-normal (bulk and grid): exp(mean + stddev * z).
+  /// The normals' grid mode is unscaled (curand_normal).
+  double mean = 0.0;
   double stddev = 1.0;              ///< normals and log-normals; must be finite and >= 0
   double lambda = 1.0;              ///< poisson, exponential
   std::uint64_t low = 0;            ///< integer, integer64: values in [low, high)
@@ -222,6 +217,18 @@ struct bulk_request {
   double p = 0.5;                   ///< bernoulli
   const double* lambdas = nullptr;  ///< poisson with one lambda per element (bulk only)
   const discrete_table* table = nullptr;  ///< discrete
+};
+
+/// A raw bulk fill at an explicit (seed, offset), with no bookkeeping: the
+/// caller owns uniqueness. Generator's fills are built on it.
+struct bulk_request : dist_params {
+  dist kind = dist::u32;
+  std::uint64_t seed = 0;
+  std::uint64_t offset = 0;
+  std::size_t n = 0;
+  /// Start at group `first_group` of the layout (value index first_group * 4,
+  /// or * 2 for doubles): lets a large fill be produced in pieces.
+  std::uint64_t first_group = 0;
   backend_kind backend = backend_kind::automatic;
 };
 /// Fill `out` (host, device or managed memory, n values of bulk_request::kind's
@@ -233,7 +240,7 @@ void fill(const bulk_request& req, void* out);
 /// curand_init(seed, g, offset) to out[(g - first_thread) * per_thread ..].
 /// Any engine. Synchronous. With `interleave`, the layout is draw-major
 /// instead: out[k * threads + (g - first_thread)] (round-robin over streams).
-struct grid_request {
+struct grid_request : dist_params {
   engine eng = engine::philox4_32_10;
   dist kind = dist::u32;
   std::uint64_t seed = 0;
@@ -242,14 +249,6 @@ struct grid_request {
   std::uint64_t threads = 0;
   std::uint64_t per_thread = 0;
   bool interleave = false;
-  double mean = 0.0;                ///< log-normal: exp(mean + stddev * normal) (curand_log_normal)
-  double stddev = 1.0;              ///< log-normal; finite and >= 0 (the normals' grid mode is unscaled)
-  double lambda = 1.0;              ///< poisson, exponential
-  std::uint64_t low = 0;            ///< integer, integer64: values in [low, high)
-  std::uint64_t high = 0;
-  double p = 0.5;                   ///< bernoulli
-  const double* lambdas = nullptr;  ///< poisson with one lambda per element (bulk only)
-  const discrete_table* table = nullptr;  ///< discrete
   backend_kind backend = backend_kind::automatic;
 };
 void write_thread_streams(const grid_request& req, void* out);

@@ -51,27 +51,26 @@ GPURAND_THRUST_DRAW(normal_portable, s.normal_portable())
 GPURAND_THRUST_DRAW(normal_portable_double, s.normal_portable_double())
 #undef GPURAND_THRUST_DRAW
 
-struct draw_exponential {
-  float lambda;
+/// A draw with one parameter (a rate, a coin, a table): the stream method of D.
+template <dist D, class Param>
+struct draw_with {
+  Param param;
   template <class S>
-  GPURAND_HD float operator()(S& s) const {
-    return s.exponential(lambda);
+  GPURAND_HD auto operator()(S& s) const {
+    if constexpr (D == dist::exponential)
+      return s.exponential(param);
+    else if constexpr (D == dist::bernoulli)
+      return s.bernoulli(param);
+    else if constexpr (D == dist::discrete)
+      return s.discrete(param);
+    else
+      return s.poisson(param);
   }
 };
-struct draw_bernoulli {
-  bernoulli_param coin;
-  template <class S>
-  GPURAND_HD std::uint32_t operator()(S& s) const {
-    return s.bernoulli(coin);
-  }
-};
-struct draw_discrete {
-  discrete_view table;
-  template <class S>
-  GPURAND_HD std::uint32_t operator()(S& s) const {
-    return s.discrete(table);
-  }
-};
+using draw_exponential = draw_with<dist::exponential, float>;
+using draw_bernoulli = draw_with<dist::bernoulli, bernoulli_param>;
+using draw_discrete = draw_with<dist::discrete, discrete_view>;
+using draw_poisson = draw_with<dist::poisson, double>;
 
 template <class T>
 struct draw_log_normal {
@@ -82,13 +81,6 @@ struct draw_log_normal {
       return s.log_normal_double(mean, stddev);
     else
       return s.log_normal(mean, stddev);
-  }
-};
-struct draw_poisson {
-  double lambda;
-  template <class S>
-  GPURAND_HD std::uint32_t operator()(S& s) const {
-    return s.poisson(lambda);
   }
 };
 template <class T>
@@ -140,7 +132,7 @@ struct exponential : detail::indexed<detail::draw_exponential> {
 struct bernoulli : detail::indexed<detail::draw_bernoulli> {
   static constexpr std::uint64_t draws = detail::draws_of(dist::bernoulli);
   GPURAND_HD bernoulli(const launch_handle& handle, double p)
-      : detail::indexed<detail::draw_bernoulli>{handle, bernoulli_param(p)} {}
+      : detail::indexed<detail::draw_bernoulli>{handle, {bernoulli_param(p)}} {}
 };
 /// rng.discrete(table): pass table.device_view() for the CUDA system, host_view() for the
 /// host systems (a view of the wrong memory stops the thread, see device.cuh).
