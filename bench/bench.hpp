@@ -131,26 +131,39 @@ inline bool needs_even_count(gpurand::dist d) {
 /// (curandCreateGeneratorHost) or a device one alike.
 void curand_generate(curandGenerator_st* gen, gpurand::dist d, void* out, std::size_t n);
 
+/// The fill rows with a cuRAND host-generator baseline (curand_generate), CPU and GPU alike:
+/// every distribution cuRAND's host API has, and the portable normals, whose baseline is
+/// cuRAND's normal of the same type (issue 9: at least 10x it on the CPU).
+inline constexpr gpurand::dist fill_dists[] = {
+    gpurand::dist::u32,          gpurand::dist::uniform,         gpurand::dist::normal,
+    gpurand::dist::uniform_double, gpurand::dist::normal_double, gpurand::dist::normal_portable,
+    gpurand::dist::normal_portable_double, gpurand::dist::log_normal,
+    gpurand::dist::log_normal_double, gpurand::dist::poisson};
+
 /// gpurand's own distributions, measured in the fill case with the parameters set_own_params
-/// gives (exponential: lambda 1; bernoulli: p 0.3; discrete: 16 categories, weights 1..16).
-/// cuRAND's host generator has none of them: their CPU baseline is curand_loop_fill, their GPU
-/// rows have none.
-inline constexpr gpurand::dist own_dists[] = {gpurand::dist::exponential,
-                                              gpurand::dist::bernoulli, gpurand::dist::discrete};
+/// gives (exponential: lambda 1; bernoulli: p 0.3; discrete: 16 categories, weights 1..16;
+/// integer: [0, own_integer_high); integer64: [0, own_integer64_high)). cuRAND's generators
+/// have none of them: their baseline, on the CPU and on the GPU, is a plain loop over cuRAND's
+/// device functions (curand_loop.hpp).
+inline constexpr gpurand::dist own_dists[] = {gpurand::dist::exponential, gpurand::dist::bernoulli,
+                                              gpurand::dist::discrete, gpurand::dist::integer,
+                                              gpurand::dist::integer64};
+inline constexpr std::uint64_t own_integer_high = 1000;
+inline constexpr std::uint64_t own_integer64_high = 1000000000000ull;
 inline bool is_own_dist(gpurand::dist d) {
   for (gpurand::dist o : own_dists)
     if (o == d) return true;
   return false;
 }
+/// Sets req's parameters for an own_dists row of kind req.kind.
 void set_own_params(gpurand::bulk_request& req);
 /// The parameters of d's rows, for the record's note.
 const char* own_params_note(gpurand::dist d);
 
-/// The CPU baseline of exponential, bernoulli and discrete (req.kind), which cuRAND's host
-/// generator lacks (bench/curand_loop.cpp): req.n values into `out` from a plain loop over
-/// cuRAND's device functions on the host (-logf(curand_uniform) / lambda; curand() < round(p *
-/// 2^32); two curand() and gpurand's alias table of req.table), one Philox state
-/// curand_init(req.seed, t, req.offset) per thread t, the CPU backend's thread count.
+/// The CPU baseline of the own_dists (req.kind), which cuRAND's host generator lacks
+/// (bench/curand_loop.cpp): req.n values into `out` from a plain loop of curand_loop.hpp's
+/// loop_value, one Philox state curand_init(req.seed, t, req.offset) per thread t, the CPU
+/// backend's thread count.
 void curand_loop_fill(const gpurand::bulk_request& req, void* out);
 
 std::string build_description();

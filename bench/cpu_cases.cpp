@@ -47,13 +47,6 @@ namespace {
 
 constexpr std::uint64_t seed = 0x5eed5eed12345678ull;
 
-/// The fill distributions the bench measures: the four the issue names and the portable normal
-/// (issue 9: at least 10x cuRAND's host normal fill on the CPU). normal-double is left
-/// out because cuRAND's host generator gives it no separate fast path worth a baseline row.
-constexpr dist fill_dists[] = {
-    dist::u32,        dist::uniform, dist::normal, dist::uniform_double, dist::normal_portable,
-    dist::log_normal, dist::poisson};
-
 /// A page-aligned host buffer, written once at allocation so that no timed call pays for page
 /// faults (the issue's "pre-touched"); both gpurand and cuRAND write into the same one.
 class host_buffer {

@@ -21,6 +21,7 @@
 #include "backend/cuda/cuda_check.hpp"
 #include "backend/cuda/host.hpp"
 #include "bench.hpp"
+#include "curand_loop.hpp"
 #include "gpurand/detail/table.hpp"
 #include "gpurand/gpurand.hpp"
 #include "launch.hpp"
@@ -44,9 +45,6 @@ std::string gpu_description() {
 namespace {
 
 constexpr std::uint64_t seed = 0x5eed5eed12345678ull;
-constexpr dist fill_dists[] = {
-    dist::u32,        dist::uniform, dist::normal, dist::uniform_double, dist::normal_portable,
-    dist::log_normal, dist::poisson};
 /// Threads of the init and consume cases (the issue's 2^20), and draws per thread in consume:
 /// 2^30 draws in all, long enough (milliseconds) that launch latency is noise.
 constexpr unsigned case_threads = 1u << 20;
@@ -139,6 +137,21 @@ __global__ void consume_curand_kernel(std::uint64_t seed_, std::uint64_t offset,
   decltype(draw_curand<D>(s)) acc = 0;
   for (unsigned i = 0; i < k; ++i) acc += draw_curand<D>(s);
   out[id] = as_bits(acc);
+}
+
+/// The baseline of gpurand's own distributions, which cuRAND's host API lacks: what a cuRAND
+/// user writes instead, a grid-strided loop in which each thread sets up
+/// curand_init(seed, thread id, offset) and writes values i = id, id + stride, ... with
+/// curand_loop.hpp's loop_value (the same body as the CPU baseline).
+template <dist D, class T = typename detail::dist_traits<D>::value>
+__global__ void curand_loop_kernel(std::uint64_t seed_, std::uint64_t offset, std::uint64_t n,
+                                   loop_params p, T* out) {
+  const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
+  const std::uint64_t id = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x;
+  if (id >= n) return;
+  curandStatePhilox4_32_10_t s;
+  curand_init(seed_, id, offset, &s);
+  for (std::uint64_t i = id; i < n; i += stride) out[i] = loop_value<D>(s, p);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -312,35 +325,60 @@ class gpu_runner {
 
   void fill(dist d, std::uint64_t n) {
     record r = base_record("fill", d, n);
+    const bool own = is_own_dist(d);
     const std::uint64_t nb = needs_even_count(d) ? (n + 1) / 2 * 2 : n;
-    std::uint64_t offset = 0;
+    bulk_request req;
+    req.kind = d;
+    req.seed = seed;
+    req.n = n;
+    req.lambda = bench_lambda;  // Poisson
+    if (own) set_own_params(req);
     auto ours = [&] {
-      offset += bulk_draws(d);  // a fresh window per call, as a Generator would take
-      bulk_request req;
-      req.kind = d;
-      req.seed = seed;
-      req.offset = offset;
-      req.n = n;
-      req.lambda = bench_lambda;  // Poisson
-      if (is_own_dist(d)) set_own_params(req);  // exponential, bernoulli and discrete
+      req.offset += bulk_draws(d);  // a fresh window per call, as a Generator would take
       detail::visit(
           d, [&](auto c) { detail::gpu_bulk<decltype(c)::value>(req, buffer_->get(), stream_); });
     };
-    auto base = [&] { curand_generate(gen_, d, buffer_->get(), nb); };
-    // gpurand's own distributions: cuRAND's host API has none, so no baseline on the GPU.
-    const bool own = is_own_dist(d);
+    // gpurand's own distributions: cuRAND's host API has none, so the baseline is a loop over
+    // its device functions; the others: cuRAND's host API on the device.
+    const loop_params lp =
+        own ? make_loop_params(req, req.table != nullptr ? req.table->device_view() : discrete_view{})
+            : loop_params{};
     timing to, tb;
-    time_pair(ours, own ? nullptr : &base, to, tb, policy_);
+    if (own) {
+      visit_loop(d, [&](auto c) {
+        auto base = loop_launcher<decltype(c)::value>(req, lp);
+        time_pair(ours, &base, to, tb, policy_);
+      });
+    } else {
+      auto base = [&] { curand_generate(gen_, d, buffer_->get(), nb); };
+      time_pair(ours, &base, to, tb, policy_);
+    }
     r.set_timing(to);
-    if (own)
-      r.note = own_params_note(d);
-    else
-      r.set_baseline("curand_host_api_device", tb, nb);
+    r.set_baseline(own ? "curand_device_loop" : "curand_host_api_device", tb, nb);
     r.roofline = "max(store_kernel, cudaMemsetAsync)";
     r.roofline_gbytes_per_s = roofline(n * r.value_bytes).best_gbps(n * r.value_bytes);
+    if (own) r.note = own_params_note(d);
     if (nb != n) r.note = "cuRAND baseline generated n+1 (even count required)";
     r.derive();
     emit(r);
+  }
+
+  /// The device-function loop of D over req.n values, at full occupancy: returns the launch,
+  /// its grid computed here, outside the timed calls.
+  template <dist D>
+  auto loop_launcher(const bulk_request& req, const loop_params& lp) {
+    using T = typename detail::dist_traits<D>::value;
+    int blocks_per_sm = 0;
+    GPURAND_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+        &blocks_per_sm, curand_loop_kernel<D>, block_size, 0));
+    const std::uint64_t need = (req.n + block_size - 1) / block_size;
+    const int grid = static_cast<int>(std::max<std::uint64_t>(
+        1, std::min<std::uint64_t>(need, std::uint64_t(blocks_per_sm) * sms_)));
+    return [this, &req, lp, grid] {
+      curand_loop_kernel<D><<<grid, block_size, 0, stream_>>>(
+          req.seed, req.offset, req.n, lp, static_cast<T*>(buffer_->get()));
+      GPURAND_CUDA_CHECK_LAUNCH();
+    };
   }
 
   // ---- per-thread init
