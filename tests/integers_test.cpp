@@ -204,3 +204,55 @@ TEST(Integers, GroupRetriesContinueAfterTheFirstBlockValueZeroFirst) {
   int k = 0;
   EXPECT_EQ(low + lemire_wide<std::uint64_t>([&] { return ws[k++]; }, high - low), w);
 }
+
+TEST(Integers, FirstTriesEqualTheGroupOrDeclineWithoutWriting) {
+  // integer_group_first_tries (the CPU fill's batched path) must either decline, writing
+  // nothing, or give integer_group's values from the same first block.
+  using gpurand::detail::integer_group_first_tries;
+  std::mt19937_64 rng(99);
+  const std::uint64_t ranges32[] = {1, 2, 3, 7, 1000, 3ull << 30, 0xFFFFFFFFull, 1ull << 32};
+  const std::uint64_t ranges64[] = {1, 3, 1000000000000ull, 3ull << 62, ~0ull};
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<std::uint32_t> x(8);
+    for (auto& w : x) w = static_cast<std::uint32_t>(rng());
+    const std::uint64_t low = rng() % 1000;
+    for (const std::uint64_t r : ranges32) {
+      std::uint32_t fast[2] = {0xdeadbeef, 0xdeadbeef}, slow[2] = {0, 0};
+      word_source s{x};
+      integer_group<false>(s, low, low + r, 2, slow);
+      if (integer_group_first_tries<false>(x.data(), low, low + r, fast)) {
+        ++accepted;
+        EXPECT_EQ(fast[0], slow[0]) << "range " << r;
+        EXPECT_EQ(fast[1], slow[1]) << "range " << r;
+      }
+    }
+    for (const std::uint64_t r : ranges64) {
+      const std::uint64_t lo64 = r == ~0ull ? 0 : low;
+      std::uint64_t fast = 0xdeadbeef, slow = 0;
+      word_source s{x};
+      integer_group<true>(s, lo64, lo64 + r, 1, &slow);
+      if (integer_group_first_tries<true>(x.data(), lo64, lo64 + r, &fast)) {
+        ++accepted;
+        EXPECT_EQ(fast, slow) << "range " << r;
+      }
+    }
+  }
+  EXPECT_EQ(accepted, 20000 * 13) << "random first tries are practically always sure";
+  // Crafted tries it must decline: range 3, x = 2^64 / 3 rounded up (x * 3 = 2^64 + 2, low
+  // bits 2 < 3: accepted only after comparing with the threshold 2^64 mod 3 = 1).
+  const std::uint32_t unsure[4] = {0x55555555u, 0x55555556u, 0, 0};
+  std::uint32_t v[2] = {0xdeadbeef, 0xdeadbeef};
+  EXPECT_FALSE(gpurand::detail::integer_group_first_tries<false>(unsure, 0, 3, v));
+  EXPECT_EQ(v[0], 0xdeadbeefu);
+  EXPECT_EQ(v[1], 0xdeadbeefu) << "a declined group writes nothing";
+  // The same for 64-bit words: x = ceil(2^128 / 3).
+  const std::uint32_t unsure64[4] = {0x55555555u, 0x55555555u, 0x55555555u, 0x55555556u};
+  std::uint64_t w = 7;
+  EXPECT_FALSE(gpurand::detail::integer_group_first_tries<true>(unsure64, 0, 3, &w));
+  EXPECT_EQ(w, 7u);
+  // ... and the group body still accepts them (low bits 2 >= the threshold 1) with value 1.
+  word_source s{{0x55555555u, 0x55555556u, 0, 0}};
+  integer_group<false>(s, 0, 3, 2, v);
+  EXPECT_EQ(v[0], 1u);
+}

@@ -98,6 +98,27 @@ struct always_more {
   GPURAND_HD constexpr bool operator()() const { return true; }
 };
 
+/// One try of the wide form: `value` = the top w bits of (x_hi * 2^w + x_lo) * range; `sure`
+/// when the try is accepted whatever the threshold (its low 2w bits are >= range, and the
+/// threshold (2^2w - range) mod range is below range); otherwise `low` holds the low w bits,
+/// which decide (the high w bits of the low half are then 0).
+template <class W>
+struct wide_try {
+  W value;
+  W low;
+  bool sure;
+};
+template <class W>
+GPURAND_HD GPURAND_FORCEINLINE wide_try<W> lemire_wide_try(W x_hi, W x_lo, W range) {
+  // (x_hi * 2^w + x_lo) * range = a * 2^w + b, with a = x_hi * range + hi(x_lo * range).
+  const wide_product<W> p_lo = mul_wide(x_lo, range);
+  wide_product<W> a = mul_wide(x_hi, range);
+  const W mid = static_cast<W>(a.lo + p_lo.hi);
+  a.hi = static_cast<W>(a.hi + (mid < a.lo ? 1u : 0u));  // carry; a < 2^2w, never overflows
+  // value = a.hi; the low 2w bits are (mid, p_lo.lo).
+  return {a.hi, p_lo.lo, mid != 0 || p_lo.lo >= range};
+}
+
 /// The wide (GPU-friendly) form: two words per try, a rejection probability below 2^-w.
 /// `more()` is asked before each retry: false ends the loop (the value is then invalid; a
 /// budgeted source whose budget is spent says so, and its caller fails the call).
@@ -106,19 +127,14 @@ GPURAND_HD GPURAND_FORCEINLINE W lemire_wide(Draw&& draw, W range, More more = {
   for (;;) {
     const W x_hi = draw_word<W>(draw);
     const W x_lo = draw_word<W>(draw);
-    // (x_hi * 2^w + x_lo) * range = a * 2^w + b, with a = x_hi * range + hi(x_lo * range).
-    const wide_product<W> p_lo = mul_wide(x_lo, range);
-    wide_product<W> a = mul_wide(x_hi, range);
-    const W mid = static_cast<W>(a.lo + p_lo.hi);
-    a.hi = static_cast<W>(a.hi + (mid < a.lo ? 1u : 0u));  // carry; a < 2^2w, never overflows
-    // value = a.hi; the low 2w bits are (mid, p_lo.lo). Reject iff they are below
-    // (2^2w - range) mod range (< range < 2^w), which needs mid == 0.
-    if (mid != 0 || p_lo.lo >= range) return a.hi;
+    const wide_try<W> t = lemire_wide_try(x_hi, x_lo, range);
+    // Rejected iff the low 2w bits are below (2^2w - range) mod range (< range < 2^w).
+    if (t.sure) return t.value;
     // 2^2w mod range = (2^w mod range)^2 mod range: rare (probability < 2^-w), so the
     // reduction is a plain shift-and-subtract.
     const W m1 = static_cast<W>(static_cast<W>(0u - range) % range);  // 2^w mod range
     const W threshold = mod_wide(mul_wide(m1, m1), range);
-    if (p_lo.lo >= threshold || !more()) return a.hi;
+    if (t.low >= threshold || !more()) return t.value;
   }
 }
 
@@ -145,6 +161,35 @@ template <class Draw, class More = always_more>
 GPURAND_HD GPURAND_FORCEINLINE std::uint64_t integer64_value(Draw&& draw, std::uint64_t low,
                                                              std::uint64_t high, More more = {}) {
   return low + lemire_wide<std::uint64_t>(draw, high - low, more);
+}
+
+/// The values of a full bulk group of dist::integer (2 values) or dist::integer64 (1 value)
+/// from the group's first Philox block x[0..3], when each value's first try is surely accepted
+/// (integer_group's layout, below): returns false, writing nothing, when some try may be
+/// rejected (probability < 2^-31 resp. 2^-63 per group); then integer_group decides. A fast
+/// path for bulk fills that make the blocks in batches (the CPU backend's SIMD Philox).
+template <bool Wide64, class T>
+GPURAND_HD GPURAND_FORCEINLINE bool integer_group_first_tries(const std::uint32_t* x,
+                                                              std::uint64_t low, std::uint64_t high,
+                                                              T* v) {
+  const std::uint64_t range = high - low;
+  if constexpr (Wide64) {
+    const wide_try<std::uint64_t> t = lemire_wide_try(
+        (std::uint64_t{x[0]} << 32) | x[1], (std::uint64_t{x[2]} << 32) | x[3], range);
+    if (!t.sure) return false;
+    v[0] = low + t.value;
+  } else if (range >> 32) {  // r = 2^32: each try's first word
+    v[0] = static_cast<T>(low + x[0]);
+    v[1] = static_cast<T>(low + x[2]);
+  } else {
+    const std::uint32_t r = static_cast<std::uint32_t>(range);
+    const wide_try<std::uint32_t> t0 = lemire_wide_try(x[0], x[1], r);
+    const wide_try<std::uint32_t> t1 = lemire_wide_try(x[2], x[3], r);
+    if (!(t0.sure && t1.sure)) return false;
+    v[0] = static_cast<T>(low + t0.value);
+    v[1] = static_cast<T>(low + t1.value);
+  }
+  return true;
 }
 
 /// A bulk group of dist::integer (2 values) or dist::integer64 (1 value) from a budgeted source
