@@ -1,17 +1,24 @@
-// The vectorised portable normal (src/portable_normal_simd.*) gives the scalar body's bits at
-// every SIMD level the CPU has, for every split of a fill into calls (i.e. every thread count).
+// The vectorised portable normal and exponential (src/backend/cpu/portable_normal_simd.*) give
+// the scalar bodies' bits at every SIMD level the CPU has, for every split of a fill into calls
+// (i.e. every thread count).
 
 #include "backend/cpu/portable_normal_simd.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "backend/cpu/simd.hpp"
+#include "gpurand/detail/distributions.hpp"
 #include "gpurand/detail/portable_math.hpp"
+#include "gpurand/gpurand.hpp"
+#include "gpurand/philox.hpp"
 
 namespace {
 
@@ -27,6 +34,22 @@ std::vector<simd_level> levels() {
 struct restore_level {
   ~restore_level() { simd_force(simd_detected()); }
 };
+
+struct restore_cpu_settings {
+  gpurand::cpu_settings saved = gpurand::get_cpu_settings();
+  ~restore_cpu_settings() { gpurand::set_cpu_settings(saved); }
+};
+
+// The exponential's rates: ordinary ones, and the ends of what the API accepts ([2^-120,
+// FLT_MAX]: there the largest values are near FLT_MAX, the smallest subnormal or zero).
+const float kLambdas[] = {1.0f, 0.5f, 3.7f, 1e-30f, 1e30f, 0x1p-120f,
+                          std::numeric_limits<float>::max()};
+
+std::uint32_t bits(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
 
 std::vector<std::uint32_t> inputs(std::size_t n) {
   std::mt19937 rng(2026);
@@ -114,6 +137,102 @@ TEST(PortableNormalSimd, GroupsAreThePortablePairsOfPhiloxDrawsForAnySplit) {
           << to_string(l) << " split " << split;
       ASSERT_EQ(0, std::memcmp(got_d.data(), want_d.data(), got_d.size() * sizeof(double)))
           << to_string(l) << " split " << split;
+    }
+  }
+}
+
+TEST(ExponentialSimd, EqualsScalarBodyAtEveryLevelForEveryLengthAndLambda) {
+  restore_level restore;
+  std::mt19937 rng(77);
+  std::vector<std::uint32_t> in(5000);
+  for (auto& x : in) x = rng();
+  // The extreme draws: x = 0 (u = 2^-33, the largest value) and x = 2^32 - 1 (u = 1, +0), at
+  // the start, in a vector's middle, in every tail position of a short call and at the end.
+  for (const std::size_t i : {0, 5, 9, 16, 31, 40, 66, 69, 4998})
+    in[i] = i % 2 ? 0xFFFFFFFFu : 0u;
+  in[4999] = 0xFFFFFFFFu;
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 1; n <= 70; ++n) lengths.push_back(n);
+  lengths.push_back(4099);
+  lengths.push_back(5000);
+  constexpr std::size_t guard = 32;
+  const float canary = -1.0f;
+  for (const float lambda : kLambdas) {
+    std::vector<float> want(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) want[i] = exponential_from_u32(in[i], lambda);
+    for (const simd_level l : levels()) {
+      simd_force(l);
+      for (const std::size_t n : lengths) {
+        // Every starting point of a call mod the vector width: a piece of a larger array.
+        for (const std::size_t start : {std::size_t{0}, std::size_t{3}}) {
+          if (start + n > in.size()) continue;
+          std::vector<float> got(n + guard, canary);
+          exponentials_from_u32(in.data() + start, n, got.data(), lambda);
+          const std::string what = std::string(to_string(l)) + " lambda " +
+                                   std::to_string(lambda) + " n " + std::to_string(n) +
+                                   " start " + std::to_string(start);
+          ASSERT_EQ(0, std::memcmp(got.data(), want.data() + start, n * sizeof(float))) << what;
+          for (std::size_t i = n; i < n + guard; ++i)
+            ASSERT_EQ(bits(canary), bits(got[i])) << what << ": wrote past the end at " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(ExponentialSimd, ExtremeDrawsGivePlusZeroAndTheLargestValueAtEveryLevel) {
+  restore_level restore;
+  const std::uint32_t in[3] = {0xFFFFFFFFu, 0u, 0x80000000u};
+  for (const simd_level l : levels()) {
+    simd_force(l);
+    for (const float lambda : kLambdas) {
+      float got[3];
+      exponentials_from_u32(in, 3, got, lambda);
+      // u = 1: 0 - log(1) = 0 - (+0) = +0, and +0 / lambda = +0 (not -0).
+      EXPECT_EQ(0u, bits(got[0])) << to_string(l) << " lambda " << lambda;
+      // u = 2^-33: -log(2^-33) = 33 ln 2, and u = 1/2 + 2^-33 rounds to 1/2: ln 2, within
+      // float's rounding of the log and of the division.
+      const double big = 33.0 * std::log(2.0) / lambda, half = std::log(2.0) / lambda;
+      // (FLT_MAX: ln 2 / lambda is subnormal, 1.4e-45 apart.)
+      EXPECT_NEAR(got[1], big, 4e-7 * big + 1e-45) << to_string(l) << " lambda " << lambda;
+      EXPECT_NEAR(got[2], half, 4e-7 * half + 1e-45) << to_string(l) << " lambda " << lambda;
+    }
+  }
+}
+
+// A CPU fill (value i: exponential_from_u32 of word i % 4 of group i / 4's Philox block) at
+// every level, for several thread counts and task sizes, against the scalar body on the scalar
+// Philox of gpurand/philox.hpp.
+TEST(ExponentialSimd, FillsEqualTheScalarBodyForEveryThreadCount) {
+  restore_level restore;
+  restore_cpu_settings restore_settings;
+  const std::uint64_t seed = 0xC0FFEE;
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 1; n <= 70; ++n) lengths.push_back(n);
+  lengths.push_back(4099);
+  lengths.push_back(8195);  // more than one chunk of draws per task
+  const gpurand::cpu_settings settings[] = {{1, 0}, {2, 1}, {3, 5}, {4, 300}};
+  for (const simd_level l : levels()) {
+    simd_force(l);
+    for (const auto& cs : settings) {
+      gpurand::set_cpu_settings(cs);
+      gpurand::options o;
+      o.seed = seed;
+      o.backend = gpurand::backend_kind::cpu;
+      gpurand::Generator gen(o);
+      for (const float lambda : {1.0f, 0.5f, 3.7f, 1e-30f, 1e30f}) {
+        for (const std::size_t n : lengths) {
+          const std::uint64_t offset = gen.offset();
+          std::vector<float> got(n);
+          gen.exponential(got.data(), n, lambda);
+          std::vector<float> want(n);
+          for (std::size_t i = 0; i < n; ++i)
+            want[i] = exponential_from_u32(gpurand::philox_draw4(seed, i / 4, offset).v[i % 4], lambda);
+          ASSERT_EQ(0, std::memcmp(got.data(), want.data(), n * sizeof(float)))
+              << to_string(l) << " threads " << cs.threads << " block " << cs.block
+              << " lambda " << lambda << " n " << n;
+        }
+      }
     }
   }
 }

@@ -15,15 +15,15 @@ namespace gpurand::detail {
 ///   value = (0 - portable_log(u)) / lambda   (IEEE division; +0 when u = 1).
 /// Resolution: u takes 2^24-ish distinct values near 1 (the smallest positive value is about
 /// 2^-25 / lambda) and the largest value is -log(2^-33) / lambda = 22.87 / lambda.
-GPURAND_HD GPURAND_FORCEINLINE float exponential_from_u32(std::uint32_t x, float lambda) {
-  using ops = scalar_ops<float>;
-  const float u = pm::u32_to_float_rn<ops>(x) * 0x1p-32f + 0x1p-33f;
-  const float e = 0.0f - portable_log<ops>(u);
-#if defined(__CUDA_ARCH__)
-  return __fdiv_rn(e, lambda);
-#else
-  return e / lambda;
-#endif
+/// A template over the Ops policy of portable_math.hpp like the bodies there: the CPU backend
+/// runs it on vectors (src/backend/cpu/portable_normal_simd_body.hpp), lane by lane the same
+/// operations, so the same bits.
+template <class Ops = scalar_ops<float>>
+GPURAND_HD GPURAND_FORCEINLINE typename Ops::F exponential_from_u32(typename Ops::U x,
+                                                                    typename Ops::F lambda) {
+  using F = typename Ops::F;
+  const F e = (F{} + 0.0f) - portable_log<Ops>(pm::curand_uniform_u<Ops>(x));
+  return Ops::div(e, lambda);  // __fdiv_rn on the GPU
 }
 
 /// The 33-bit threshold of a Bernoulli(p) draw, p in [0, 1]: round(p * 2^32) (p * 2^32 is exact

@@ -12,8 +12,9 @@
 /// bit tricks (magic-number adds) so that no rounding mode or conversion instruction matters.
 ///
 /// Every body is a template over an `Ops` policy: `scalar_ops<float>` / `scalar_ops<double>`
-/// here, and SIMD policies (GCC vector types) in src/portable_normal_simd.cpp, which instantiate
-/// the same template so the vector code runs the same operation sequence lane by lane.
+/// here, and SIMD policies (GCC vector types) in src/backend/cpu/portable_normal_simd_body.hpp,
+/// which instantiate the same templates (these and exponential_from_u32 in distributions.hpp) so
+/// the vector code runs the same operation sequence lane by lane.
 ///
 /// Polynomial coefficients: scripts/fit_portable_math.py (Chebyshev fits, 60 digits, rounded to
 /// the target precision). Accuracy (measured by tests/portable_math_test.cpp, see README.md):
@@ -122,6 +123,14 @@ GPURAND_HD GPURAND_FORCEINLINE typename Ops::F halves_to_float(typename Ops::U v
 template <class Ops>
 GPURAND_HD GPURAND_FORCEINLINE typename Ops::F u32_to_float_rn(typename Ops::U x) {
   return halves_to_float<Ops, 16>(x);
+}
+
+/// cuRAND's curand_uniform value of a 32-bit draw x: float(x) * 2^-32 + 2^-33, in (0, 1] (the
+/// product is exact, so contracting it into an fma changes nothing).
+template <class Ops>
+GPURAND_HD GPURAND_FORCEINLINE typename Ops::F curand_uniform_u(typename Ops::U x) {
+  using F = typename Ops::F;
+  return u32_to_float_rn<Ops>(x) * (F{} + 0x1p-32f) + (F{} + 0x1p-33f);
 }
 
 /// Exact double of an integer z < 2^53 (26-bit halves).
@@ -273,8 +282,7 @@ template <class Ops = scalar_ops<float>>
 GPURAND_HD GPURAND_FORCEINLINE void portable_box_muller(typename Ops::U x, typename Ops::U y,
                                                         typename Ops::F* a, typename Ops::F* b) {
   using F = typename Ops::F;
-  const F u = pm::u32_to_float_rn<Ops>(x) * (F{} + 0x1p-32f) + (F{} + 0x1p-33f);
-  const F radius = Ops::sqrt((F{} + -2.0f) * portable_log<Ops>(u));
+  const F radius = Ops::sqrt((F{} + -2.0f) * portable_log<Ops>(pm::curand_uniform_u<Ops>(x)));
   F s, c;
   portable_sincos_turn<Ops>(y, &s, &c);
   *a = s * radius;

@@ -119,7 +119,9 @@ discrete_view host_table(const Request& req) {
 
 /// Full groups [first, first + count) of a bulk fill into `out` (which points
 /// at group `first`). u32 and uniform floats come straight from the SIMD
-/// kernels; the other kinds take SIMD draws through the shared transform.
+/// kernels, the portable normals and the exponential from SIMD draws through
+/// their vectorised bodies; the other kinds take SIMD draws through the
+/// shared transform.
 template <dist D, class T = typename bulk_traits<D>::value>
 void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, std::uint64_t count,
                  fill_params<T> np, T* out, bool may_stream) {
@@ -131,6 +133,8 @@ void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, 
     portable_normal_groups(seed, offset, first, count, out, np.mean, np.stddev);
   } else if constexpr (D == dist::normal_portable_double) {
     portable_normal_double_groups(seed, offset, first, count, out, np.mean, np.stddev);
+  } else if constexpr (D == dist::exponential) {
+    exponential_groups(seed, offset, first, count, out, static_cast<float>(np.lambda));
   } else {
     constexpr std::uint64_t batch = 256;
     std::uint32_t x[4 * batch];

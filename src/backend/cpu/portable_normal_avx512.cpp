@@ -1,4 +1,4 @@
-// The portable normal's AVX-512 loops, portable_normal_simd<512> (this file is compiled with
+// The portable normal and exponential AVX-512 loops, portable_normal_simd<512> (compiled with
 // -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma; entered only when simd_active() is avx512).
 #if defined(__x86_64__)
 // GCC 12's _mm512_sqrt_ps/_pd pass an undefined pass-through vector (__Y) to the masked

@@ -1,11 +1,12 @@
 #pragma once
 /// \file portable_normal_simd.hpp
-/// Vectorised portable normals for the CPU backend (plain C++17: no CUDA header).
+/// Vectorised portable bodies for the CPU backend (plain C++17: no CUDA header): the portable
+/// normals (float and double) and the exponential.
 ///
-/// The bodies are the templates of gpurand/detail/portable_math.hpp instantiated on GCC vector
-/// types (16 or 8 lanes), so every lane runs the scalar operation sequence and the bits equal
-/// the scalar body, at every SIMD level (simd_force() in cpu_simd.hpp selects the level for
-/// these functions too) and for every split of the work across threads.
+/// The bodies are the templates of gpurand/detail/portable_math.hpp and distributions.hpp
+/// instantiated on GCC vector types (16 or 8 lanes), so every lane runs the scalar operation
+/// sequence and the bits equal the scalar body, at every SIMD level (simd_force() in simd.hpp
+/// selects the level for these functions too) and for every split of the work across threads.
 
 #include <cstddef>
 #include <cstdint>
@@ -33,16 +34,30 @@ void portable_normal_double_groups(std::uint64_t seed, std::uint64_t offset,
                                    std::uint64_t first_sub, std::size_t groups, double* out,
                                    double mean, double stddev) noexcept;
 
+/// For i in [0, n): out[i] = exponential_from_u32(in[i], lambda). `in` and `out` must not
+/// overlap.
+void exponentials_from_u32(const std::uint32_t* in, std::size_t n, float* out,
+                           float lambda) noexcept;
+
+/// Bulk layout of the exponential: for j in [0, groups), with the four draws of curand4 right
+/// after curand_init(seed, first_sub + j, offset), out[4j + k] = exponential_from_u32(draw k,
+/// lambda).
+void exponential_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first_sub,
+                        std::size_t groups, float* out, float lambda) noexcept;
+
 /// The vector loops of one width (256: AVX2 + FMA, 512: AVX-512), the template in
 /// portable_normal_simd_body.hpp, instantiated only in that instruction set's translation unit
 /// (portable_normal_avx2.cpp, portable_normal_avx512.cpp); called only after simd_active() says
-/// the CPU has it. Same contracts as portable_normal_from_u32 / portable_normal_double_from_u32.
+/// the CPU has it. Same contracts as portable_normal_from_u32 / portable_normal_double_from_u32
+/// (run) and exponentials_from_u32 (exponential).
 template <int Bits>
 struct portable_normal_simd {
   static void run(const std::uint32_t* in, std::size_t pairs, float* out, float mean,
                   float stddev) noexcept;
   static void run(const std::uint32_t* in, std::size_t groups, double* out, double mean,
                   double stddev) noexcept;
+  static void exponential(const std::uint32_t* in, std::size_t n, float* out,
+                          float lambda) noexcept;
 };
 #if defined(__x86_64__)
 extern template struct portable_normal_simd<256>;

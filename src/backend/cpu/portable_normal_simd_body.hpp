@@ -1,5 +1,6 @@
 #pragma once
-// The vector loops of the portable normal: one template over the vector width in bits,
+// The vector loops of the portable normal and the exponential: one template over the vector
+// width in bits,
 // portable_normal_simd<Bits>, instantiated only in the translation unit compiled for that width's
 // instruction set (portable_normal_avx2.cpp: 256, portable_normal_avx512.cpp: 512). Every name
 // here depends on Bits, so no inline function compiled with wider instructions is shared with
@@ -11,6 +12,7 @@
 #include <type_traits>
 
 #include "backend/cpu/portable_normal_simd.hpp"
+#include "gpurand/detail/distributions.hpp"
 #include "gpurand/detail/portable_math.hpp"
 
 namespace gpurand::detail::pn_simd {
@@ -119,24 +121,47 @@ struct loops {
     store(out + n, shuffle2(s, c, interleave_idx<I, n>(1)));
   }
 
-  /// `units` pairs (float: 2 draws each) or groups (double: 4 draws each), `lanes` per block; the
-  /// tail goes through a padded block: the same vector code, no scalar path here.
+  /// Exponentials: one register of outputs from `lanes` draws in[0 .. lanes).
+  static void exponential_block(const std::uint32_t* in, float* out,
+                                typename ops<Bits, float>::F lambda) {
+    using O = ops<Bits, float>;
+    store(out, exponential_from_u32<O>(load<typename O::U>(in), lambda));
+  }
+
+  /// block(in + Draws * j, out + Values * j) for the units j = 0, Lanes, 2 * Lanes, ... of
+  /// `units` (a unit: Draws draws in, Values values out; a block: Lanes units); the tail goes
+  /// through a zero-padded block: the same vector code, no scalar path here.
+  template <std::size_t Draws, std::size_t Values, std::size_t Lanes, class T, class Block>
+  static void blocks(const std::uint32_t* in, std::size_t units, T* out, Block block) {
+    std::size_t j = 0;
+    for (; j + Lanes <= units; j += Lanes) block(in + Draws * j, out + Values * j);
+    if (j < units) {
+      std::uint32_t tin[Draws * Lanes] = {};
+      T tout[Values * Lanes];
+      std::memcpy(tin, in + Draws * j, (units - j) * Draws * sizeof(std::uint32_t));
+      block(tin, tout);
+      std::memcpy(out + Values * j, tout, (units - j) * Values * sizeof(T));
+    }
+  }
+
+  /// `units` pairs (float: 2 draws each) or groups (double: 4 draws each), `lanes` per block.
   template <class T>
   static void run(const std::uint32_t* in, std::size_t units, T* out, T mean, T stddev) {
     using O = ops<Bits, T>;
     constexpr std::size_t draws = 2 * sizeof(T) / 4;  // per unit: 2 (float) or 4 (double)
-    constexpr std::size_t lanes = O::lanes;
     // x - (+0) is x for every x, -0 included (F{} + x would turn -0 into +0).
     const typename O::F m = mean - typename O::F{}, sd = stddev - typename O::F{};
-    std::size_t j = 0;
-    for (; j + lanes <= units; j += lanes) block<T>(in + draws * j, out + 2 * j, m, sd);
-    if (j < units) {
-      std::uint32_t tin[draws * lanes] = {};
-      T tout[2 * lanes];
-      std::memcpy(tin, in + draws * j, (units - j) * draws * sizeof(std::uint32_t));
-      block<T>(tin, tout, m, sd);
-      std::memcpy(out + 2 * j, tout, (units - j) * 2 * sizeof(T));
-    }
+    blocks<draws, 2, O::lanes>(in, units, out, [&](const std::uint32_t* i, T* o) {
+      block<T>(i, o, m, sd);
+    });
+  }
+
+  /// `n` exponentials, one draw each.
+  static void exponential(const std::uint32_t* in, std::size_t n, float* out, float lambda) {
+    using O = ops<Bits, float>;
+    const typename O::F l = lambda - typename O::F{};
+    blocks<1, 1, O::lanes>(in, n, out,
+                           [&](const std::uint32_t* i, float* o) { exponential_block(i, o, l); });
   }
 };
 
@@ -152,5 +177,10 @@ template <int Bits>
 void portable_normal_simd<Bits>::run(const std::uint32_t* in, std::size_t groups, double* out,
                                      double mean, double stddev) noexcept {
   pn_simd::loops<Bits>::run(in, groups, out, mean, stddev);
+}
+template <int Bits>
+void portable_normal_simd<Bits>::exponential(const std::uint32_t* in, std::size_t n, float* out,
+                                             float lambda) noexcept {
+  pn_simd::loops<Bits>::exponential(in, n, out, lambda);
 }
 }  // namespace gpurand::detail
