@@ -153,7 +153,8 @@ __global__ void grid_kernel(std::uint64_t seed, std::uint64_t offset, grid_layou
        i < layout.threads; i += stride) {
     const std::uint64_t g = layout.first_thread + i;
     // cuRAND's device functions for every engine, Philox included (the CPU writer's
-    // toolkit-free Philox stream gives the same bits).
+    // toolkit-free Philox stream gives the same bits); a variable-draw row reads
+    // variable_stream_t<E> on both sides (on Philox a draw_cursor, cuRAND's draws).
     if (!thread_stream_body<E, D, basic_stream<E>>(
             seed, offset, g, layout.per_thread, layout.stride(), out + layout.start(g), p, budget))
       report_budget(report, g);

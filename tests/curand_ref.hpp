@@ -17,6 +17,7 @@
 #include "gpurand/detail/table.hpp"
 #include "gpurand/device.cuh"
 #include "gpurand/discrete.hpp"
+#include "integer_ref.hpp"
 
 namespace gpurand::test {
 
@@ -71,33 +72,10 @@ inline bool from_raw_draws(dist d) {
          d == dist::integer || d == dist::integer64;
 }
 
-/// Lemire's wide form from its definition, with 128-bit integers (not integers.hpp's code):
-/// r = test_high - test_low; a try's draw X has 64 bits (integer: x_hi x_lo) or 128 bits
-/// (integer64: four words, high first); value = (X * r) >> (bits of X), accepted unless the low
-/// bits of X * r are below 2^(bits of X) mod r, else a new try from next().
+/// The test range's integer (integer_ref.hpp) from draws taken by next().
 template <class Next>
 std::uint64_t ref_integer(bool wide64, Next&& next) {
-  using u128 = unsigned __int128;
-  const std::uint64_t r = test_high - test_low;
-  for (;;) {
-    if (!wide64) {
-      const std::uint64_t hi = next(), lo = next();
-      const u128 m = static_cast<u128>((hi << 32) | lo) * r;
-      const std::uint64_t bound = static_cast<std::uint64_t>((static_cast<u128>(1) << 64) % r);
-      if (static_cast<std::uint64_t>(m) >= bound)
-        return test_low + static_cast<std::uint64_t>(m >> 64);
-    } else {
-      std::uint64_t w[4];
-      for (auto& x : w) x = next();
-      const u128 xh = static_cast<u128>((w[0] << 32) | w[1]), xl = (w[2] << 32) | w[3];
-      const u128 a = xh * r, b = xl * r;                             // X * r = a * 2^64 + b
-      const u128 top = a + (b >> 64);                                // (X * r) >> 64, below 2^128
-      const u128 low = (top << 64) | static_cast<std::uint64_t>(b);  // X * r mod 2^128
-      const u128 m1 = ((static_cast<u128>(1) << 64) % r);
-      const u128 bound = (m1 * m1) % r;  // 2^128 mod r
-      if (low >= bound) return test_low + static_cast<std::uint64_t>(top >> 64);
-    }
-  }
+  return ref_integer(wide64, test_low, test_high, next);
 }
 
 /// One value of gpurand's own distribution `d` from draws taken by `next()`, as its

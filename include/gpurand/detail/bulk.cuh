@@ -5,13 +5,14 @@
 // (gpurand/detail/philox_stream.hpp, bit-identical to cuRAND's) and the other
 // engines through cuRAND's device API (gpurand/device.cuh). Compiled with
 // GPURAND_HAVE_CUDA=0 (a build without the CUDA toolkit) this header includes
-// no CUDA header, and the writer offers Philox alone.
+// no CUDA header, and the writer offers Philox alone, without Poisson.
 
 #include <cstdint>
 #include <type_traits>
 
 #include "gpurand/detail/bulk.hpp"
 #include "gpurand/detail/grid_layout.hpp"
+#include "gpurand/detail/integers.hpp"
 #include "gpurand/detail/philox_stream.hpp"
 #include "gpurand/detail/variable.hpp"
 #if !defined(GPURAND_HAVE_CUDA) || GPURAND_HAVE_CUDA
@@ -42,28 +43,39 @@ inline constexpr bool plain_philox_has =
     D == dist::discrete;
 // clang-format on
 
-/// The stream the CPU writer runs for engine E and distribution D: the toolkit-free Philox
-/// stream where it has D, else cuRAND's state (basic_stream<E>, gpurand/device.cuh).
+/// The stream the CPU writer runs for engine E and a fixed-draw distribution D: the
+/// toolkit-free Philox stream where it has D, else cuRAND's state (basic_stream<E>,
+/// gpurand/device.cuh).
 template <engine E, dist D>
 using writer_stream_t = std::conditional_t<E == engine::philox4_32_10 && plain_philox_has<D>,
                                            plain_philox_stream, basic_stream<E>>;
+
+/// Whether this build has the variable-draw bodies of D: the bounded integers
+/// (gpurand/detail/integers.hpp) are plain C++ in every build; Poisson's 64..4000 regime calls
+/// cuRAND's own helpers (__cr_pgammainc and the others, gpurand/detail/poisson.cuh), so a build
+/// without the CUDA toolkit refuses it (Error(unsupported) from validate_bulk / validate_grid).
+template <dist D>
+inline constexpr bool has_variable_body =
+    !dist_traits<D>::variable || D != dist::poisson || GPURAND_WRITER_HAS_CURAND;
+
 /// Whether this build's CPU writer can run (E, D): a build without the CUDA toolkit has no
-/// basic_stream, so only the toolkit-free stream's pairs.
+/// basic_stream, so Philox alone: the toolkit-free stream's distributions, and the
+/// variable-draw rows that have a body (they read a draw_cursor, variable_stream_t).
 template <engine E, dist D>
 inline constexpr bool has_writer_stream =
-    GPURAND_WRITER_HAS_CURAND != 0 || std::is_same_v<writer_stream_t<E, D>, plain_philox_stream>;
+    GPURAND_WRITER_HAS_CURAND != 0 ||
+    (E == engine::philox4_32_10 &&
+     (dist_traits<D>::variable ? has_variable_body<D>
+                               : std::is_same_v<writer_stream_t<E, D>, plain_philox_stream>));
 
-/// Whether this build has the variable-draw bodies: Poisson needs cuRAND's helpers
-/// (gpurand/detail/poisson.cuh), so a build without the CUDA toolkit refuses it
-/// (Error(unsupported) from validate_bulk / validate_grid).
-template <dist D>
-inline constexpr bool has_variable_body = !dist_traits<D>::variable || GPURAND_WRITER_HAS_CURAND;
-
-#if GPURAND_WRITER_HAS_CURAND
 /// A basic_stream<E> with a budget of draws of its own, for the per-thread writer's
-/// variable-draw rows: a call that would draw past the budget returns a filler (0) without
-/// drawing and marks the stream exhausted (tested by draws_left), so no number from past the
-/// thread's window is ever produced.
+/// variable-draw rows on XORWOW and MRG32k3a: a call that would draw past the budget returns a
+/// filler (0) without drawing and marks the stream exhausted (tested by draws_left), so no
+/// number from past the thread's window is ever produced. A build without the CUDA toolkit
+/// declares it without a body (it runs those engines nowhere).
+template <engine E>
+class budgeted_stream;
+#if GPURAND_WRITER_HAS_CURAND
 template <engine E>
 class budgeted_stream {
  public:
@@ -97,6 +109,15 @@ template <engine E>
 GPURAND_HD GPURAND_FORCEINLINE bool draws_left(const budgeted_stream<E>& s) {
   return !s.exhausted();
 }
+#endif
+
+/// The budgeted stream a variable-draw row of the per-thread writer reads on engine E,
+/// constructed as (seed, thread, offset, budget): on Philox a draw_cursor, which is
+/// curand_init(seed, thread, offset)'s stream with a budget (toolkit-free: every build has
+/// it), on the other engines a budgeted_stream<E> over cuRAND's state.
+template <engine E>
+using variable_stream_t =
+    std::conditional_t<E == engine::philox4_32_10, draw_cursor, budgeted_stream<E>>;
 
 /// One value of a variable-draw row from a budgeted stream (the per-thread writer): the same
 /// body as the device API's rng.poisson / rng.integer / rng.integer64.
@@ -104,7 +125,11 @@ template <dist D, class Stream, class T>
 GPURAND_HD GPURAND_FORCEINLINE typename dist_traits<D>::value variable_value(
     Stream& s, const fill_params<T>& p) {
   if constexpr (D == dist::poisson) {
+#if GPURAND_WRITER_HAS_CURAND
     return poisson_value(s, p.lambda);
+#else
+    static_assert(has_variable_body<D>, "Poisson needs cuRAND's helpers (has_variable_body)");
+#endif
   } else {
     auto draw = [&s] { return s.next(); };
     auto more = [&s] { return !s.exhausted(); };
@@ -128,15 +153,19 @@ GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint
                                                    unsigned count, T* v) {
   draw_cursor c(seed, sub, offset, budget);
   if constexpr (D == dist::poisson) {
+#if GPURAND_WRITER_HAS_CURAND
     poisson_group(c, poisson_lambdas{p.lambda, p.lambdas ? p.lambdas + first : nullptr}, count, v);
+#else
+    static_assert(has_variable_body<D>, "Poisson needs cuRAND's helpers (has_variable_body)");
+#endif
   } else {
     static_assert(D == dist::integer || D == dist::integer64,
                   "a variable-draw row without a group body");
+    (void)first;  // read by Poisson's per-element lambdas only
     integer_group<D == dist::integer64>(c, p.low, p.high, count, v);
   }
   return !c.exhausted();
 }
-#endif
 
 /// Thread `g` of the per-thread writer: `k` values of its own stream
 /// curand_init(seed, g, offset), written to out[0], out[stride], ...
@@ -144,25 +173,21 @@ GPURAND_HD GPURAND_FORCEINLINE bool variable_group(std::uint64_t seed, std::uint
 /// draws: the CPU writer's writer_stream_t<E, D>; the GPU kernels pass basic_stream<E>.
 /// `p`: the distribution's parameters (make_params of the grid_request).
 /// A variable-draw row reads at most `budget` draws (its window, draws_for(E, D, k)) through
-/// a budgeted_stream<E> and returns false if it needed more (its values are then invalid);
-/// the others always return true.
+/// its variable_stream_t<E> (the same draws on the CPU and the GPU) and returns false if it
+/// needed more (its values are then invalid); the others always return true.
 template <engine E, dist D, class Stream = writer_stream_t<E, D>, class T>
 GPURAND_HD GPURAND_FORCEINLINE bool thread_stream_body(std::uint64_t seed, std::uint64_t offset,
                                                        std::uint64_t g, std::uint64_t k,
                                                        std::uint64_t stride, T* out,
                                                        const fill_params<T>& p = {},
                                                        std::uint64_t budget = ~std::uint64_t{0}) {
-  (void)budget;  // read by the variable-draw rows only, which a build without cuRAND lacks
   if constexpr (dist_traits<D>::variable) {
-#if GPURAND_WRITER_HAS_CURAND
-    budgeted_stream<E> s(seed, g, offset, budget);
+    variable_stream_t<E> s(seed, g, offset, budget);
     for (std::uint64_t i = 0; i < k && !s.exhausted(); ++i)
       out[i * stride] = variable_value<D>(s, p);
     return !s.exhausted();
-#else
-    return false;  // no body without cuRAND: callers refuse the request first
-#endif
   } else {
+    (void)budget;  // read by the variable-draw rows only
     Stream s(seed, g, offset);
     for (std::uint64_t i = 0; i < k; ++i) {
       T v;

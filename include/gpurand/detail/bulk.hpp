@@ -13,9 +13,10 @@
 // curand_uniform2_double / curand_normal2_double / curand_log_normal2_double for doubles (2 per
 // group). gpurand's own distributions take the four words x0..x3 of that Philox block
 // (curand4): exponential and bernoulli one value per word (4 per group), discrete one value per
-// word pair (x0, x1), (x2, x3) (2 per group). The variable-draw rows (Poisson) are not here:
-// their bodies need cuRAND's helpers (gpurand/detail/poisson.cuh) and read a budgeted cursor
-// (gpurand/detail/variable.hpp).
+// word pair (x0, x1), (x2, x3) (2 per group). The variable-draw rows (Poisson, the bounded
+// integers) are not here: their groups read a budgeted cursor (gpurand/detail/variable.hpp)
+// in variable_group (gpurand/detail/bulk.cuh), and Poisson's bodies need cuRAND's helpers
+// (gpurand/detail/poisson.cuh).
 
 #include <cstdint>
 

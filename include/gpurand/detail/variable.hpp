@@ -1,8 +1,8 @@
 #pragma once
 /// \file variable.hpp
-/// Variable draws: the budgeted cursor through which a bulk group of a distribution that takes
-/// a variable number of draws per value (Poisson, bounded integers with rejection) reads its
-/// subsequence. Plain C++17 (no CUDA header); __host__ __device__ under nvcc.
+/// Variable draws: the budgeted cursor through which a variable-draw row (Poisson, bounded
+/// integers with rejection) reads a subsequence: a bulk group's, or a Philox thread's of the
+/// per-thread writer (variable_stream_t, bulk.cuh). Plain C++17; __host__ __device__ under nvcc.
 ///
 /// A variable row of the table (gpurand/detail/table.hpp, flag `variable`) reserves
 /// bulk_draws draws of every subsequence per bulk call, and its group j reads them through
@@ -16,7 +16,7 @@
 /// The cursor also offers cuRAND's scalar Philox transforms of its draws (uniform(),
 /// normal_double() with curand_normal_double's cached second value), so a body written once
 /// over "a stream with uniform() / normal_double() / next()" runs on a basic_stream (device
-/// API, exact window accounting) and on the cursor (bulk fills) with the same bits.
+/// API, exact window accounting) and on the cursor (bulk fills, Philox writer) with the same bits.
 
 #include <cstdint>
 

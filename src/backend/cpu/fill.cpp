@@ -2,7 +2,8 @@
 // the Box-Muller scaling would change curand_normal's bits, so the CPU
 // backend keeps ISO semantics and matches cuRAND's host path exactly.
 // Without the CUDA toolkit (GPURAND_HAVE_CUDA=0) this file includes no CUDA
-// header: the writer then runs Philox alone (writer_stream in bulk.cuh).
+// header: the writer then runs Philox alone (writer_stream_t and
+// variable_stream_t in bulk.cuh), and Poisson has no body (has_variable_body).
 
 #include "backend/cpu/fill.hpp"
 
@@ -175,7 +176,6 @@ struct exhaustion {
   }
 };
 
-#if GPURAND_WRITER_HAS_CURAND
 /// A variable-draw bulk fill: group j reads subsequence first_group + j through a cursor of
 /// bulk_draws draws (see table.hpp, "Variable draws").
 template <dist D>
@@ -202,10 +202,6 @@ void variable_bulk(const bulk_request& req, void* out_v) {
   });
   over.check("fill", budget);
 }
-#else
-template <dist D>
-void variable_bulk(const bulk_request&, void*) {}  // never called: has_variable_body is false
-#endif
 
 template <dist D>
 void bulk(const bulk_request& req, void* out_v) {
@@ -293,6 +289,7 @@ void require_writer(engine e, dist d) {
       if (e != engine::philox4_32_10)
         throw Error(errc::unsupported, std::string("eng: the ") + to_string(e) + " engine" + why +
                                            "; the philox engine gives cuRAND's bits without it");
+      require_bulk_body(d);  // Poisson: the same reason as its bulk fills
       throw Error(errc::unsupported,
                   std::string("kind: ") + to_string(d) + " on the philox engine" + why);
     }

@@ -15,10 +15,11 @@ namespace gpurand::detail {
 /// Error(unsupported) naming the engine or the distribution where this build's
 /// per-thread writer cannot run (e, d): a build without the CUDA toolkit
 /// (GPURAND_ENABLE_CUDA=OFF) runs Philox alone (XORWOW and MRG32k3a need
-/// cuRAND's device functions).
+/// cuRAND's device functions), without Poisson (require_bulk_body's reason).
 void require_writer(engine e, dist d);
 /// Error(unsupported) naming the distribution where this build has no bulk body for it:
-/// a variable-draw distribution (Poisson) needs cuRAND's helpers.
+/// Poisson in a build without the CUDA toolkit (its 64..4000 regime calls cuRAND's helpers).
+/// The bounded integers, the other variable-draw rows, have a body in every build.
 void require_bulk_body(dist d);
 
 template <dist D>
