@@ -25,7 +25,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _gpurand
-from ._gpurand import AuditReport, Error, ForkError, StreamMatch, gpu_available
+from ._gpurand import AuditReport, Error, ForkError, StreamMatch, built_with_cuda, gpu_available
 
 __all__ = [
     "AuditReport",
@@ -37,6 +37,7 @@ __all__ = [
     "Generator",
     "StreamMatch",
     "audit",
+    "built_with_cuda",
     "gpu_available",
 ]
 

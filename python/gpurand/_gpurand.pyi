@@ -12,6 +12,11 @@ from gpurand import Error as Error, ForkError as ForkError
 def gpu_available() -> bool:
     """True when a usable CUDA device is present."""
 
+def built_with_cuda() -> bool:
+    """
+    True when this module (and its library) was built with the CUDA toolkit. Without it there is no GPU backend and no poisson() (it needs cuRAND's helpers): both raise gpurand.Error saying so.
+    """
+
 def os_entropy64() -> int:
     """64 bits from the OS (getrandom(2) or /dev/urandom)."""
 

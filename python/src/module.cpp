@@ -21,6 +21,8 @@
 
 #if GPURAND_PY_HAVE_CUDA
 #include <cuda_runtime_api.h>
+#else
+#define GPURAND_PY_HAVE_CUDA 0
 #endif
 
 #include "gpurand/audit.hpp"
@@ -509,6 +511,11 @@ NB_MODULE(_gpurand, m) {
   nb::register_exception_translator(translate);
 
   m.def("gpu_available", &gpu_available, "True when a usable CUDA device is present.");
+  m.def(
+      "built_with_cuda", [] { return GPURAND_PY_HAVE_CUDA != 0; },
+      "True when this module (and its library) was built with the CUDA toolkit. Without it there "
+      "is no GPU backend and no poisson() (it needs cuRAND's helpers): both raise gpurand.Error "
+      "saying so.");
   m.def("os_entropy64", &os_entropy64, "64 bits from the OS (getrandom(2) or /dev/urandom).");
 
   nb::class_<Generator>(m, "_Generator",
