@@ -40,8 +40,7 @@ void cpu_loop(const bulk_request& req, void* out_v) {
   const unsigned threads = detail::cpu_threads();
   const std::uint64_t n = req.n;
   const std::uint64_t chunk = (n + threads - 1) / threads;
-  const loop_params p =
-      make_loop_params(req, req.table != nullptr ? req.table->host_view() : discrete_view{});
+  const loop_params p = make_loop_params(req, /*on_device=*/false);
   T* out = static_cast<T*>(out_v);
   detail::parallel_for(threads, threads, [&](std::uint64_t t) {
     const std::uint64_t begin = t * chunk;

@@ -25,11 +25,14 @@ struct loop_params {
   std::uint64_t low = 0, range = 1; ///< integer, integer64: low + draw % range
 };
 
-inline loop_params make_loop_params(const bulk_request& req, const discrete_view& table) {
+/// req's parameters for a loop on the host, or on the current CUDA device (`on_device`: the
+/// discrete table's device copy).
+inline loop_params make_loop_params(const bulk_request& req, bool on_device) {
   loop_params p;
   p.lambda = static_cast<float>(req.lambda);
   p.threshold = detail::bernoulli_threshold(req.p);
-  p.table = table;
+  if (req.kind == dist::discrete)
+    p.table = on_device ? req.table->device_view() : req.table->host_view();
   p.low = req.low;
   p.range = req.high - req.low;
   return p;

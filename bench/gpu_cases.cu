@@ -340,9 +340,7 @@ class gpu_runner {
     };
     // gpurand's own distributions: cuRAND's host API has none, so the baseline is a loop over
     // its device functions; the others: cuRAND's host API on the device.
-    const loop_params lp =
-        own ? make_loop_params(req, req.table != nullptr ? req.table->device_view() : discrete_view{})
-            : loop_params{};
+    const loop_params lp = own ? make_loop_params(req, /*on_device=*/true) : loop_params{};
     timing to, tb;
     if (own) {
       visit_loop(d, [&](auto c) {

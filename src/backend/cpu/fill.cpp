@@ -118,6 +118,20 @@ discrete_view host_table(const Request& req) {
     return {};
 }
 
+/// fn(j, x) for j in [0, count): x = the four draws of group first + j (curand4 right after
+/// curand_init(seed, first + j, offset)), made by the SIMD Philox a cache-resident batch at a time.
+template <class Fn>
+void philox_blocks(std::uint64_t seed, std::uint64_t offset, std::uint64_t first,
+                   std::uint64_t count, Fn&& fn) {
+  constexpr std::uint64_t batch = 256;
+  std::uint32_t x[4 * batch];
+  for (std::uint64_t done = 0; done < count; done += batch) {
+    const std::uint64_t m = std::min(batch, count - done);
+    philox_u32_groups(seed, offset, first + done, m, x);
+    for (std::uint64_t j = 0; j < m; ++j) fn(done + j, x + 4 * j);
+  }
+}
+
 /// Full groups [first, first + count) of a bulk fill into `out` (which points
 /// at group `first`). u32 and uniform floats come straight from the SIMD
 /// kernels, the portable normals and the exponential from SIMD draws through
@@ -137,17 +151,10 @@ void bulk_groups(std::uint64_t seed, std::uint64_t offset, std::uint64_t first, 
   } else if constexpr (D == dist::exponential) {
     exponential_groups(seed, offset, first, count, out, static_cast<float>(np.lambda));
   } else {
-    constexpr std::uint64_t batch = 256;
-    std::uint32_t x[4 * batch];
     constexpr unsigned per = bulk_traits<D>::per_group;
-    for (std::uint64_t done = 0; done < count; done += batch) {
-      const std::uint64_t m = std::min(batch, count - done);
-      philox_u32_groups(seed, offset, first + done, m, x);
-      for (std::uint64_t j = 0; j < m; ++j) {
-        const philox_counter g{{x[4 * j], x[4 * j + 1], x[4 * j + 2], x[4 * j + 3]}};
-        bulk_transform<D>(g, np, out + (done + j) * per);
-      }
-    }
+    philox_blocks(seed, offset, first, count, [&](std::uint64_t j, const std::uint32_t* x) {
+      bulk_transform<D>(philox_counter{{x[0], x[1], x[2], x[3]}}, np, out + j * per);
+    });
   }
 }
 
@@ -204,19 +211,14 @@ void variable_bulk(const bulk_request& req, void* out_v) {
       // make the blocks in batches with the SIMD Philox, and let the cursor body take the rare
       // group whose try may be rejected, the partial last group and a budget below one block.
       if (budget >= 4) {
-        constexpr std::uint64_t batch = 256;
-        std::uint32_t x[4 * batch];
-        for (std::uint64_t j0 = begin; j0 < end; j0 += batch) {
-          const std::uint64_t m = std::min(batch, end - j0);
-          philox_u32_groups(req.seed, req.offset, req.first_group + j0, m, x);
-          for (std::uint64_t k = 0; k < m; ++k) {
-            const std::uint64_t j = j0 + k;
-            const bool full = req.n - j * per >= per;
-            if (!(full && integer_group_first_tries<D == dist::integer64>(x + 4 * k, p.low,
-                                                                          p.high, out + j * per)))
-              one(j);
-          }
-        }
+        philox_blocks(req.seed, req.offset, req.first_group + begin, end - begin,
+                      [&](std::uint64_t k, const std::uint32_t* x) {
+                        const std::uint64_t j = begin + k;
+                        const bool full = req.n - j * per >= per;
+                        if (!(full && integer_group_first_tries<D == dist::integer64>(
+                                          x, p.low, p.high, out + j * per)))
+                          one(j);
+                      });
         return;
       }
     }
